@@ -1,0 +1,106 @@
+# Makefile for alphawrite.  Non-recursive; objects in build/.
+#
+#   make                 build ./alphawrite
+#   make check           unit + end-to-end tests; last line "N passed, N failed"
+#   make check SANITIZE=1   the same, built with AddressSanitizer + UBSan
+#   make valgrind-check  end-to-end tests with the binary under valgrind
+#   make demo            a small evolve run against the simulated endpoint
+#   make bench           figures: calls, wall time vs bound, CPU, memory
+#   make install PREFIX=/usr/local   binary + prompts/ + rubrics/
+#   make V=1             show full commands
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/alphawrite
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKGS     = libcurl libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lcjson)
+
+WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wold-style-definition -Wwrite-strings -Wvla -Wformat=2 -Wno-format-nonliteral \
+       -Werror=implicit-function-declaration
+ifeq ($(DEVELOPER),1)
+WARN += -Werror
+endif
+
+SAN =
+ifeq ($(SANITIZE),1)
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+ALL_CPPFLAGS = -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	       -DAW_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = -std=c11 $(WARN) $(SAN) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
+LIBS         = $(PKG_LIBS) -lm
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+SRC   = $(wildcard src/*.c)
+OBJ   = $(SRC:src/%.c=build/%.o)
+LIBOBJ = $(filter-out build/main.o,$(OBJ))
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=build/unit/%.o)
+
+all: alphawrite
+
+alphawrite: $(OBJ)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+build/%.o: src/%.c | build
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+build/unit/%.o: tests/unit/%.c | build/unit
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+tests/unit/test-unit: $(UNIT_OBJ) $(LIBOBJ)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) $(LIBOBJ) $(LIBS) -lcmocka
+
+build build/unit:
+	$(Q)mkdir -p $@
+
+# Rebuild everything when the build flavour changes (SANITIZE=1 or not).
+FLAVOUR := $(SANITIZE)$(CFLAGS)
+build/.flavour: FORCE | build
+	$(Q)echo '$(FLAVOUR)' | cmp -s - $@ || echo '$(FLAVOUR)' > $@
+$(OBJ) $(UNIT_OBJ): build/.flavour
+
+check: alphawrite tests/unit/test-unit
+	$(Q)sh tests/run.sh
+
+valgrind-check: alphawrite tests/unit/test-unit
+	$(Q)AW_VALGRIND=1 sh tests/run.sh
+
+demo: alphawrite
+	$(Q)sh examples/demo.sh
+
+bench: alphawrite
+	$(Q)python3 tests/bench.py
+
+install: alphawrite
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/prompts $(DESTDIR)$(DATADIR)/rubrics
+	install -m 755 alphawrite $(DESTDIR)$(BINDIR)/alphawrite
+	install -m 644 prompts/*.txt $(DESTDIR)$(DATADIR)/prompts/
+	install -m 644 rubrics/*.txt $(DESTDIR)$(DATADIR)/rubrics/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/alphawrite
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build alphawrite tests/unit/test-unit
+
+.PHONY: all check valgrind-check demo bench install uninstall clean FORCE
+
+-include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,48 @@
+/*
+ * data.h - the editable text files a run reads: templates, lists and the
+ * rubric, and where the bundled ones live.
+ *
+ * Prompts, lists and the rubric are files, not strings in C, so users can read
+ * and change them.  The binary finds its bundled copies from any directory:
+ * $ALPHAWRITE_DATADIR when set, else next to the executable (a source tree),
+ * else ../share/alphawrite relative to it (a relocated install), else the
+ * directory compiled in by `make install` (AW_DATADIR).
+ *
+ * Every loader validates what it reads and reports the file and line of the
+ * first problem in err, so bad input is caught before any request is sent.
+ *
+ * Ownership: data_read_text() returns a string the caller frees; a strlist
+ * owns its items and is freed with strlist_free().
+ */
+#ifndef AW_DATA_H
+#define AW_DATA_H
+
+#include <stddef.h>
+
+#define DATA_MAX_FILE (4u << 20) /* largest text file accepted: 4 MiB */
+#define DATA_MAX_LINE 4000        /* longest list item, in bytes */
+
+struct strlist {
+	char **v;   /* items, in file order */
+	size_t n;   /* number of items */
+};
+
+/* Directory of the bundled files, or NULL if none was found (static). */
+const char *data_dir(void);
+/* Path of a bundled file such as "prompts/writer.txt" (malloc'd), or NULL. */
+char *data_path(const char *rel);
+
+/* Read a UTF-8 text file: it must exist, be non-empty after trimming, hold
+ * no NUL byte and be valid UTF-8.  Returns 0, or -1 with a message in err. */
+int data_read_text(const char *path, char **out, char *err, size_t errlen);
+
+/* Read a list: one item a line, blank lines and lines starting with '#'
+ * skipped, items trimmed.  At least one item is required. */
+int data_read_list(const char *path, struct strlist *out, char *err, size_t errlen);
+
+void strlist_free(struct strlist *l);
+
+/* Is s valid UTF-8 in its first n bytes?  On failure *bad is the offset. */
+int data_utf8_valid(const char *s, size_t n, size_t *bad);
+
+#endif

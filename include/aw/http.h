@@ -1,0 +1,97 @@
+/*
+ * http.h - the HTTP client: POST JSON bodies to one URL, many at once.
+ *
+ * One libcurl multi handle drives every request of a run, so connections are
+ * reused, and a sliding window keeps up to `concurrency` requests in flight:
+ * as soon as one finishes the next queued one starts (no chunks that wait for
+ * their slowest call).  Failures are classified here, once:
+ *
+ *   - timeouts, connection errors, 408, 409, 429 and 5xx are retried with
+ *     exponential backoff and jitter, honouring Retry-After (and
+ *     retry-after-ms, x-should-retry);
+ *   - a 2xx reply goes to the job's reply() callback, which may still call it
+ *     malformed (HTTP_RETRY) - a body with no usable content is retried too;
+ *   - any other status (400, 401, 403, 404, a redirect...) stops the whole
+ *     run: the endpoint refused us and will refuse every request alike.
+ *
+ * A job that runs out of retries calls its fail() callback and the run goes
+ * on; the caller decides what a lost request means and records it.
+ *
+ * Callbacks run inside http_run() and may submit further jobs.  The API key
+ * goes into the Authorization header and nowhere else: no message built here
+ * contains it, and redirects are never followed.
+ *
+ * Ownership: http_submit() takes the body (malloc'd) and frees it when the
+ * job ends; the handler's ctx stays the caller's.
+ */
+#ifndef AW_HTTP_H
+#define AW_HTTP_H
+
+#include <signal.h>
+#include <stddef.h>
+
+enum http_outcome {
+	HTTP_OK,     /* the reply was used: the job is done */
+	HTTP_RETRY,  /* the reply was unusable: try again if retries remain */
+	HTTP_FATAL   /* stop the run */
+};
+
+struct http_handler {
+	/* A 2xx reply arrived; why (size whylen) explains HTTP_RETRY/FATAL. */
+	enum http_outcome (*reply)(void *ctx, const char *body, size_t len, char *why,
+				   size_t whylen);
+	/* The job failed for good (retries exhausted, or not retryable). */
+	void (*fail)(void *ctx, const char *why);
+	/* Called once when the job ends in any way, dropped ones included
+	 * (may be NULL): the place to free ctx. */
+	void (*release)(void *ctx);
+	void *ctx;
+};
+
+struct http_config {
+	const char *url;        /* full URL requests are POSTed to */
+	const char *api_key;    /* bearer token, or NULL for none */
+	const char *cacert;     /* CA bundle file, or NULL for the system's */
+	long concurrency;       /* most requests in flight at once */
+	double timeout;         /* seconds allowed per attempt */
+	long retries;           /* retries after the first attempt */
+	size_t max_reply;       /* largest reply body accepted, in bytes */
+	unsigned long long jitter_seed; /* seed of the backoff jitter */
+	/* Write the endpoint's own error message found in body into out. */
+	void (*describe)(const char *body, size_t len, char *out, size_t n);
+	int wake_fd;            /* readable when *stop is set, or -1 */
+	volatile sig_atomic_t *stop; /* nonzero: stop sending and return */
+	void (*tick)(void *arg); /* called at least once a second while running */
+	void *tick_arg;
+};
+
+struct http_stats {
+	long requests;          /* attempts sent */
+	long retries;           /* attempts that were retries */
+	long failed;            /* jobs that failed for good */
+	long in_flight;         /* attempts in flight now */
+	long peak_in_flight;    /* most attempts ever in flight at once */
+	double slot_seconds;    /* integral of in_flight over time */
+	double busy_seconds;    /* time spent inside http_run() */
+};
+
+enum http_result {
+	HTTP_DONE,        /* every job finished (succeeded or failed) */
+	HTTP_STOPPED,     /* a fatal reply: see http_error() */
+	HTTP_INTERRUPTED  /* *stop was set */
+};
+
+struct http;
+
+struct http *http_new(const struct http_config *cfg, char *err, size_t errlen);
+void http_submit(struct http *h, char *body, const struct http_handler *handler);
+enum http_result http_run(struct http *h);
+const char *http_error(const struct http *h);         /* why the run stopped */
+const struct http_stats *http_stats(const struct http *h);
+void http_free(struct http *h);
+
+/* Seconds to wait before retry number k (0-based) given a server's
+ * Retry-After (negative if none) and u uniform in [0, 1). */
+double http_backoff(long k, double retry_after, double u);
+
+#endif

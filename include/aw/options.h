@@ -1,0 +1,67 @@
+/*
+ * options.h - the settings of a run and the command line that sets them.
+ *
+ * One table in options.c drives getopt_long, the --help text and the range
+ * checks, so the three cannot drift apart (curl's aliases[], git's struct
+ * option[]).  Parsing only fills struct options and validates values; files
+ * named by options are read and checked later by the run, still before any
+ * request is sent.
+ *
+ * Ownership: strings in struct options point into argv or the environment,
+ * or are owned by the struct when noted; options_release() frees those.
+ */
+#ifndef AW_OPTIONS_H
+#define AW_OPTIONS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Seeds stay below 2^53 so that they are exact as JSON numbers. */
+#define AW_SEED_MAX ((1ULL << 53) - 1)
+
+struct options {
+	const char *model;          /* --model: writer model (required) */
+	const char *judge_model;    /* --judge-model: defaults to model */
+	char *base_url;             /* endpoint base, no trailing slash (owned) */
+	const char *api_key;        /* $OPENAI_API_KEY or NULL: header only */
+	const char *out_dir;        /* --out (required) */
+	const char *prompt;         /* --prompt TEXT, or NULL */
+	const char *prompt_file;    /* --prompt-file, or NULL */
+	const char *styles_file;    /* --styles, NULL = bundled */
+	const char *themes_file;    /* --themes, NULL = bundled */
+	const char *goals_file;     /* --goals, NULL = bundled */
+	const char *rubric_file;    /* --rubric, NULL = bundled */
+	const char *prompts_dir;    /* --prompts-dir, NULL = bundled */
+	const char *token_param;    /* "max_tokens" or "max_completion_tokens" */
+	const char *cacert;         /* --cacert FILE, or NULL */
+	long population;            /* stories in generation 0 */
+	long generations;           /* evolution steps after generation 0 */
+	long top;                   /* parents selected per generation */
+	long variants;              /* variants written per parent */
+	long rounds;                /* judge rounds per generation */
+	long max_words;             /* enforced story length limit */
+	long judge_max_tokens;      /* token cap of a judge reply */
+	long concurrency;           /* requests in flight at once */
+	long retries;               /* retries per request */
+	double timeout;             /* seconds per request */
+	double temperature;         /* writer sampling temperature */
+	double judge_temperature;   /* judge sampling temperature */
+	double top_p;               /* nucleus sampling, sent explicitly */
+	uint64_t seed;              /* seed of every random choice */
+	int seed_given;             /* --seed was given (else from the clock) */
+	int quiet;                  /* --quiet: errors only */
+};
+
+enum options_result {
+	OPTIONS_RUN = 0,   /* options valid: run */
+	OPTIONS_EXIT = 1,  /* --help or --version printed: exit 0 */
+	OPTIONS_USAGE = 2  /* misuse reported on stderr: exit 2 */
+};
+
+/* Parse "evolve"'s arguments (argv[0] is "evolve").  Reads OPENAI_BASE_URL,
+ * OPENAI_API_BASE and OPENAI_API_KEY from the environment. */
+enum options_result options_parse(struct options *o, int argc, char **argv);
+void options_release(struct options *o);
+void options_help(FILE *out);
+
+#endif

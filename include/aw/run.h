@@ -1,0 +1,60 @@
+/*
+ * run.h - what the phases of one run share: the settings, the texts read
+ * from disk, the HTTP client, the random stream and the counters.
+ *
+ * evolve.c owns a struct run and hands it to the writer and the judge,
+ * which send their requests through run->http and report what happened in
+ * the counters; store.c reads it to write run.json.  Data flows one way:
+ * options and files -> run -> writer/judge -> http -> back as stories and
+ * matches -> store.
+ */
+#ifndef AW_RUN_H
+#define AW_RUN_H
+
+#include "aw/data.h"
+#include "aw/http.h"
+#include "aw/llm.h"
+#include "aw/options.h"
+#include "aw/progress.h"
+#include "aw/rng.h"
+
+/* The texts a run reads, all validated before the first request. */
+struct texts {
+	char *prompt;          /* the writing prompt */
+	char *rubric;          /* the judging rubric */
+	char *writer;          /* template: a story of the initial population */
+	char *variant;         /* template: a variant of a parent */
+	char *judge;           /* template: one pairwise judgement */
+	char *reask;           /* template: follow-up when no verdict was found */
+	struct strlist styles; /* author styles */
+	struct strlist themes; /* themes */
+	struct strlist goals;  /* improvement goals */
+	char *paths[9];        /* where each came from, for run.json */
+};
+
+struct run {
+	const struct options *opt;  /* settings */
+	struct texts texts;         /* prompts, rubric and lists */
+	struct http *http;          /* the one HTTP client */
+	struct llm_usage usage;     /* tokens reported by the endpoint */
+	struct rng rng;             /* every random choice of the run */
+	struct progress progress;   /* what the user sees */
+	long length_retries;        /* stories written again for length */
+	long trimmed;               /* stories cut to the limit after that */
+	long reasks;                /* judge replies asked again */
+	long lost_matches;          /* matches recorded with no winner */
+	long failed_stories;        /* stories that could not be written */
+	double started;             /* wall-clock start, seconds */
+};
+
+/* Seed sent to the endpoint for a request: derived from the run's seed and
+ * the request's identity, never from arrival order (31 bits, which every
+ * server accepts). */
+unsigned long run_request_seed(const struct run *r, const char *id, long attempt);
+
+/* Read and validate every text the run needs (options choose the files,
+ * else the bundled ones).  0, or -1 with "file:line: problem" in err. */
+int texts_load(struct texts *t, const struct options *o, char *err, size_t errlen);
+void texts_free(struct texts *t);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * store.h - the output directory: one JSON file per generation, run.json,
+ * and the best story as plain text.
+ *
+ * Every file is written whole to a temporary file in the same directory,
+ * synced, and renamed over its name, so a reader (or a crash) never sees
+ * half a file: each file on disk is the old version or the new one.
+ *
+ *   gen-NNN.json  {"generation", "stories" (ranked best first), "matches",
+ *                  "failed" (stories that could not be written)}
+ *   run.json      status, seed, effective settings (never the key), usage
+ *   best.txt      the best story of the last generation written
+ */
+#ifndef AW_STORE_H
+#define AW_STORE_H
+
+#include <stddef.h>
+#include "aw/judge.h"
+#include "aw/run.h"
+#include "aw/story.h"
+
+/* Create dir if needed.  Refuses (-1, message in err) a path that is not a
+ * directory, or a directory that is not empty. */
+int store_prepare(const char *dir, char *err, size_t errlen);
+
+/* Write data to dir/name atomically.  0, or -1 with a message in err. */
+int store_write_file(const char *dir, const char *name, const char *data, size_t len,
+		     char *err, size_t errlen);
+
+int store_write_generation(const char *dir, int gen, const struct population *pop,
+			   const struct match_list *matches, const struct population *failed,
+			   char *err, size_t errlen);
+
+/* status: "running", "complete", "failed" or "interrupted"; error may be
+ * NULL; best may be NULL. */
+int store_write_run(const char *dir, const struct run *run, const char *status,
+		    int generations_done, const struct story *best, const char *error,
+		    char *err, size_t errlen);
+
+int store_write_best(const char *dir, const struct story *best, char *err, size_t errlen);
+
+/* The JSON of one generation (malloc'd), for tests and the writer above. */
+char *store_generation_json(int gen, const struct population *pop,
+			    const struct match_list *matches, const struct population *failed);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * story.h - a story and its provenance, a population of them, and the text
+ * rules that apply to every story (word counting, the length limit).
+ *
+ * A story records where it came from (generation, parent, style, theme,
+ * goal, temperature) so that a run can be audited and analysed afterwards;
+ * the reference implementation recorded none of it.
+ *
+ * Ownership: a story owns its strings; a population owns its stories.
+ * Parents carried into the next generation are copied (story_copy), so each
+ * generation's population can be written and freed on its own.
+ */
+#ifndef AW_STORY_H
+#define AW_STORY_H
+
+#include <stddef.h>
+
+struct story {
+	char *id;           /* unique in the run, e.g. "g0-017" */
+	int born;           /* generation it was written in */
+	char *parent_id;    /* NULL for the initial population */
+	char *style;        /* author style line it was written in */
+	char *theme;        /* theme line it was written for */
+	char *goal;         /* improvement goal (variants), else NULL */
+	double temperature; /* sampling temperature used */
+	long words;         /* word count of text */
+	int trimmed;        /* text was cut to the word limit by us */
+	char *text;         /* the story */
+	char *error;        /* why it could not be written, else NULL */
+	double elo;         /* Elo rating */
+	int wins, losses, matches; /* this generation's tournament */
+	int rank;           /* 1-based rank in its generation, 0 = unranked */
+};
+
+struct population {
+	struct story **v;   /* stories */
+	size_t n;           /* how many */
+	size_t cap;         /* allocated slots */
+};
+
+struct story *story_new(void);
+struct story *story_copy(const struct story *s); /* counters reset */
+void story_free(struct story *s);
+
+void population_add(struct population *p, struct story *s); /* takes s */
+void population_free(struct population *p);
+/* Sort best first (Elo, then wins, then id) and set rank. */
+void population_rank(struct population *p);
+
+/* Words are runs of non-space characters. */
+long text_count_words(const char *text);
+/* Cut text to at most max_words, at the last sentence end that keeps at
+ * least half of them, else at a word boundary.  Returns a new string. */
+char *text_trim_words(const char *text, long max_words);
+
+#endif

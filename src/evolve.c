@@ -1,0 +1,205 @@
+/*
+ * evolve.c - the AlphaWrite loop: write a population, rank it by pairwise
+ * judging, breed variants of the best, and repeat (see ../README.md).
+ *
+ *   generation 0:  N stories (writer) -> tournament (judge) -> gen-000.json
+ *   generation g:  top K of g-1 + K*V variants (writer) -> tournament
+ *                  -> gen-00g.json
+ *
+ * Parents keep their ratings; a variant starts from its parent's rating.
+ * run.json is rewritten after every generation, so it always says how far
+ * the run got.  Everything the run reads is validated before the first
+ * request (exit 2), and the phases only ever stop for three reasons: the
+ * endpoint refused us (exit 1), the user interrupted (exit 130), or too few
+ * stories could be written to go on (exit 1).
+ */
+#include "aw/evolve.h"
+#include "aw/interrupt.h"
+#include "aw/judge.h"
+#include "aw/llm.h"
+#include "aw/options.h"
+#include "aw/run.h"
+#include "aw/store.h"
+#include "aw/util.h"
+#include "aw/writer.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_REPLY (8u << 20) /* largest reply body accepted: 8 MiB */
+
+struct loop {
+	struct run run;           /* shared with the phases */
+	struct population pop;    /* the current generation, ranked */
+	int done;                 /* generations written */
+	char err[1024];           /* the last error */
+};
+
+/* Map a phase's http result to "go on" (0) or an exit status. */
+static int phase_status(struct loop *l, enum http_result res)
+{
+	if (res == HTTP_INTERRUPTED)
+		return AW_EXIT_INTERRUPTED;
+	if (res == HTTP_STOPPED) {
+		snprintf(l->err, sizeof l->err, "%s", http_error(l->run.http));
+		return AW_EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* Judge generation gen's population and write its file. */
+static int rank_and_store(struct loop *l, int gen, struct population *failed)
+{
+	struct run *run = &l->run;
+	struct match_list ml = { NULL, 0 };
+	if (l->pop.n < 2) {
+		snprintf(l->err, sizeof l->err,
+			 "generation %d: only %zu stories could be written, too few to go on%s%s", gen,
+			 l->pop.n, failed->n ? "; last error: " : "",
+			 failed->n ? failed->v[failed->n - 1]->error : "");
+		return AW_EXIT_FAILED;
+	}
+	int st = phase_status(l, judge_tournament(run, gen, &l->pop, run->opt->rounds, &ml));
+	if (st == 0 &&
+	    store_write_generation(run->opt->out_dir, gen, &l->pop, &ml, failed, l->err,
+				   sizeof l->err) < 0)
+		st = AW_EXIT_FAILED;
+	match_list_free(&ml);
+	if (st == 0) {
+		l->done = gen + 1;
+		if (store_write_run(run->opt->out_dir, run, "running", l->done, l->pop.v[0], NULL,
+				    l->err, sizeof l->err) < 0)
+			st = AW_EXIT_FAILED;
+	}
+	return st;
+}
+
+static int generation0(struct loop *l)
+{
+	struct population failed = { 0 };
+	int st = phase_status(l, writer_initial(&l->run, &l->pop, &failed));
+	if (st == 0)
+		st = rank_and_store(l, 0, &failed);
+	population_free(&failed);
+	return st;
+}
+
+static int generation(struct loop *l, int gen)
+{
+	struct run *run = &l->run;
+	struct population next = { 0 }, variants = { 0 }, failed = { 0 };
+	size_t k = (size_t)run->opt->top < l->pop.n ? (size_t)run->opt->top : l->pop.n;
+	int st = phase_status(l, writer_variants(run, gen, &l->pop, (long)k, run->opt->variants,
+						 &variants, &failed));
+	if (st == 0) {
+		for (size_t i = 0; i < k; i++)
+			population_add(&next, story_copy(l->pop.v[i]));
+		for (size_t i = 0; i < variants.n; i++)
+			population_add(&next, variants.v[i]);
+		free(variants.v);
+		variants.v = NULL;
+		variants.n = 0;
+		population_free(&l->pop);
+		l->pop = next;
+		st = rank_and_store(l, gen, &failed);
+	}
+	population_free(&variants);
+	population_free(&failed);
+	return st;
+}
+
+static void summary(const struct loop *l)
+{
+	const struct run *run = &l->run;
+	const struct http_stats *hs = http_stats(run->http);
+	const struct story *best = l->pop.v[0];
+	printf("alphawrite: %d generation%s written to %s/ in %.1fs (%ld requests, %ld retries)\n",
+	       l->done, l->done == 1 ? "" : "s", run->opt->out_dir, aw_wall() - run->started,
+	       hs->requests, hs->retries);
+	printf("best story: %s (generation %d, elo %.0f, %ld words) in %s/best.txt\n", best->id,
+	       best->born, best->elo, best->words, run->opt->out_dir);
+}
+
+int evolve_main(int argc, char **argv)
+{
+	struct options opt;
+	struct loop l;
+	memset(&l, 0, sizeof l);
+	enum options_result pr = options_parse(&opt, argc, argv);
+	if (pr != OPTIONS_RUN) {
+		options_release(&opt);
+		return pr == OPTIONS_EXIT ? AW_EXIT_OK : AW_EXIT_USAGE;
+	}
+	struct run *run = &l.run;
+	run->opt = &opt;
+	run->started = aw_wall();
+	rng_seed(&run->rng, opt.seed);
+
+	if (texts_load(&run->texts, &opt, l.err, sizeof l.err) < 0 ||
+	    store_prepare(opt.out_dir, l.err, sizeof l.err) < 0) {
+		aw_error("%s", l.err);
+		texts_free(&run->texts);
+		options_release(&opt);
+		return AW_EXIT_USAGE;
+	}
+
+	int status = AW_EXIT_FAILED;
+	char *url = xasprintf("%s/chat/completions", opt.base_url);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	interrupt_install();
+	struct http_config hc = {
+		.url = url,
+		.api_key = opt.api_key,
+		.cacert = opt.cacert,
+		.concurrency = opt.concurrency,
+		.timeout = opt.timeout,
+		.retries = opt.retries,
+		.max_reply = MAX_REPLY,
+		.jitter_seed = opt.seed ^ (unsigned long long)aw_now(),
+		.describe = llm_describe_error,
+		.wake_fd = interrupt_fd(),
+		.stop = &interrupt_flag,
+		.tick = progress_tick,
+		.tick_arg = &run->progress,
+	};
+	run->http = http_new(&hc, l.err, sizeof l.err);
+	if (!run->http)
+		goto out;
+	progress_init(&run->progress, opt.quiet, http_stats(run->http));
+	if (store_write_run(opt.out_dir, run, "running", 0, NULL, NULL, l.err, sizeof l.err) < 0)
+		goto out;
+
+	status = generation0(&l);
+	for (int g = 1; status == 0 && g <= opt.generations; g++)
+		status = generation(&l, g);
+
+	const char *state = status == 0 ? "complete" :
+			    status == AW_EXIT_INTERRUPTED ? "interrupted" : "failed";
+	const struct story *best = l.done ? l.pop.v[0] : NULL;
+	if (status == 0 && store_write_best(opt.out_dir, best, l.err, sizeof l.err) < 0)
+		status = AW_EXIT_FAILED, state = "failed";
+	char err2[1024];
+	if (store_write_run(opt.out_dir, run, state, l.done, best,
+			    status && status != AW_EXIT_INTERRUPTED ? l.err : NULL, err2,
+			    sizeof err2) < 0 && status == 0) {
+		snprintf(l.err, sizeof l.err, "%s", err2);
+		status = AW_EXIT_FAILED;
+	}
+	if (status == AW_EXIT_INTERRUPTED)
+		aw_error("interrupted; %d generation%s written to %s/", l.done,
+			 l.done == 1 ? "" : "s", opt.out_dir);
+	else if (status == 0 && !opt.quiet)
+		summary(&l);
+out:
+	if (status == AW_EXIT_FAILED)
+		aw_error("%s", l.err);
+	population_free(&l.pop);
+	http_free(run->http);
+	texts_free(&run->texts);
+	curl_global_cleanup();
+	free(url);
+	options_release(&opt);
+	return status;
+}

@@ -1,0 +1,468 @@
+/*
+ * http.c - sliding-window HTTP client on one libcurl multi handle (see
+ * http.h for the policy).
+ *
+ * The multi handle is the event loop, as in curl's own tool: curl_multi_poll
+ * is the only blocking call, retry timers are data (a job's not_before), and
+ * completions are dispatched from curl_multi_info_read.  Jobs wait in two
+ * lists: `ready` (FIFO, may start now) and `delayed` (waiting for their
+ * backoff to pass).  The self-pipe passed as wake_fd makes a signal end the
+ * poll at once.
+ */
+#include "aw/http.h"
+#include "aw/buf.h"
+#include "aw/rng.h"
+#include "aw/util.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define BACKOFF_BASE 0.5      /* seconds before the first retry */
+#define BACKOFF_CAP 30.0      /* longest backoff we choose ourselves */
+#define RETRY_AFTER_CAP 120.0 /* longest Retry-After we honour */
+
+struct job {
+	struct job *next;             /* link in ready or delayed */
+	struct job *fnext;            /* link in flying */
+	char *body;                   /* request JSON (owned) */
+	size_t len;                   /* bytes in body */
+	struct http_handler handler;  /* what to do with the outcome */
+	long attempts;                /* attempts started */
+	double not_before;            /* monotonic time it may start */
+	CURL *easy;                   /* the transfer while in flight */
+	struct buf reply;             /* reply body of the current attempt */
+	int too_big;                  /* reply passed max_reply */
+	double retry_after;           /* Retry-After seconds, <0 none */
+	int should_retry;             /* x-should-retry: 1, 0, or -1 absent */
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's message for this attempt */
+};
+
+struct http {
+	struct http_config cfg;       /* settings (strings borrowed) */
+	CURLM *multi;                 /* the one multi handle */
+	struct curl_slist *headers;   /* shared by every transfer */
+	struct job *ready, *ready_tail; /* jobs that may start now */
+	struct job *delayed;          /* jobs waiting for their backoff */
+	struct job *flying;           /* jobs in flight */
+	struct rng jitter;            /* backoff jitter, apart from the run's */
+	struct http_stats stats;      /* counters */
+	double last_change;           /* when in_flight last changed */
+	char error[1024];             /* why the run stopped */
+	int fatal;                    /* a fatal reply was seen */
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+double http_backoff(long k, double retry_after, double u)
+{
+	if (retry_after > 0)
+		return retry_after < RETRY_AFTER_CAP ? retry_after : RETRY_AFTER_CAP;
+	double d = BACKOFF_BASE * pow(2.0, (double)(k < 30 ? k : 30));
+	if (d > BACKOFF_CAP)
+		d = BACKOFF_CAP;
+	return d * (0.5 + 0.5 * u); /* jitter: spread retries of a burst apart */
+}
+
+static void account(struct http *h, long delta)
+{
+	double now = aw_now();
+	h->stats.slot_seconds += (double)h->stats.in_flight * (now - h->last_change);
+	h->last_change = now;
+	h->stats.in_flight += delta;
+	if (h->stats.in_flight > h->stats.peak_in_flight)
+		h->stats.peak_in_flight = h->stats.in_flight;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct job *j = arg;
+	if (buf_append(&j->reply, p, size * n) < 0) {
+		j->too_big = 1;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	return size * n;
+}
+
+static int header_is(const char *line, size_t len, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+	if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return 0;
+	*val = line + n + 1;
+	return 1;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct job *j = arg;
+	size_t len = size * n;
+	char line[256];
+	const char *v;
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) { /* a new response */
+		j->retry_after = -1;
+		j->should_retry = -1;
+		return len;
+	}
+	if (len >= sizeof line)
+		return len;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	if (header_is(line, len, "retry-after-ms", &v)) {
+		double ms = strtod(v, NULL);
+		if (ms > 0)
+			j->retry_after = ms / 1000.0;
+	} else if (header_is(line, len, "retry-after", &v)) {
+		char *end;
+		double s = strtod(v, &end);
+		if (end != v && s > 0 && j->retry_after < 0)
+			j->retry_after = s;
+		else if (end == v) {
+			time_t when = curl_getdate(v, NULL);
+			if (when > 0 && j->retry_after < 0) {
+				double d = difftime(when, time(NULL));
+				j->retry_after = d > 0 ? d : 0.001;
+			}
+		}
+	} else if (header_is(line, len, "x-should-retry", &v)) {
+		while (*v == ' ')
+			v++;
+		j->should_retry = strncasecmp(v, "true", 4) == 0 ? 1 :
+				  strncasecmp(v, "false", 5) == 0 ? 0 : -1;
+	}
+	return len;
+}
+
+static void job_free(struct job *j)
+{
+	if (j->handler.release)
+		j->handler.release(j->handler.ctx);
+	free(j->body);
+	buf_release(&j->reply);
+	free(j);
+}
+
+static void push_ready(struct http *h, struct job *j)
+{
+	j->next = NULL;
+	if (h->ready_tail)
+		h->ready_tail->next = j;
+	else
+		h->ready = j;
+	h->ready_tail = j;
+}
+
+/* ---------------------------------------------------------------- public */
+
+struct http *http_new(const struct http_config *cfg, char *err, size_t errlen)
+{
+	struct http *h = xcalloc(1, sizeof *h);
+	h->cfg = *cfg;
+	h->multi = curl_multi_init();
+	if (!h->multi) {
+		free(h);
+		aw_fail(err, errlen, "cannot initialise libcurl");
+		return NULL;
+	}
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, cfg->concurrency + 4);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, cfg->concurrency);
+	h->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	h->headers = curl_slist_append(h->headers, "Accept: application/json");
+	h->headers = curl_slist_append(h->headers, "Expect:");
+	if (cfg->api_key) {
+		char *auth = xasprintf("Authorization: Bearer %s", cfg->api_key);
+		h->headers = curl_slist_append(h->headers, auth);
+		memset(auth, 0, strlen(auth));
+		free(auth);
+	}
+	rng_seed(&h->jitter, cfg->jitter_seed);
+	h->last_change = aw_now();
+	return h;
+}
+
+void http_submit(struct http *h, char *body, const struct http_handler *handler)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+	j->body = body;
+	j->len = strlen(body);
+	j->handler = *handler;
+	buf_init(&j->reply, h->cfg.max_reply);
+	push_ready(h, j);
+}
+
+static int start(struct http *h, struct job *j)
+{
+	CURL *e = curl_easy_init();
+	if (!e)
+		return -1;
+	buf_reset(&j->reply);
+	j->too_big = 0;
+	j->retry_after = -1;
+	j->should_retry = -1;
+	j->errbuf[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_URL, h->cfg.url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->len);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(h->cfg.timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)((h->cfg.timeout < 30 ? h->cfg.timeout : 30) * 1000));
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "alphawrite");
+	if (h->cfg.cacert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, h->cfg.cacert);
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		return -1;
+	}
+	j->easy = e;
+	j->fnext = h->flying;
+	h->flying = j;
+	j->attempts++;
+	h->stats.requests++;
+	if (j->attempts > 1)
+		h->stats.retries++;
+	account(h, +1);
+	return 0;
+}
+
+/* Retry j if it has attempts left, else report it failed. */
+static void retry_or_fail(struct http *h, struct job *j, const char *why, int retryable)
+{
+	if (retryable && j->attempts <= h->cfg.retries) {
+		double wait = http_backoff(j->attempts - 1, j->retry_after, rng_unit(&h->jitter));
+		j->not_before = aw_now() + wait;
+		j->next = h->delayed;
+		h->delayed = j;
+		return;
+	}
+	char msg[1024];
+	if (retryable)
+		snprintf(msg, sizeof msg, "%s (gave up after %ld attempts)", why, j->attempts);
+	else
+		snprintf(msg, sizeof msg, "%s", why);
+	h->stats.failed++;
+	if (j->handler.fail)
+		j->handler.fail(j->handler.ctx, msg);
+	job_free(j);
+}
+
+static int transport_fatal(CURLcode rc)
+{
+	return rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL ||
+	       rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_NOT_BUILT_IN;
+}
+
+/* End j's transfer: take it off the multi handle and the flying list. */
+static void land(struct http *h, struct job *j)
+{
+	struct job **pp = &h->flying;
+	while (*pp && *pp != j)
+		pp = &(*pp)->fnext;
+	if (*pp)
+		*pp = j->fnext;
+	curl_multi_remove_handle(h->multi, j->easy);
+	curl_easy_cleanup(j->easy);
+	j->easy = NULL;
+	account(h, -1);
+}
+
+static void finish(struct http *h, struct job *j, CURLcode rc)
+{
+	long status = 0;
+	char why[1024];
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	land(h, j);
+
+	if (rc != CURLE_OK) {
+		if (j->too_big) {
+			snprintf(why, sizeof why, "reply larger than %zu bytes", h->cfg.max_reply);
+			retry_or_fail(h, j, why, 1);
+		} else if (transport_fatal(rc)) {
+			snprintf(h->error, sizeof h->error, "cannot reach '%s': %s", h->cfg.url,
+				 j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
+			h->fatal = 1;
+			job_free(j);
+		} else {
+			snprintf(why, sizeof why, "%s",
+				 rc == CURLE_OPERATION_TIMEDOUT ? "request timed out" :
+				 j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
+			retry_or_fail(h, j, why, 1);
+		}
+		return;
+	}
+
+	if (status >= 200 && status < 300) {
+		why[0] = '\0';
+		enum http_outcome o = j->handler.reply(j->handler.ctx, buf_str(&j->reply),
+							j->reply.len, why, sizeof why);
+		if (o == HTTP_OK) {
+			job_free(j);
+		} else if (o == HTTP_RETRY) {
+			retry_or_fail(h, j, why[0] ? why : "unusable reply", 1);
+		} else {
+			snprintf(h->error, sizeof h->error, "%s", why);
+			h->fatal = 1;
+			job_free(j);
+		}
+		return;
+	}
+
+	char detail[600] = "";
+	if (h->cfg.describe)
+		h->cfg.describe(buf_str(&j->reply), j->reply.len, detail, sizeof detail);
+	int retryable = status == 408 || status == 409 || status == 429 || status >= 500;
+	if (j->should_retry >= 0)
+		retryable = j->should_retry;
+	if (retryable || (status >= 500 && j->should_retry == 0)) {
+		snprintf(why, sizeof why, "HTTP %ld%s%s", status, detail[0] ? ": " : "", detail);
+		retry_or_fail(h, j, why, retryable);
+		return;
+	}
+	if (status >= 300 && status < 400)
+		snprintf(h->error, sizeof h->error,
+			 "the endpoint '%s' answered with a redirect (HTTP %ld); give the final URL with --base-url",
+			 h->cfg.url, status);
+	else
+		snprintf(h->error, sizeof h->error, "the endpoint refused the request (HTTP %ld)%s%s",
+			 status, detail[0] ? ": " : "", detail);
+	h->fatal = 1;
+	job_free(j);
+}
+
+static void promote_due(struct http *h, double now)
+{
+	struct job **pp = &h->delayed;
+	while (*pp) {
+		struct job *j = *pp;
+		if (j->not_before <= now) {
+			*pp = j->next;
+			push_ready(h, j);
+		} else {
+			pp = &j->next;
+		}
+	}
+}
+
+/* Forget every job, aborting the ones in flight; no callback is called. */
+static void drop_all(struct http *h)
+{
+	while (h->flying) {
+		struct job *j = h->flying;
+		land(h, j);
+		job_free(j);
+	}
+	for (struct job *j = h->ready, *next; j; j = next) {
+		next = j->next;
+		job_free(j);
+	}
+	for (struct job *j = h->delayed, *next; j; j = next) {
+		next = j->next;
+		job_free(j);
+	}
+	h->ready = h->ready_tail = h->delayed = NULL;
+}
+
+enum http_result http_run(struct http *h)
+{
+	double t0 = aw_now();
+	enum http_result res = HTTP_DONE;
+	struct curl_waitfd wfd = { h->cfg.wake_fd, CURL_WAIT_POLLIN, 0 };
+
+	for (;;) {
+		if (h->fatal) {
+			res = HTTP_STOPPED;
+			break;
+		}
+		if (h->cfg.stop && *h->cfg.stop) {
+			res = HTTP_INTERRUPTED;
+			break;
+		}
+		double now = aw_now();
+		promote_due(h, now);
+		while (h->stats.in_flight < h->cfg.concurrency && h->ready) {
+			struct job *j = h->ready;
+			h->ready = j->next;
+			if (!h->ready)
+				h->ready_tail = NULL;
+			if (start(h, j) < 0) {
+				snprintf(h->error, sizeof h->error, "cannot start a transfer");
+				h->fatal = 1;
+				job_free(j);
+				break;
+			}
+		}
+		if (h->stats.in_flight == 0 && !h->ready && !h->delayed)
+			break;
+
+		int running;
+		curl_multi_perform(h->multi, &running);
+		CURLMsg *msg;
+		int left;
+		while ((msg = curl_multi_info_read(h->multi, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			CURL *e = msg->easy_handle;
+			CURLcode rc = msg->data.result;
+			struct job *j;
+			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+			finish(h, j, rc);
+		}
+		if (h->fatal)
+			continue;
+
+		long wait = 1000;
+		if (h->ready && h->stats.in_flight < h->cfg.concurrency)
+			wait = 0;
+		now = aw_now();
+		for (struct job *j = h->delayed; j; j = j->next) {
+			long ms = (long)ceil((j->not_before - now) * 1000);
+			if (ms < wait)
+				wait = ms < 0 ? 0 : ms;
+		}
+		if (wait > 0)
+			curl_multi_poll(h->multi, h->cfg.wake_fd >= 0 ? &wfd : NULL,
+					h->cfg.wake_fd >= 0 ? 1 : 0, (int)wait, NULL);
+		if (h->cfg.tick)
+			h->cfg.tick(h->cfg.tick_arg);
+	}
+	if (res != HTTP_DONE)
+		drop_all(h);
+	h->stats.busy_seconds += aw_now() - t0;
+	return res;
+}
+
+const char *http_error(const struct http *h)
+{
+	return h->error;
+}
+
+const struct http_stats *http_stats(const struct http *h)
+{
+	return &h->stats;
+}
+
+void http_free(struct http *h)
+{
+	if (!h)
+		return;
+	drop_all(h);
+	curl_multi_cleanup(h->multi);
+	curl_slist_free_all(h->headers);
+	free(h);
+}

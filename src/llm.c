@@ -1,0 +1,256 @@
+/*
+ * llm.c - chat-completions requests and replies (see llm.h).
+ *
+ * Replies are read defensively, following what real servers send
+ * (openai-compat.md): extra fields are ignored, "usage" may be missing or
+ * partly null, "content" may be null, reasoning may be inlined as
+ * <think>...</think>, and an error object may arrive with status 200.
+ */
+#include "aw/llm.h"
+#include "aw/buf.h"
+#include "aw/util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *llm_request_json(const struct llm_request *r)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", r->model);
+	cJSON *msgs = cJSON_AddArrayToObject(root, "messages");
+	for (int i = 0; i < r->nmsg; i++) {
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "role", r->msg[i].role);
+		cJSON_AddStringToObject(m, "content", r->msg[i].content);
+		cJSON_AddItemToArray(msgs, m);
+	}
+	cJSON_AddNumberToObject(root, "temperature", r->temperature);
+	cJSON_AddNumberToObject(root, "top_p", r->top_p);
+	cJSON_AddNumberToObject(root, r->token_param, (double)r->max_tokens);
+	if (r->has_seed)
+		cJSON_AddNumberToObject(root, "seed", (double)r->seed);
+	cJSON_AddFalseToObject(root, "stream");
+	char *out = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!out) {
+		fprintf(stderr, "alphawrite: out of memory building a request\n");
+		abort();
+	}
+	char *copy = xstrdup(out);
+	cJSON_free(out);
+	return copy;
+}
+
+/* Copy s without <think>...</think> blocks, trimmed. */
+static char *strip_reasoning(const char *s)
+{
+	struct buf b = BUF_INIT;
+	const char *p = s;
+	for (;;) {
+		const char *o = strstr(p, "<think>");
+		if (!o)
+			break;
+		const char *c = strstr(o, "</think>");
+		buf_append(&b, p, (size_t)(o - p));
+		if (!c) { /* unterminated: the rest is reasoning */
+			p = o + strlen(o);
+			break;
+		}
+		p = c + strlen("</think>");
+	}
+	buf_puts(&b, p);
+	char *t = buf_detach(&b);
+	char *start = t;
+	while (*start && strchr(" \t\r\n", *start))
+		start++;
+	size_t n = strlen(start);
+	while (n > 0 && strchr(" \t\r\n", start[n - 1]))
+		n--;
+	char *out = xstrndup(start, n);
+	free(t);
+	return out;
+}
+
+static long usage_field(const cJSON *usage, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(usage, name);
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (long)v->valuedouble : 0;
+}
+
+int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *why, size_t n)
+{
+	memset(out, 0, sizeof *out);
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	int rc = -1;
+	if (!root) {
+		aw_fail(why, n, "reply is not JSON");
+		goto out;
+	}
+	if (!cJSON_IsObject(root)) {
+		aw_fail(why, n, "reply is not a JSON object");
+		goto out;
+	}
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+	if (err && !cJSON_IsNull(err) && (!cJSON_IsArray(choices) || !cJSON_GetArraySize(choices))) {
+		char detail[400];
+		llm_describe_error(body, len, detail, sizeof detail);
+		aw_fail(why, n, "error inside a 200 reply: %s", detail);
+		goto out;
+	}
+	if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) == 0) {
+		aw_fail(why, n, "reply has no choices");
+		goto out;
+	}
+	const cJSON *choice = cJSON_GetArrayItem(choices, 0);
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(choice, "message");
+	const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content");
+	const cJSON *finish = cJSON_GetObjectItemCaseSensitive(choice, "finish_reason");
+	if (cJSON_IsString(finish))
+		snprintf(out->finish, sizeof out->finish, "%s", finish->valuestring);
+	if (!cJSON_IsString(content)) {
+		aw_fail(why, n, "reply has no text (content is %s%s%s)",
+			cJSON_IsNull(content) ? "null" : content ? "not a string" : "missing",
+			out->finish[0] ? ", finish_reason " : "", out->finish);
+		goto out;
+	}
+	if (strcmp(out->finish, "error") == 0 || strcmp(out->finish, "abort") == 0) {
+		aw_fail(why, n, "generation ended with finish_reason '%s'", out->finish);
+		goto out;
+	}
+	out->content = strip_reasoning(content->valuestring);
+	if (!out->content[0]) {
+		aw_fail(why, n, "reply text is empty");
+		free(out->content);
+		out->content = NULL;
+		goto out;
+	}
+	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+	if (cJSON_IsObject(usage)) {
+		out->prompt_tokens = usage_field(usage, "prompt_tokens");
+		out->completion_tokens = usage_field(usage, "completion_tokens");
+	}
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+void llm_reply_release(struct llm_reply *r)
+{
+	free(r->content);
+	r->content = NULL;
+}
+
+/* Copy at most n-1 bytes of s, turning control characters into spaces. */
+static void clean_copy(char *out, size_t n, const char *s, size_t len)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < len && k + 1 < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\0')
+			break;
+		out[k++] = c < 0x20 ? ' ' : (char)c;
+	}
+	out[k] = '\0';
+	while (k > 0 && out[k - 1] == ' ')
+		out[--k] = '\0';
+}
+
+void llm_describe_error(const char *body, size_t len, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (n == 0)
+		return;
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *msg = NULL;
+	if (cJSON_IsObject(root)) {
+		const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+		if (cJSON_IsString(err))
+			msg = err;
+		else if (cJSON_IsObject(err))
+			msg = cJSON_GetObjectItemCaseSensitive(err, "message");
+		if (!cJSON_IsString(msg))
+			msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+		if (!cJSON_IsString(msg))
+			msg = cJSON_GetObjectItemCaseSensitive(root, "detail");
+	}
+	if (cJSON_IsString(msg)) {
+		clean_copy(out, n, msg->valuestring, strlen(msg->valuestring));
+	} else if (root && cJSON_IsObject(root)) {
+		char *flat = cJSON_PrintUnformatted(root);
+		if (flat) {
+			clean_copy(out, n < 300 ? n : 300, flat, strlen(flat));
+			cJSON_free(flat);
+		}
+	} else if (len > 0) {
+		/* HTML or plain text: keep the first words, with tags removed. */
+		char tmp[300];
+		size_t k = 0;
+		int in_tag = 0;
+		for (size_t i = 0; i < len && k + 1 < sizeof tmp; i++) {
+			char c = body[i];
+			if (c == '<')
+				in_tag = 1;
+			else if (c == '>')
+				in_tag = 0, c = ' ';
+			if (in_tag)
+				continue;
+			if (k > 0 && tmp[k - 1] == ' ' && (c == ' ' || c == '\n' || c == '\r' || c == '\t'))
+				continue;
+			tmp[k++] = c;
+		}
+		char *s = tmp;
+		while (s < tmp + k && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
+			s++;
+		clean_copy(out, n < 200 ? n : 200, s, (size_t)(tmp + k - s));
+	}
+	cJSON_Delete(root);
+}
+
+/* ------------------------------------------------------------- llm_ask() */
+
+struct ask {
+	struct llm_usage *usage;  /* where token counts go */
+	llm_text_fn on_text;      /* the caller's callbacks */
+	llm_fail_fn on_fail;
+	void *ctx;
+};
+
+static enum http_outcome ask_reply(void *arg, const char *body, size_t len, char *why,
+				   size_t whylen)
+{
+	struct ask *a = arg;
+	struct llm_reply r;
+	if (llm_parse_reply(body, len, &r, why, whylen) < 0)
+		return HTTP_RETRY;
+	if (r.prompt_tokens || r.completion_tokens) {
+		a->usage->prompt_tokens += r.prompt_tokens;
+		a->usage->completion_tokens += r.completion_tokens;
+	} else {
+		a->usage->replies_without_usage++;
+	}
+	enum http_outcome o = a->on_text(a->ctx, &r, why, whylen);
+	llm_reply_release(&r);
+	return o;
+}
+
+static void ask_fail(void *arg, const char *why)
+{
+	struct ask *a = arg;
+	a->on_fail(a->ctx, why);
+}
+
+void llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usage,
+	     llm_text_fn on_text, llm_fail_fn on_fail, void *ctx)
+{
+	struct ask *a = xmalloc(sizeof *a);
+	a->usage = usage;
+	a->on_text = on_text;
+	a->on_fail = on_fail;
+	a->ctx = ctx;
+	struct http_handler hd = { ask_reply, ask_fail, free, a };
+	http_submit(h, llm_request_json(r), &hd);
+}

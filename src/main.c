@@ -1,0 +1,62 @@
+/*
+ * main.c - the entry point: global options and the subcommand table.
+ *
+ * alphawrite has one command today, `evolve`; the table makes the next one
+ * (`rank`) a row, not a rewrite.
+ */
+#include "aw/evolve.h"
+#include "aw/util.h"
+#include "aw/version.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct command {
+	const char *name;               /* as typed */
+	int (*run)(int argc, char **argv);
+	const char *help;               /* one line for --help */
+} commands[] = {
+	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: alphawrite <command> [options]\n"
+		     "       alphawrite --help | --version\n\ncommands:\n");
+	for (size_t i = 0; i < AW_ARRAY_LEN(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\nRun 'alphawrite <command> --help' for a command's options.\n");
+}
+
+static int close_stdout(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		aw_error("cannot write to standard output:");
+		return status ? status : AW_EXIT_FAILED;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN); /* libcurl runs with NOSIGNAL */
+	if (argc < 2) {
+		usage(stderr);
+		return AW_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return close_stdout(AW_EXIT_OK);
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("alphawrite %s\n", AW_VERSION);
+		return close_stdout(AW_EXIT_OK);
+	}
+	for (size_t i = 0; i < AW_ARRAY_LEN(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return close_stdout(commands[i].run(argc - 1, argv + 1));
+	aw_error("unknown command '%s'", argv[1]);
+	fprintf(stderr, "Try 'alphawrite --help'.\n");
+	return AW_EXIT_USAGE;
+}

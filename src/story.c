@@ -1,0 +1,140 @@
+/*
+ * story.c - stories, populations and the text rules (see story.h).
+ */
+#include "aw/story.h"
+#include "aw/elo.h"
+#include "aw/util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct story *story_new(void)
+{
+	struct story *s = xcalloc(1, sizeof *s);
+	s->elo = ELO_INITIAL;
+	return s;
+}
+
+struct story *story_copy(const struct story *s)
+{
+	struct story *c = xmalloc(sizeof *c);
+	*c = *s;
+	c->id = dup_or_null(s->id);
+	c->parent_id = dup_or_null(s->parent_id);
+	c->style = dup_or_null(s->style);
+	c->theme = dup_or_null(s->theme);
+	c->goal = dup_or_null(s->goal);
+	c->text = dup_or_null(s->text);
+	c->error = dup_or_null(s->error);
+	c->wins = c->losses = c->matches = 0;
+	c->rank = 0;
+	return c;
+}
+
+void story_free(struct story *s)
+{
+	if (!s)
+		return;
+	free(s->id);
+	free(s->parent_id);
+	free(s->style);
+	free(s->theme);
+	free(s->goal);
+	free(s->text);
+	free(s->error);
+	free(s);
+}
+
+void population_add(struct population *p, struct story *s)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->v = xrealloc(p->v, p->cap * sizeof *p->v);
+	}
+	p->v[p->n++] = s;
+}
+
+void population_free(struct population *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		story_free(p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->n = p->cap = 0;
+}
+
+static int better_first(const void *a, const void *b)
+{
+	const struct story *x = *(const struct story *const *)a;
+	const struct story *y = *(const struct story *const *)b;
+	if (x->elo != y->elo)
+		return x->elo > y->elo ? -1 : 1;
+	if (x->wins != y->wins)
+		return x->wins > y->wins ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+void population_rank(struct population *p)
+{
+	qsort(p->v, p->n, sizeof *p->v, better_first);
+	for (size_t i = 0; i < p->n; i++)
+		p->v[i]->rank = (int)i + 1;
+}
+
+long text_count_words(const char *text)
+{
+	long n = 0;
+	int in_word = 0;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (isspace(*p)) {
+			in_word = 0;
+		} else if (!in_word) {
+			in_word = 1;
+			n++;
+		}
+	}
+	return n;
+}
+
+char *text_trim_words(const char *text, long max_words)
+{
+	const char *p = text;
+	const char *cut = text;          /* end of the last whole word kept */
+	const char *sentence = NULL;     /* end of the last sentence kept */
+	long words = 0, sentence_words = 0;
+	while (*p && words < max_words) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		const char *w = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		words++;
+		cut = p;
+		/* A word ending in . ! ? (maybe followed by quotes or a bracket)
+		 * ends a sentence. */
+		const char *e = p;
+		while (e > w && strchr("\"')]\xbb*_", e[-1]))
+			e--;
+		if (e > w && strchr(".!?", e[-1])) {
+			sentence = p;
+			sentence_words = words;
+		}
+		/* Keep multibyte closing quotes (U+201D, U+2019) with the word. */
+		if (p - w >= 4 && (unsigned char)p[-3] == 0xe2 && (unsigned char)p[-2] == 0x80 &&
+		    ((unsigned char)p[-1] == 0x9d || (unsigned char)p[-1] == 0x99) &&
+		    strchr(".!?", p[-4])) {
+			sentence = p;
+			sentence_words = words;
+		}
+	}
+	const char *end = (sentence && sentence_words * 2 >= words) ? sentence : cut;
+	return xstrndup(text, (size_t)(end - text));
+}

@@ -1,0 +1,119 @@
+/*
+ * util.c - allocation, error messages and clocks shared by every module.
+ * See util.h for the conventions; this file only implements them.
+ */
+#include "aw/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "alphawrite: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom(n * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom(0);
+	char *s = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Format with the trailing-colon rule into buf. */
+static void vformat(char *buf, size_t n, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t flen = strlen(fmt);
+	vsnprintf(buf, n, fmt, ap);
+	if (flen && fmt[flen - 1] == ':') {
+		size_t len = strlen(buf);
+		snprintf(buf + len, n - len, " %s", strerror(saved));
+	}
+}
+
+void aw_verror(const char *fmt, va_list ap)
+{
+	char msg[2048];
+	vformat(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "alphawrite: %s\n", msg);
+}
+
+void aw_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	aw_verror(fmt, ap);
+	va_end(ap);
+}
+
+int aw_fail(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vformat(buf, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+double aw_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double aw_wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,193 @@
+/*
+ * verdict.c - find the judge's verdict in a reply (see verdict.h).
+ *
+ * Candidates are collected in order of position: every JSON object with a
+ * "winner" key (found by trying cJSON at each '{'), and every line that
+ * begins, after markdown decoration, with "winner" or "verdict" followed by
+ * a label.  The last candidate wins, unless another candidate on its line
+ * names the other story (a judge quoting the instructions "answer
+ * {"winner": "A"} or {"winner": "B"}" has not decided).
+ */
+#include "aw/verdict.h"
+#include "aw/buf.h"
+#include "aw/util.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct cand {
+	size_t pos;        /* where it starts in the text */
+	size_t end;        /* where it ends */
+	size_t line;       /* line number of pos */
+	char winner;       /* 'A' or 'B' */
+	char *reason;      /* "reason" field of a JSON verdict (owned), or NULL */
+};
+
+/* A label: optional "story"/"model"/"response"/"option" and a separator,
+ * then A or B not followed by a letter or digit.  Returns 'A', 'B' or 0;
+ * *len is the length read. */
+static char read_label(const char *s, size_t *len)
+{
+	static const char *words[] = { "story", "model", "response", "option", "text" };
+	const char *p = s;
+	while (*p == ' ' || *p == '"' || *p == '\'' || *p == '*' || *p == '`' || *p == '[' ||
+	       *p == '(')
+		p++;
+	for (size_t i = 0; i < AW_ARRAY_LEN(words); i++) {
+		size_t n = strlen(words[i]);
+		if (strncasecmp(p, words[i], n) == 0 && (p[n] == ' ' || p[n] == '_' || p[n] == '-')) {
+			p += n + 1;
+			break;
+		}
+	}
+	char c = (char)toupper((unsigned char)*p);
+	if ((c != 'A' && c != 'B') || isalnum((unsigned char)p[1]))
+		return 0;
+	*len = (size_t)(p + 1 - s);
+	return c;
+}
+
+static size_t line_no(const char *text, size_t pos)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < pos; i++)
+		n += text[i] == '\n';
+	return n;
+}
+
+static void add(struct cand **v, size_t *n, size_t *cap, struct cand c)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[(*n)++] = c;
+}
+
+static void find_json(const char *text, struct cand **v, size_t *n, size_t *cap)
+{
+	size_t skip_until = 0;
+	for (const char *p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
+		size_t pos = (size_t)(p - text);
+		if (pos < skip_until)
+			continue;
+		const char *end = NULL;
+		cJSON *o = cJSON_ParseWithOpts(p, &end, 0);
+		if (!o)
+			continue;
+		const cJSON *w = NULL;
+		for (const cJSON *it = o->child; it; it = it->next)
+			if (it->string && strcasecmp(it->string, "winner") == 0)
+				w = it;
+		size_t len;
+		char label = cJSON_IsString(w) ? read_label(w->valuestring, &len) : 0;
+		if (cJSON_IsObject(o) && label && w->valuestring[len + strspn(w->valuestring + len, " \"'*.")] == '\0') {
+			struct cand c = { pos, (size_t)(end - text), line_no(text, pos), label, NULL };
+			for (const cJSON *it = o->child; it; it = it->next)
+				if (it->string && cJSON_IsString(it) &&
+				    (strcasecmp(it->string, "reason") == 0 ||
+				     strcasecmp(it->string, "reasoning") == 0) &&
+				    it->valuestring[0])
+					c.reason = xstrdup(it->valuestring);
+			add(v, n, cap, c);
+			skip_until = c.end;
+		}
+		cJSON_Delete(o);
+	}
+}
+
+static void find_lines(const char *text, struct cand **v, size_t *n, size_t *cap)
+{
+	static const char *keys[] = { "final verdict", "the winner is", "winner", "verdict" };
+	size_t lineno = 1;
+	for (const char *line = text; line && *line; lineno++) {
+		const char *p = line;
+		while (*p == ' ' || *p == '\t' || *p == '*' || *p == '#' || *p == '>' || *p == '-' ||
+		       *p == '_')
+			p++;
+		for (size_t i = 0; i < AW_ARRAY_LEN(keys); i++) {
+			size_t k = strlen(keys[i]);
+			if (strncasecmp(p, keys[i], k) != 0)
+				continue;
+			const char *q = p + k;
+			while (*q == ' ' || *q == '*' || *q == '_')
+				q++;
+			if (*q != ':')
+				break;
+			q++;
+			size_t len;
+			char label = read_label(q, &len);
+			if (label) {
+				struct cand c = { (size_t)(line - text), (size_t)(q + len - text), lineno,
+						  label, NULL };
+				add(v, n, cap, c);
+			}
+			break;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+}
+
+static int by_pos(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The prose before pos, trimmed, with a dangling ``` fence opener removed. */
+static char *prose_before(const char *text, size_t pos)
+{
+	size_t n = pos;
+	for (;;) {
+		while (n > 0 && isspace((unsigned char)text[n - 1]))
+			n--;
+		if (n >= 7 && strncasecmp(text + n - 7, "```json", 7) == 0)
+			n -= 7;
+		else if (n >= 3 && strncmp(text + n - 3, "```", 3) == 0)
+			n -= 3;
+		else
+			break;
+	}
+	size_t s = 0;
+	while (s < n && isspace((unsigned char)text[s]))
+		s++;
+	return s < n ? xstrndup(text + s, n - s) : NULL;
+}
+
+int verdict_parse(const char *text, struct verdict *v)
+{
+	struct cand *c = NULL;
+	size_t n = 0, cap = 0;
+	v->winner = 0;
+	v->reason = NULL;
+	find_json(text, &c, &n, &cap);
+	find_lines(text, &c, &n, &cap);
+	if (n > 0) {
+		qsort(c, n, sizeof *c, by_pos);
+		struct cand *last = &c[n - 1];
+		int conflict = 0;
+		for (size_t i = 0; i + 1 < n; i++)
+			if (c[i].line == last->line && c[i].winner != last->winner)
+				conflict = 1;
+		if (!conflict) {
+			v->winner = last->winner;
+			v->reason = last->reason ? xstrdup(last->reason) : prose_before(text, last->pos);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(c[i].reason);
+	free(c);
+	return v->winner ? 0 : -1;
+}
+
+void verdict_release(struct verdict *v)
+{
+	free(v->reason);
+	v->reason = NULL;
+	v->winner = 0;
+}

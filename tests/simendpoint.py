@@ -1,0 +1,929 @@
+#!/usr/bin/env python3
+"""Simulated OpenAI-compatible chat-completions endpoint for alphawrite.
+
+alphawrite talks to real LLM servers (OpenAI, vLLM, llama.cpp, routers such as
+OpenRouter) that are slow, cost money and misbehave in many small ways.  This
+server stands in for them in the demo, the end-to-end tests and the benchmark.
+It writes readable stories from word banks, gives every story a hidden quality
+and judges pairwise comparisons by a noisy, position-biased logistic model of
+those qualities, so a test can check that evolution really improves the truth
+(GET /sim/truth).  Replies deliberately vary in shape the way real servers do,
+and a seeded fault injector produces the failures clients must survive: rate
+limits, 5xx errors, HTML error pages, dropped connections, garbage, truncated
+JSON, null content, empty choices, errors hidden in HTTP 200, verdict-less
+judge replies, stalls and over-long stories.  It is plain Python 3.11 standard
+library so that it runs everywhere the tests run, listens on loopback by
+default and never opens an outgoing connection (not even a reverse DNS lookup).
+
+Protocol notes for client authors:
+  * Every story starts with the line "[simulated story #N]".  The markers in
+    the FIRST user message classify a request: none = new story, one = variant
+    of that story, two or more = judge (A = first marker, B = second).  A
+    judge conversation with more than one user message whose last user
+    message has no marker is a "reask" and gets just {"winner": "A"|"B"}.
+  * The word limit is the first "<number> words" in the first user message.
+  * The fault "unparseable" applies only to judge requests (so that a reask
+    can rescue the comparison) and "overlong" only to story/variant requests;
+    when no listed fault kind applies to a request it is answered normally.
+"""
+
+import argparse
+import hmac
+import json
+import math
+import os
+import random
+import re
+import signal
+import socket
+import socketserver
+import string
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+MARKER_RE = re.compile(r"\[simulated story #(\d+)\]")
+WORD_LIMIT_RE = re.compile(r"(\d+)\s+words", re.IGNORECASE)
+DEFAULT_WORD_LIMIT = 500
+MAX_WORD_LIMIT = 20000          # keeps a silly prompt from costing minutes
+MAX_BODY_BYTES = 32 << 20
+KINDS = ("story", "variant", "judge", "reask", "unknown")
+FAULT_KINDS = ("429", "500", "503", "502html", "drop", "garbage", "truncated",
+               "null", "empty", "error200", "unparseable", "slow", "overlong")
+FAULT_ONLY_FOR = {"unparseable": ("judge",), "overlong": ("story", "variant")}
+SHAPES = ("openai", "vllm", "llamacpp", "nousage")
+VALID_ROLES = ("system", "developer", "user", "assistant", "tool")
+ALNUM = string.ascii_letters + string.digits
+
+# --------------------------------------------------------------------------
+# Word banks.  None of them may contain the word "simulated": it must appear
+# only in the marker line so that clients and tests can rely on it.
+# --------------------------------------------------------------------------
+NAMES = ["Mara", "Tobias", "Ines", "Oren", "Lucia", "Wen", "Halvard", "Ada",
+         "Kofi", "Sela", "Bram", "Nadia", "Emeric", "Juno", "Piet", "Rosalind"]
+PLACES = ["the lighthouse", "the harbour market", "the orchard", "the old observatory",
+          "the railway station", "the salt marsh", "the bakery on Vell Street",
+          "the mountain pass", "the flooded library", "the ferry dock",
+          "the greenhouse", "the clock tower"]
+OBJECTS = ["a brass key", "a folded map", "a cracked lantern", "a bundle of letters",
+           "a silver compass", "a wooden bird", "a torn photograph", "a jar of seeds",
+           "a violin case", "a ledger with a green cover"]
+TIMES = ["At dawn", "Late that evening", "By the third morning", "When the rain stopped",
+         "Before anyone else woke", "Long after midnight", "In the grey hour before supper"]
+FEELINGS = ["uneasy", "hopeful", "restless", "calm", "homesick", "curious", "afraid",
+            "stubbornly cheerful"]
+SMELLS = ["rain and diesel", "salt and tar", "woodsmoke", "wet stone",
+          "bread and burnt sugar", "cut grass"]
+SOUNDS = ["dog barked twice", "bell rang out of time", "gull cried over the water",
+          "train whistled in the valley", "shutter banged in the wind"]
+WEATHER = ["cold and bright", "grey and windless", "warm for the season", "raining softly"]
+OUTSIDE = ["the rain kept on", "the wind rattled the shutters", "snow had begun to fall",
+           "the fog was lifting"]
+LINES = ["We should have left before the tide turned", "I kept the key, just in case",
+         "It isn't lost if you know where it is", "There is still time",
+         "Nobody is coming back for it", "Then we go together", "I am tired of waiting",
+         "You were right about the weather", "Leave the lamp burning",
+         "I remember this place differently"]
+QUESTIONS = ["Do you hear that", "Where did you find it", "What happens now",
+             "Did you ever go back", "Why did you keep it", "Are you sure"]
+NARRATIVE = [
+    "{time}, {n1} walked down to {place} with {obj} wrapped in a scarf.",
+    "{n1} turned {obj} over and over, feeling {feel} without quite knowing why.",
+    "The air smelled of {smell}, and somewhere below a {sound}.",
+    "{n1} had not expected to find {obj} in {place}, but there it was.",
+    "Nobody in {place} could remember the last time {n2} had laughed like that.",
+    "It was {weather}, the kind of day that made {place} seem smaller than it was.",
+    "{n2} counted the steps to {place} and lost count twice.",
+    "For a long while nobody spoke.",
+    "The light changed slowly, the way it does in late autumn.",
+    "{n2} set {obj} on the table between them as if it might break.",
+    "There were stories about {place}, and most of them were true.",
+    "{time}, the whole town seemed to hold its breath.",
+    "{n1} thought of the winter {n2} had spent away, and of the letters that never came.",
+    "Outside, {outside}.",
+    "{n1} felt {feel}, then foolish for feeling it.",
+    "They followed the old path past {place}, where the fence had fallen years ago.",
+    "Somewhere a door closed, and {n2} flinched.",
+    "{n2} laughed, and for a moment the years between them fell away.",
+    "{time}, {n2} went back to {place} alone and stood there until the cold came "
+    "through the soles of both boots and the lamps began to come on, one by one, "
+    "along the water.",
+    "It was only later, much later, that {n1} understood what {n2} had been trying to say.",
+    "{n1} kept thinking about {obj}, and about whoever had left it there.",
+    "The kettle had gone cold hours ago.",
+    "{n2} wrote three letters that week and burned two of them.",
+    "By the time they reached {place}, the light had gone the colour of weak tea.",
+    "{n1} did not answer at once.",
+    "Years afterwards, {n2} would still describe that evening as the moment everything turned, "
+    "though at the time it felt like nothing at all.",
+    "A boy on a bicycle went past, whistling, and did not look at either of them.",
+    "{n1} asked the woman at {place} about {obj}, and she only smiled.",
+    "There was a photograph of {place} on the wall, faded almost to white.",
+    "{n2} slept badly and woke {feel}, with the taste of {smell} in the air.",
+]
+MOTIF_LINES = ["{n1} kept thinking about the {motif}.",
+               "Everything, it seemed, came back to the {motif}.",
+               "People around {place} still talked about the {motif}, though never loudly."]
+DIALOGUE = ['"{line}," said {n1}.', '"{line}," {n2} said quietly.', '{n1} looked up. "{line}."',
+            '"{question}?" asked {n2}.', '"{question}?" {n1} said, not really asking.',
+            '"{line}. {line2}," {n2} said.', '"{line}," {n1} said, and meant it.',
+            '{n2} shook off the cold. "{question}?"']
+# Exact-length fillers used to land precisely on the word budget.
+TINY = {1: ["Silence.", "Nothing.", "Morning.", "Enough."],
+        2: ["{n1} waited.", "Nobody answered.", "Night fell.", "{n2} nodded."],
+        3: ["The wind rose.", "{n1} said nothing.", "It was enough.", "Nobody moved again."]}
+TITLE_ADJ = ["Last", "Quiet", "Borrowed", "Salt", "Long", "Second", "Hollow", "Paper", "Winter"]
+TITLE_NOUN = ["Lantern", "Orchard", "Harbour", "Compass", "Tide", "Letter", "Key", "Ferry",
+              "Bell", "Garden"]
+# Words of instructions that make poor motifs when picked from a prompt.
+STOPWORDS = {"write", "writes", "written", "story", "stories", "words", "about", "should",
+             "please", "title", "paragraph", "paragraphs", "output", "format", "response",
+             "rewrite", "improve", "improved", "version", "following", "original", "reply",
+             "return", "without", "which", "their", "there", "these", "those", "would",
+             "could", "under", "limit", "maximum", "minimum", "length", "other", "where",
+             "while", "prompt", "include", "markdown", "exactly", "better", "simulated"}
+
+# Judge prose: {w} is the winner's letter, {l} the loser's.  No braces here.
+PRAISE = ["Story {w} builds its tension patiently and pays it off in the final paragraph.",
+          "Story {w} has the more vivid setting and a clearer emotional arc.",
+          "The dialogue in Story {w} feels natural and reveals character without strain.",
+          "Story {w} keeps its focus tight, and every scene earns its place.",
+          "What stays with me is the ending of Story {w}, which is earned rather than announced."]
+CRITIQUE = ["Story {l} has some lovely images but loses momentum halfway through.",
+            "By comparison, Story {l} relies on summary where a scene would land harder.",
+            "Story {l} ends abruptly, leaving its central question unanswered.",
+            "The prose in Story {l} is competent, though its characters stay at arm's length."]
+NEUTRAL = ["Both Story A and Story B answer the prompt reasonably well.",
+           "Story A and Story B share a quiet, reflective tone.",
+           "Neither Story A nor Story B has serious problems with grammar."]
+CLOSING = ["On balance, Story {w} is the more satisfying read.",
+           "Overall I prefer Story {w}."]
+REASONS = ["Story {w} is more engaging and better paced.",
+           "Story {w} has stronger characters and a clearer arc.",
+           "Story {w} makes better use of its setting."]
+# Verdict-free judge prose for the "unparseable" fault (mentions both, decides nothing).
+UNDECIDED = ["Story A opens with a striking image, while Story B takes its time to settle.",
+             "Both Story A and Story B have moments of real warmth.",
+             "The pacing differs: Story B moves quickly, and Story A lingers on detail.",
+             "Each story answers the prompt in its own way, and each has rough edges.",
+             "It is genuinely hard to weigh Story A against Story B on craft alone."]
+
+
+def word_count(text):
+    return len(text.split())
+
+
+def token_estimate(words):
+    return max(1, round(words * 1.3))
+
+
+def rand_token(rng, n):
+    return "".join(rng.choice(ALNUM) for _ in range(n))
+
+
+def distinct_markers(text):
+    """Story ids of the markers in text, distinct, in order of first occurrence."""
+    ids = []
+    for match in MARKER_RE.finditer(text):
+        sid = int(match.group(1))
+        if sid not in ids:
+            ids.append(sid)
+    return ids
+
+
+def classify(messages):
+    """Return (kind, marker ids of the first user message, first user message)."""
+    users = [m["content"] for m in messages if m["role"] == "user"]
+    first = users[0] if users else "\n".join(m["content"] for m in messages)
+    ids = distinct_markers(first)
+    if len(ids) >= 2:
+        reask = len(users) > 1 and not MARKER_RE.search(users[-1])
+        return ("reask" if reask else "judge"), ids, first
+    return ("variant" if ids else "story"), ids, first
+
+
+def word_limit(prompt):
+    match = WORD_LIMIT_RE.search(prompt)
+    limit = int(match.group(1)) if match else DEFAULT_WORD_LIMIT
+    return min(max(limit, 1), MAX_WORD_LIMIT)
+
+
+def validate(body):
+    """Return (message, param) describing what is wrong with a request, or None."""
+    if not isinstance(body, dict):
+        return "The request body must be a JSON object.", None
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return "You must provide a model parameter.", "model"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "'messages' must be a non-empty array.", "messages"
+    for i, msg in enumerate(messages):
+        if not isinstance(msg, dict):
+            return f"messages[{i}] must be an object.", f"messages[{i}]"
+        if not isinstance(msg.get("role"), str) or msg["role"] not in VALID_ROLES:
+            return f"Invalid value for messages[{i}].role.", f"messages[{i}].role"
+        if not isinstance(msg.get("content"), str):
+            return f"messages[{i}].content must be a string.", f"messages[{i}].content"
+    for key, low, high in (("temperature", 0, 2), ("top_p", 0, 1)):
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not low <= value <= high):
+            return f"Invalid '{key}': expected a number between {low} and {high}.", key
+    for key in ("max_tokens", "max_completion_tokens", "seed"):
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or (key != "seed" and value < 1)):
+            return f"Invalid '{key}': expected an integer.", key
+    if body.get("stream"):
+        return "This simulator does not support stream=true.", "stream"
+    return None
+
+
+# --------------------------------------------------------------------------
+# Story writing.  Everything is drawn from a private Random seeded by the
+# server RNG, so a run is reproducible for a given seed and request order.
+# --------------------------------------------------------------------------
+def salient_words(prompt):
+    """Up to two of the longest plain lowercase words of the prompt, as motifs."""
+    text = MARKER_RE.sub(" ", prompt)
+    seen = []
+    for word in re.findall(r"[A-Za-z]+", text):
+        if (5 <= len(word) <= 14 and word.islower() and word not in STOPWORDS
+                and not word.startswith("simul") and not word.endswith(("ly", "ed", "ing"))
+                and word not in seen):
+            seen.append(word)
+    seen.sort(key=len, reverse=True)          # stable: ties keep prompt order
+    return seen[:2]
+
+
+class StoryWriter:
+    def __init__(self, rng, prompt):
+        self.rng = rng
+        self.motifs = salient_words(prompt)
+        # A variant keeps the cast of its parent when the parent used bank names.
+        cast = [name for name in NAMES if re.search(r"\b%s\b" % name, prompt)]
+        others = [name for name in NAMES if name not in cast]
+        rng.shuffle(others)
+        self.cast = (cast + others)[:rng.randint(2, 3)]
+        self.used = set()
+
+    def _slots(self):
+        rng = self.rng
+        n1, n2 = rng.sample(self.cast, 2)
+        line, line2 = rng.sample(LINES, 2)
+        return {"n1": n1, "n2": n2, "place": rng.choice(PLACES), "obj": rng.choice(OBJECTS),
+                "time": rng.choice(TIMES), "feel": rng.choice(FEELINGS),
+                "smell": rng.choice(SMELLS), "sound": rng.choice(SOUNDS),
+                "weather": rng.choice(WEATHER), "outside": rng.choice(OUTSIDE),
+                "line": line, "line2": line2, "question": rng.choice(QUESTIONS),
+                "motif": rng.choice(self.motifs) if self.motifs else "sea"}
+
+    def _pick(self, bank):
+        """A template from bank, avoiding repeats within a story while possible."""
+        fresh = [t for t in bank if t not in self.used]
+        template = self.rng.choice(fresh or bank)
+        self.used.add(template)
+        return template
+
+    def _fill(self, template):
+        text = template.format(**self._slots())
+        return text[0].upper() + text[1:]
+
+    def sentence(self):
+        roll = self.rng.random()
+        if self.motifs and roll < 0.08:
+            return self._fill(self._pick(MOTIF_LINES))
+        if roll < 0.30:
+            return self._fill(self._pick(DIALOGUE))
+        return self._fill(self._pick(NARRATIVE))
+
+    def title(self):
+        rng = self.rng
+        shapes = [f"The {rng.choice(TITLE_ADJ)} {rng.choice(TITLE_NOUN)}",
+                  f"What {self.cast[0]} Found", f"A {rng.choice(TITLE_NOUN)} for {self.cast[1]}",
+                  f"After the {rng.choice(TITLE_NOUN)}"]
+        if self.motifs:
+            shapes.append(f"The {self.motifs[0].capitalize()}")
+        return rng.choice(shapes)
+
+    def sentences(self, budget, cap):
+        """Sentences totalling exactly `budget` words, none longer than `cap`."""
+        out, remaining = [], budget
+        while remaining > 0:
+            if remaining <= 3:
+                out.append(self._fill(self.rng.choice(TINY[remaining])))
+                break
+            pick = None
+            for _ in range(40):
+                candidate = self.sentence()
+                n = word_count(candidate)
+                # Take an exact fit, or one that leaves room for at least a short sentence.
+                if n == remaining or (n <= cap and n <= remaining - 4):
+                    pick = candidate
+                    break
+            out.append(pick or self._fill(self.rng.choice(TINY[3])))
+            remaining -= word_count(out[-1])
+        return out
+
+    def write(self, sid, target_words):
+        marker = f"[simulated story #{sid}]"       # 3 words, part of the budget
+        title = self.title()
+        budget = target_words - word_count(marker) - word_count(title)
+        paragraphs = self.rng.randint(3, 7)
+        cap = max(8, min(30, budget // paragraphs))
+        sents = self.sentences(budget, cap)
+        # Paragraph breaks at roughly even, jittered positions, at least one sentence each.
+        paragraphs = min(paragraphs, len(sents))
+        weights = [self.rng.uniform(0.6, 1.4) for _ in range(paragraphs)]
+        cuts, acc = [0], 0.0
+        for weight in weights[:-1]:
+            acc += weight
+            wanted = round(len(sents) * acc / sum(weights))
+            cuts.append(max(cuts[-1] + 1, min(wanted, len(sents) - (paragraphs - len(cuts)))))
+        cuts.append(len(sents))
+        body = "\n\n".join(" ".join(sents[a:b]) for a, b in zip(cuts, cuts[1:]))
+        return f"{marker}\n\n{title}\n\n{body}"
+
+
+def judge_text(rng, winner, decide=True):
+    """Judge reasoning followed by a verdict in one of four shapes (or none)."""
+    if not decide:
+        return " ".join(rng.sample(UNDECIDED, rng.randint(2, 4)))
+    loser = "B" if winner == "A" else "A"
+    parts = [rng.choice(PRAISE).format(w=winner), rng.choice(CRITIQUE).format(l=loser)]
+    rng.shuffle(parts)
+    extra = rng.randint(0, 2)
+    if extra >= 1:
+        parts.insert(0, rng.choice(NEUTRAL))
+    if extra == 2:
+        parts.append(rng.choice(CLOSING).format(w=winner))
+    prose = " ".join(parts)
+    shape = rng.randrange(4)
+    if shape == 0:
+        return f'{prose}\n\n{{"winner": "{winner}"}}'
+    if shape == 1:
+        block = json.dumps({"reason": rng.choice(REASONS).format(w=winner), "winner": winner})
+        return f"{prose}\n\n```json\n{block}\n```"
+    if shape == 2:
+        return f"{prose}\n\nWINNER: {winner}"
+    return f"{prose}\n\n**Winner:** {winner}"
+
+
+def completion(rng, shape, model, content, finish, prompt_tokens, completion_tokens):
+    """A chat.completion object in one of the shapes real servers produce."""
+    created = int(time.time())
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+             "total_tokens": prompt_tokens + completion_tokens}
+    if shape == "openai":
+        return {"id": "chatcmpl-" + rand_token(rng, 29), "object": "chat.completion",
+                "created": created, "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content,
+                                                     "refusal": None, "annotations": []},
+                             "logprobs": None, "finish_reason": finish}],
+                "usage": dict(usage, prompt_tokens_details={"cached_tokens": 0},
+                              completion_tokens_details={"reasoning_tokens": 0}),
+                "service_tier": "default", "system_fingerprint": None}
+    if shape == "vllm":
+        return {"id": "chatcmpl-" + "".join(rng.choice("0123456789abcdef") for _ in range(32)),
+                "object": "chat.completion", "created": created, "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "reasoning_content": None,
+                                                     "content": content, "tool_calls": []},
+                             "logprobs": None, "finish_reason": finish, "stop_reason": None}],
+                "usage": dict(usage, prompt_tokens_details=None),
+                "prompt_logprobs": None, "kv_transfer_params": None}
+    if shape == "llamacpp":
+        prompt_ms = prompt_tokens * rng.uniform(0.2, 0.6)
+        predicted_ms = completion_tokens * rng.uniform(15, 40)
+        return {"choices": [{"finish_reason": finish, "index": 0,
+                             "message": {"role": "assistant", "content": content}}],
+                "created": created, "model": model, "system_fingerprint": "b5000-sim",
+                "object": "chat.completion", "usage": usage,
+                "id": "chatcmpl-" + rand_token(rng, 32),
+                "timings": {"prompt_n": prompt_tokens, "prompt_ms": round(prompt_ms, 3),
+                            "prompt_per_token_ms": round(prompt_ms / prompt_tokens, 3),
+                            "prompt_per_second": round(1000 * prompt_tokens / prompt_ms, 3),
+                            "predicted_n": completion_tokens,
+                            "predicted_ms": round(predicted_ms, 3),
+                            "predicted_per_token_ms": round(predicted_ms / completion_tokens, 3),
+                            "predicted_per_second": round(1000 * completion_tokens / predicted_ms, 3)}}
+    return {"id": "chatcmpl-" + rand_token(rng, 24), "object": "chat.completion",
+            "created": created, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "finish_reason": finish}]}
+
+
+def api_error(message, etype, param=None, code=None):
+    return {"error": {"message": message, "type": etype, "param": param, "code": code}}
+
+
+def error_reply(status, model, rng):
+    """(status, headers, content type, body bytes) for an HTTP error status."""
+    headers = []
+    if status == 429:
+        headers = [("Retry-After", "1")] if rng.random() < 0.5 else [("retry-after-ms", "300")]
+        body = api_error(f"Rate limit reached for {model} on requests per min (RPM): "
+                         "Limit 60, Used 60, Requested 1. Please try again in 1s.",
+                         "rate_limit_exceeded", None, "rate_limit_exceeded")
+    elif status == 500:
+        body = api_error("Internal server error", "server_error", None, 500)
+    elif status == 503:
+        body = {"error": {"code": 503, "message": "Loading model", "type": "unavailable_error"}}
+    elif status == 401:   # fixed literal: never echo any part of the real key
+        body = api_error("Incorrect API key provided: sk-...", "invalid_request_error",
+                         None, "invalid_api_key")
+    elif status == 404:
+        body = api_error(f"The model `{model}` does not exist.", "NotFoundError", None, 404)
+    elif status == 400:
+        body = api_error("Invalid request.", "invalid_request_error", None, None)
+    else:
+        etype = "invalid_request_error" if status < 500 else "server_error"
+        body = api_error(f"HTTP {status} from the simulated endpoint", etype, None, status)
+    return status, headers, "application/json", json.dumps(body).encode()
+
+
+def garbage_bytes(rng):
+    """An HTTP 200 body that is certainly not JSON."""
+    choice = rng.randrange(3)
+    if choice == 0:
+        data = b"\xff\xfe" + bytes(rng.getrandbits(8) for _ in range(rng.randint(16, 200)))
+    elif choice == 1:
+        data = b'data: {"choices": [{"delta": {"content": "Once upon'
+    else:
+        data = ("upstream error 0x" + rand_token(rng, rng.randint(8, 60))).encode()
+    try:
+        json.loads(data)
+        return b"}" + data
+    except ValueError:
+        return data
+
+
+# --------------------------------------------------------------------------
+# Shared server state.  Every field below is guarded by self.lock; the log
+# file by self.log_lock.  Slow work (writing stories) happens outside locks.
+# --------------------------------------------------------------------------
+class SimState:
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.Lock()
+        self.rng = random.Random(args.seed)
+        self.next_id = 1
+        self.stories = {}
+        self.requests = 0
+        self.by_kind = dict.fromkeys(KINDS, 0)
+        self.faults = dict.fromkeys(FAULT_KINDS, 0)
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.log_lock = threading.Lock()
+        self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
+
+    def begin(self):
+        with self.lock:
+            self.requests += 1
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def end(self):
+        with self.lock:
+            self.in_flight -= 1
+
+    def count_kind(self, kind):
+        with self.lock:
+            self.by_kind[kind] += 1
+
+    def fork_rng(self):
+        """A private Random for one reply, seeded from the server RNG."""
+        with self.lock:
+            return random.Random(self.rng.getrandbits(64))
+
+    def draw_fault(self, kind):
+        args = self.args
+        with self.lock:
+            if args.fault_rate <= 0 or self.rng.random() >= args.fault_rate:
+                return None
+            usable = [f for f in args.faults if kind in FAULT_ONLY_FOR.get(f, KINDS)]
+            if not usable:
+                return None
+            fault = self.rng.choice(usable)
+            self.faults[fault] += 1
+            return fault
+
+    def draw_latency(self):
+        low, high = self.args.latency
+        with self.lock:
+            return self.rng.uniform(low, high) if high > low else low
+
+    def _quality(self, sid):
+        """Hidden quality of a story (caller holds the lock)."""
+        if sid in self.stories:
+            return self.stories[sid]["quality"]
+        # Unknown id (e.g. written before a restart): deterministic from the id.
+        return random.Random(f"simendpoint-story-{sid}").gauss(0.0, self.args.quality_sd)
+
+    def new_story(self, parent, prompt, overlong=False, register=True):
+        args = self.args
+        with self.lock:
+            sid = self.next_id
+            self.next_id += 1
+            seed = self.rng.getrandbits(64)
+            frac = self.rng.uniform(1.55, 1.65) if overlong else self.rng.uniform(0.55, 0.95)
+            if parent is None:
+                quality = self.rng.gauss(0.0, args.quality_sd)
+            else:
+                quality = self._quality(parent) + self.rng.gauss(args.variant_gain, args.variant_sd)
+        target = max(40, round(frac * word_limit(prompt)))
+        text = StoryWriter(random.Random(seed), prompt).write(sid, target)
+        if register:
+            with self.lock:
+                self.stories[sid] = {"quality": quality, "parent": parent,
+                                     "words": word_count(text)}
+        return text
+
+    def judge(self, a, b):
+        """Draw the winner of A (shown first) against B: "A" or "B"."""
+        args = self.args
+        with self.lock:
+            x = (self._quality(a) - self._quality(b)) / args.judge_noise + args.position_bias
+            p_a = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+            return "A" if self.rng.random() < p_a else "B"
+
+    def stats(self):
+        with self.lock:
+            return {"requests": self.requests, "by_kind": dict(self.by_kind),
+                    "faults": dict(self.faults), "peak_in_flight": self.peak_in_flight,
+                    "in_flight": self.in_flight, "stories": len(self.stories)}
+
+    def truth(self):
+        with self.lock:
+            return {"stories": {str(sid): {"quality": s["quality"],
+                                           "parent": None if s["parent"] is None else str(s["parent"]),
+                                           "words": s["words"]}
+                                for sid, s in sorted(self.stories.items())}}
+
+    def log(self, record):
+        if self.log_file is None:
+            return
+        line = json.dumps(record) + "\n"
+        with self.log_lock:
+            self.log_file.write(line)
+            self.log_file.flush()
+
+    def close(self):
+        with self.log_lock:
+            if self.log_file is not None:
+                self.log_file.close()
+                self.log_file = None
+
+
+class BodyError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+class SimHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"    # keep-alive; every reply carries Content-Length
+    server_version = "simendpoint/1.0"
+    timeout = 300                    # idle keep-alive connections are closed after this
+    disable_nagle_algorithm = True   # headers and body are two writes; avoid 40 ms stalls
+
+    def log_message(self, format, *args):   # quiet: tests read stdout for "port N"
+        pass
+
+    def version_string(self):
+        return self.server_version
+
+    def handle(self):
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True    # the client went away; nothing to report
+
+    # ---- plumbing ---------------------------------------------------------
+    def _read_body(self):
+        """Read the request body (Content-Length or chunked) so keep-alive stays in sync."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks, total = [], 0
+            while True:
+                size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(1024).strip():   # trailers
+                        pass
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY_BYTES:
+                    raise BodyError(413, "Request body too large.")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        try:
+            n = int(length)
+        except ValueError:
+            raise BodyError(400, "Invalid Content-Length header.") from None
+        if n < 0 or n > MAX_BODY_BYTES:
+            raise BodyError(413 if n > 0 else 400, "Invalid or too large request body.")
+        data = self.rfile.read(n)
+        if len(data) != n:
+            raise ConnectionResetError("client closed the connection mid-body")
+        return data
+
+    def _send(self, status, body, ctype="application/json", headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        elif self.request_version == "HTTP/1.0":
+            self.send_header("Connection", "keep-alive")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_json(self, status, obj, headers=()):
+        self._send(status, json.dumps(obj).encode(), "application/json", headers)
+
+    def _not_found(self):
+        try:
+            self._read_body()
+        except (BodyError, ValueError):
+            self.close_connection = True
+        path = urlsplit(self.path).path
+        self._send_json(404, api_error(f"Unknown path {path}", "invalid_request_error",
+                                       None, "not_found"))
+
+    # ---- routes -----------------------------------------------------------
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        state = self.server.state
+        if path.endswith("/models"):
+            self._send_json(200, {"object": "list", "data": [
+                {"id": "sim-writer", "object": "model", "created": 0, "owned_by": "sim"}]})
+        elif path == "/sim/stats":
+            self._send_json(200, state.stats())
+        elif path == "/sim/truth":
+            self._send_json(200, state.truth())
+        else:
+            self._not_found()
+
+    def do_POST(self):
+        if urlsplit(self.path).path.endswith("/chat/completions"):
+            self._chat()
+        else:
+            self._not_found()
+
+    do_PUT = do_PATCH = do_DELETE = _not_found
+
+    # ---- chat completions --------------------------------------------------
+    def _chat(self):
+        state = self.server.state
+        auth = self.headers.get("Authorization", "")
+        record = {"t": time.time(), "path": self.path, "body": None, "raw_ok": False,
+                  "auth": auth.startswith("Bearer ") and bool(auth[7:].strip()),
+                  "fault": None, "kind": "unknown", "status": None}
+        state.begin()
+        logged = False
+        try:
+            try:
+                raw = self._read_body()
+            except (BodyError, ValueError) as err:
+                status = err.status if isinstance(err, BodyError) else 400
+                record["status"] = status
+                self.close_connection = True
+                state.count_kind("unknown")
+                state.log(record)
+                logged = True
+                self._send_json(status, api_error(str(err) or "Malformed chunked body.",
+                                                  "invalid_request_error"))
+                return
+            reply = self._decide(state, raw, record)
+            state.log(record)
+            logged = True
+            reply()
+        finally:
+            state.end()
+            if not logged:
+                state.log(record)
+
+    def _decide(self, state, raw, record):
+        """Choose the answer and return a closure that sleeps and sends it."""
+        args = state.args
+        try:
+            body = json.loads(raw)
+            record["raw_ok"] = True
+        except ValueError:
+            body = None
+        record["body"] = body
+        problem = validate(body) if record["raw_ok"] else (
+            "We could not parse the JSON body of your request.", None)
+        kind, ids, first = classify(body["messages"]) if problem is None else ("unknown", [], "")
+        record["kind"] = kind
+        state.count_kind(kind)
+        model = body["model"] if isinstance(body, dict) and isinstance(body.get("model"), str) \
+            else "unknown"
+        rng = state.fork_rng()
+        delay = state.draw_latency()
+
+        error = None
+        if args.require_key:
+            expected = f"Bearer {args.require_key}"
+            given = self.headers.get("Authorization", "")
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                error = error_reply(401, model, rng)
+        if error is None and args.status_all:
+            error = error_reply(args.status_all, model, rng)
+        if error is None and problem is not None:
+            message, param = problem
+            error = (400, [], "application/json",
+                     json.dumps(api_error(message, "invalid_request_error", param)).encode())
+        fault = None if error is not None else state.draw_fault(kind)
+        record["fault"] = fault
+        if fault == "slow":
+            delay = max(delay, args.slow_seconds)
+
+        if error is not None:
+            reply = error
+        elif fault in ("429", "500", "503"):
+            reply = error_reply(int(fault), model, rng)
+        elif fault == "502html":
+            reply = (502, [], "text/html",
+                     b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+        elif fault == "drop":
+            reply = None
+        elif fault == "garbage":
+            reply = (200, [], "application/json", garbage_bytes(rng))
+        else:
+            reply = "generate"       # needs the story/judge text, built after the sleep
+        record["status"] = None if reply is None else 200 if reply == "generate" else reply[0]
+
+        def send():
+            if delay > 0:
+                time.sleep(delay)
+            if reply is None:        # "drop": vanish without a byte of response
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            if reply == "generate":
+                status, headers, ctype, payload = 200, [], "application/json", \
+                    self._generate(state, rng, body, kind, ids, first, fault)
+            else:
+                status, headers, ctype, payload = reply
+            self._send(status, payload, ctype, headers)
+        return send
+
+    def _generate(self, state, rng, body, kind, ids, first, fault):
+        """Body bytes of a 200 reply: a normal completion or a 200-shaped fault."""
+        model = body["model"]
+        prompt_tokens = token_estimate(sum(word_count(m["content"]) for m in body["messages"]))
+        if fault == "error200":
+            return json.dumps({"error": {"code": 502, "message": "Provider returned error"}}).encode()
+        if fault == "empty":
+            return json.dumps({"id": "chatcmpl-" + rand_token(rng, 29), "object": "chat.completion",
+                               "created": int(time.time()), "model": model, "choices": [],
+                               "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 0,
+                                         "total_tokens": prompt_tokens}}).encode()
+        if fault == "null":
+            limit = body.get("max_tokens") or body.get("max_completion_tokens") or 1024
+            return json.dumps(completion(rng, "openai", model, None, "length",
+                                         prompt_tokens, limit)).encode()
+
+        if kind in ("story", "variant"):
+            content = state.new_story(ids[0] if kind == "variant" else None, first,
+                                      overlong=fault == "overlong",
+                                      register=fault != "truncated")
+        elif kind == "judge":
+            decide = fault != "unparseable"
+            content = judge_text(rng, state.judge(ids[0], ids[1]) if decide else "A", decide)
+        else:   # reask: the verdict only
+            content = json.dumps({"winner": state.judge(ids[0], ids[1])})
+        data = json.dumps(completion(rng, rng.choice(SHAPES), model, content, "stop",
+                                     prompt_tokens, token_estimate(word_count(content)))).encode()
+        if fault == "truncated":    # cut in the middle; Content-Length matches the cut
+            data = data[:int(len(data) * rng.uniform(0.3, 0.8))]
+        return data
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True       # handler threads never keep the process alive
+    block_on_close = False      # server_close() must not wait for idle keep-alive threads
+    request_queue_size = 256    # a small backlog makes loopback clients see resets
+    allow_reuse_address = True
+
+    def __init__(self, address, state):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.state = state
+        super().__init__(address, SimHandler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind calls socket.getfqdn(), which may do a DNS query.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            traceback.print_exc(file=sys.stderr)
+
+
+# --------------------------------------------------------------------------
+# Command line and main loop.
+# --------------------------------------------------------------------------
+def parse_latency(text):
+    try:
+        low, _, high = text.partition(":")
+        low, high = float(low), float(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad latency {text!r}, expected LO:HI or X") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"bad latency {text!r}, need 0 <= LO <= HI")
+    return low, high
+
+
+def parse_faults(text):
+    kinds = list(FAULT_KINDS) if text.strip() == "all" else \
+        [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in FAULT_KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"unknown fault kinds {unknown}; choose from {', '.join(FAULT_KINDS)} or all")
+    return kinds
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Simulated OpenAI-compatible chat endpoint.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--port-file", help="also write the port number to this file")
+    p.add_argument("--latency", type=parse_latency, default=(0.0, 0.0), help="LO:HI or X seconds")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--fault-rate", type=float, default=0.0)
+    p.add_argument("--faults", type=parse_faults, default=list(FAULT_KINDS))
+    p.add_argument("--slow-seconds", type=float, default=30.0)
+    p.add_argument("--status-all", type=int, help="answer every chat request with this status")
+    p.add_argument("--log", help="append one JSON line per chat request")
+    p.add_argument("--max-seconds", type=float, default=3600.0)
+    p.add_argument("--judge-noise", type=float, default=1.0)
+    p.add_argument("--position-bias", type=float, default=0.3)
+    p.add_argument("--quality-sd", type=float, default=1.0)
+    p.add_argument("--variant-gain", type=float, default=0.3)
+    p.add_argument("--variant-sd", type=float, default=0.5)
+    p.add_argument("--require-key", help="demand Authorization: Bearer KEY")
+    args = p.parse_args(argv)
+    if not 0.0 <= args.fault_rate <= 1.0:
+        p.error("--fault-rate must be between 0 and 1")
+    if args.judge_noise <= 0:
+        p.error("--judge-noise must be positive")
+    if args.status_all is not None and not 400 <= args.status_all <= 599:
+        p.error("--status-all must be an HTTP error status (400-599)")
+    return args
+
+
+def write_port_file(path, port):
+    """Write atomically so a poller never reads a half-written number."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".simendpoint-port.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"{port}\n")
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    state = SimState(args)
+    server = SimServer((args.host, args.port), state)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    # serve_forever runs in a thread so that the main thread can wait for a
+    # signal or the deadline and then call shutdown() without deadlocking.
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                               name="simendpoint-serve", daemon=True)
+    serving.start()
+    port = server.server_address[1]
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    try:
+        print(f"port {port}", flush=True)
+    except BrokenPipeError:
+        pass
+    stop.wait(args.max_seconds)
+    server.shutdown()
+    server.server_close()
+    state.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
