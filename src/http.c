@@ -423,8 +423,8 @@ enum http_result http_run(struct http *h)
 			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 			finish(h, j, rc);
 		}
-		if (h->fatal)
-			continue;
+		if (h->fatal || (h->stats.in_flight == 0 && !h->delayed))
+			continue; /* stop, start what was queued, or finish */
 
 		long wait = 1000;
 		if (h->ready && h->stats.in_flight < h->cfg.concurrency)

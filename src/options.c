@@ -230,6 +230,7 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 	}
 	memset(&longopts[AW_ARRAY_LEN(rows)], 0, sizeof longopts[0]);
 
+	int top_given = 0;
 	optind = 1;
 	opterr = 0;
 	for (;;) {
@@ -246,6 +247,8 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		if (c == ':')
 			return usage_error("option '%s' requires an argument", argv[optind - 1]);
 		const struct row *r = &rows[c - 256];
+		if (r->off == F(top) && r->kind == K_LONG)
+			top_given = 1;
 		if (r->kind == K_HELP) {
 			options_help(stdout);
 			return OPTIONS_EXIT;
@@ -266,6 +269,8 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		return usage_error("options '--prompt' and '--prompt-file' exclude each other");
 	if (o->prompt && !*o->prompt)
 		return usage_error("option '--prompt' needs a non-empty value");
+	if (o->top > o->population && !top_given)
+		o->top = o->population; /* the default does not fit a small run */
 	if (o->top > o->population)
 		return usage_error("option '--top': %ld is more than the population (%ld)",
 				   o->top, o->population);

@@ -1,0 +1,36 @@
+#!/bin/sh
+# examples/demo.sh - a small `alphawrite evolve` run against the bundled
+# simulated endpoint on loopback: no network, no key.  Installs the build
+# dependencies if they are missing, builds, runs, and shows the result.
+#
+#   sh examples/demo.sh [OUT_DIR]        (default: demo-out/, replaced)
+set -e
+cd "$(dirname "$0")/.."
+out=${1:-demo-out}
+
+sh tests/install-deps.sh
+make -s alphawrite
+
+portfile=$(mktemp)
+python3 tests/simendpoint.py --port 0 --port-file "$portfile" --latency 0.2:0.8 \
+	--max-seconds 600 >/dev/null &
+sim=$!
+trap 'kill $sim 2>/dev/null; rm -f "$portfile"' EXIT INT TERM
+for _ in $(seq 50); do [ -s "$portfile" ] && break; sleep 0.1; done
+port=$(cat "$portfile")
+
+rm -rf "$out"
+echo "simulated endpoint on http://127.0.0.1:$port/v1 (stories and verdicts are simulated)"
+./alphawrite evolve --model sim-writer --judge-model sim-judge \
+	--base-url "http://127.0.0.1:$port/v1" --out "$out" \
+	--population 20 --generations 3 --top 4 --variants 4 --rounds 6 \
+	--max-words 300 --concurrency 16 --seed 2026
+
+echo
+echo "output in $out/: $(cd "$out" && ls | tr '\n' ' ')"
+echo "ranking of the last generation:"
+jq -r '.stories[:5][] | "  \(.rank). \(.id)  elo \(.elo | round)  \(.wins)-\(.losses)  born \(.born)  goal: \(.goal // "-")"' \
+	"$out/$(cd "$out" && ls gen-*.json | tail -n 1)"
+echo
+echo "the start of the best story ($out/best.txt):"
+head -n 7 "$out/best.txt" | fold -s -w 100
