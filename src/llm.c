@@ -110,7 +110,18 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 	const cJSON *finish = cJSON_GetObjectItemCaseSensitive(choice, "finish_reason");
 	if (cJSON_IsString(finish))
 		snprintf(out->finish, sizeof out->finish, "%s", finish->valuestring);
-	if (!cJSON_IsString(content)) {
+	char *joined = NULL;
+	if (cJSON_IsArray(content)) { /* content parts: join their text */
+		struct buf b = BUF_INIT;
+		const cJSON *part;
+		cJSON_ArrayForEach(part, content) {
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
+			if (cJSON_IsString(t))
+				buf_puts(&b, t->valuestring);
+		}
+		joined = buf_detach(&b);
+	}
+	if (!cJSON_IsString(content) && !joined) {
 		aw_fail(why, n, "reply has no text (content is %s%s%s)",
 			cJSON_IsNull(content) ? "null" : content ? "not a string" : "missing",
 			out->finish[0] ? ", finish_reason " : "", out->finish);
@@ -118,9 +129,11 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 	}
 	if (strcmp(out->finish, "error") == 0 || strcmp(out->finish, "abort") == 0) {
 		aw_fail(why, n, "generation ended with finish_reason '%s'", out->finish);
+		free(joined);
 		goto out;
 	}
-	out->content = strip_reasoning(content->valuestring);
+	out->content = strip_reasoning(joined ? joined : content->valuestring);
+	free(joined);
 	if (!out->content[0]) {
 		aw_fail(why, n, "reply text is empty");
 		free(out->content);

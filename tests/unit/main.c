@@ -1,0 +1,164 @@
+/*
+ * main.c - runs every group of unit tests (one group per module) and the
+ * helpers the groups share.
+ *
+ * Each group prints cmocka's "[  PASSED  ] N test(s)." and, when some
+ * failed, "[  FAILED  ] N test(s)" lines, which tests/run.sh adds up.  The
+ * exit status is nonzero when any test of any group failed.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "unit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *tu_tempdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/tmp";
+	size_t n = strlen(base) + 32;
+	char *p = malloc(n);
+	if (!p)
+		abort();
+	snprintf(p, n, "%s/aw-unit-XXXXXX", base);
+	if (!mkdtemp(p)) {
+		fprintf(stderr, "test: cannot create a temporary directory in %s: %s\n", base,
+			strerror(errno));
+		abort();
+	}
+	return p;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void tu_rmtree(const char *dir)
+{
+	if (dir) {
+		chmod(dir, 0700);
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
+}
+
+char *tu_write(const char *dir, const char *name, const void *data, size_t len)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
+	if (!path)
+		abort();
+	snprintf(path, n, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || (len && fwrite(data, 1, len, f) != len) || fclose(f) != 0) {
+		fprintf(stderr, "test: cannot write %s: %s\n", path, strerror(errno));
+		abort();
+	}
+	return path;
+}
+
+char *tu_write_str(const char *dir, const char *name, const char *text)
+{
+	return tu_write(dir, name, text, strlen(text));
+}
+
+char *tu_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *s = malloc(cap);
+	if (!s)
+		abort();
+	for (;;) {
+		if (n + 1 >= cap) {
+			cap *= 2;
+			s = realloc(s, cap);
+			if (!s)
+				abort();
+		}
+		size_t got = fread(s + n, 1, cap - n - 1, f);
+		if (got == 0)
+			break;
+		n += got;
+	}
+	fclose(f);
+	s[n] = '\0';
+	if (len)
+		*len = n;
+	return s;
+}
+
+int tu_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+int tu_contains(const char *hay, const char *needle)
+{
+	return hay && strstr(hay, needle) != NULL;
+}
+
+static int saved_stdout = -1;
+
+void tu_stdout_silence(void)
+{
+	fflush(stdout);
+	saved_stdout = dup(STDOUT_FILENO);
+	int fd = open("/dev/null", O_WRONLY);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+}
+
+void tu_stdout_restore(void)
+{
+	fflush(stdout);
+	if (saved_stdout >= 0) {
+		dup2(saved_stdout, STDOUT_FILENO);
+		close(saved_stdout);
+		saved_stdout = -1;
+	}
+}
+
+int main(void)
+{
+	int failed = 0;
+	failed += run_verdict_tests();
+	failed += run_elo_tests();
+	failed += run_store_tests();
+	failed += run_template_tests();
+	failed += run_options_tests();
+	failed += run_data_tests();
+	failed += run_story_tests();
+	failed += run_writer_tests();
+	failed += run_llm_tests();
+	failed += run_http_tests();
+	failed += run_rng_tests();
+	return failed != 0 ? 1 : 0;
+}

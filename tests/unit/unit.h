@@ -1,0 +1,47 @@
+/*
+ * unit.h - the groups of the unit-test executable, and the small helpers
+ * they share (defined in main.c).
+ *
+ * Each tests/unit/test_<module>.c defines one run_<module>_tests() that runs
+ * its cmocka group and returns the number of failed tests.
+ */
+#ifndef AW_TESTS_UNIT_H
+#define AW_TESTS_UNIT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+int run_verdict_tests(void);
+int run_elo_tests(void);
+int run_store_tests(void);
+int run_template_tests(void);
+int run_options_tests(void);
+int run_data_tests(void);
+int run_story_tests(void);
+int run_writer_tests(void);
+int run_llm_tests(void);
+int run_http_tests(void);
+int run_rng_tests(void);
+
+/* A new empty directory under $TMPDIR or /tmp (malloc'd path). */
+char *tu_tempdir(void);
+/* Remove dir and everything in it. */
+void tu_rmtree(const char *dir);
+/* Write len bytes to dir/name; returns the path (malloc'd). */
+char *tu_write(const char *dir, const char *name, const void *data, size_t len);
+/* Write a NUL-terminated string to dir/name; returns the path (malloc'd). */
+char *tu_write_str(const char *dir, const char *name, const char *text);
+/* The whole file (malloc'd, NUL-terminated, *len bytes), or NULL. */
+char *tu_read(const char *path, size_t *len);
+/* Number of entries in dir, "." and ".." not counted; -1 if unreadable. */
+int tu_count_entries(const char *dir);
+/* Does hay contain needle? (NULL hay: no) */
+int tu_contains(const char *hay, const char *needle);
+/* Send stdout to /dev/null until tu_stdout_restore(). */
+void tu_stdout_silence(void);
+void tu_stdout_restore(void);
+
+#endif
