@@ -186,18 +186,19 @@ static int parse_value(struct options *o, const struct row *r, const char *arg)
 	return 0;
 }
 
-/* Check the endpoint URL and strip trailing slashes. */
-static int check_base_url(struct options *o)
+/* Check the endpoint URL (from `source`) and strip trailing slashes. */
+static int check_base_url(struct options *o, const char *source)
 {
 	char *u = o->base_url;
 	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
-		return usage_error("base URL '%s' must start with http:// or https://", u);
+		return usage_error("%s: base URL '%s' must start with http:// or https://", source, u);
 	const char *host = strstr(u, "://") + 3;
 	if (!*host || *host == '/')
-		return usage_error("base URL '%s' has no host", u);
+		return usage_error("%s: base URL '%s' has no host", source, u);
 	for (const char *c = u; *c; c++)
 		if ((unsigned char)*c <= ' ')
-			return usage_error("base URL '%s' contains a space or control character", u);
+			return usage_error("%s: base URL '%s' contains a space or control character",
+					   source, u);
 	size_t n = strlen(u);
 	while (n > 0 && u[n - 1] == '/')
 		u[--n] = '\0';
@@ -279,13 +280,17 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		return usage_error("option '--token-param': '%s' is not max_tokens or max_completion_tokens",
 				   o->token_param);
 
+	const char *source = "option '--base-url'";
 	if (!o->base_url) {
 		const char *env = getenv("OPENAI_BASE_URL");
-		if (!env || !*env)
+		source = "OPENAI_BASE_URL";
+		if (!env || !*env) {
 			env = getenv("OPENAI_API_BASE");
+			source = "OPENAI_API_BASE";
+		}
 		o->base_url = xstrdup(env && *env ? env : "https://api.openai.com/v1");
 	}
-	if (check_base_url(o) != 0)
+	if (check_base_url(o, source) != 0)
 		return OPTIONS_USAGE;
 
 	const char *key = getenv("OPENAI_API_KEY");

@@ -25,6 +25,16 @@ Protocol notes for client authors:
   * The fault "unparseable" applies only to judge requests (so that a reask
     can rescue the comparison) and "overlong" only to story/variant requests;
     when no listed fault kind applies to a request it is answered normally.
+  * Log probabilities: a judge or reask request with "logprobs": true gets
+    choices[0].logprobs in the OpenAI shape, one entry per token of the
+    content (tokens concatenate to the content exactly).  At the verdict token
+    (the last standalone A/B token) top_logprobs hold "A" and "B" (sometimes
+    also " A" and " B") with probabilities q and 1-q scaled to leave ~1% for
+    junk tokens, where q = sigmoid(gamma * logit(p)) and p is the judge's true
+    P(A wins) (logged as "p_a"); the letter in the content is drawn from p, so
+    it need not be the most likely alternative.  Story and variant requests
+    get "logprobs": null.  --logprobs refuse|forbid|null|missing imitates
+    servers that reject logprobs (400/403) or silently drop them.
 """
 
 import argparse
@@ -56,6 +66,9 @@ FAULT_KINDS = ("429", "500", "503", "502html", "drop", "garbage", "truncated",
                "null", "empty", "error200", "unparseable", "slow", "overlong")
 FAULT_ONLY_FOR = {"unparseable": ("judge",), "overlong": ("story", "variant")}
 SHAPES = ("openai", "vllm", "llamacpp", "nousage")
+LOGPROB_MODES = ("ok", "refuse", "forbid", "null", "missing")
+MAX_TOP_LOGPROBS = 20
+LOGPROB_FLOOR = -9999.0         # what OpenAI reports for "essentially impossible"
 VALID_ROLES = ("system", "developer", "user", "assistant", "tool")
 ALNUM = string.ascii_letters + string.digits
 
@@ -238,6 +251,16 @@ def validate(body):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or (key != "seed" and value < 1)):
             return f"Invalid '{key}': expected an integer.", key
+    # Log probabilities, checked as strictly as OpenAI: any top_logprobs needs logprobs.
+    logprobs, top = body.get("logprobs"), body.get("top_logprobs")
+    if logprobs is not None and not isinstance(logprobs, bool):
+        return "Invalid 'logprobs': expected a boolean.", "logprobs"
+    if top is not None:
+        if isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= MAX_TOP_LOGPROBS:
+            return (f"Invalid 'top_logprobs': expected an integer between 0 and "
+                    f"{MAX_TOP_LOGPROBS}."), "top_logprobs"
+        if logprobs is not True:
+            return "'top_logprobs' requires 'logprobs' to be set to true.", "top_logprobs"
     if body.get("stream"):
         return "This simulator does not support stream=true.", "stream"
     return None
@@ -416,6 +439,105 @@ def completion(rng, shape, model, content, finish, prompt_tokens, completion_tok
                          "finish_reason": finish}]}
 
 
+# --------------------------------------------------------------------------
+# Log probabilities.  Tokens come from a GPT-2-style pre-tokeniser (words,
+# numbers and punctuation runs, each with at most one leading space), which is
+# close enough to real BPE output for a client that reads the verdict token.
+# Ordinary tokens get plausible made-up numbers; only the verdict token's
+# alternatives carry information (the judge's reported probability q).
+# --------------------------------------------------------------------------
+TOKEN_RE = re.compile(r" ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+")
+# Alternatives offered next to an ordinary token.
+ALT_TOKENS = [" the", ",", ".", " and", " a", " of", " to", " is", " in", " that", " it",
+              " Story", " story", " more", " but", " with", "\n\n", " as", " its", " The",
+              " was", " for", " on", " this", " has", " I", " not", " which", ":", " (",
+              "\n", " an", " by", " at", " one", " both", " less", " most", " than", "'s"]
+# Low-probability alternatives at the verdict token; none of them is A or B.
+VERDICT_JUNK = ["Neither", " Neither", "Both", " Both", "C", " C", "Tie", " tie", "\n",
+                "None", " none", "Story", " Story", "a", " a", "b", " b", "It", " The", "?"]
+
+
+def tokenize(text):
+    """Split text into BPE-like tokens whose concatenation is exactly text."""
+    tokens = TOKEN_RE.findall(text)
+    if "".join(tokens) != text:        # cannot happen: the pattern covers every character
+        raise AssertionError("tokenize lost characters")
+    return tokens
+
+
+def log_sigmoid(z):
+    """log(1 / (1 + exp(-z))) without overflow or log(0)."""
+    return -math.log1p(math.exp(-z)) if z >= 0 else z - math.log1p(math.exp(z))
+
+
+def logprob_entry(token, logprob, with_bytes):
+    return {"token": token, "logprob": max(LOGPROB_FLOOR, logprob),
+            "bytes": list(token.encode("utf-8")) if with_bytes else None}
+
+
+def ordinary_logprobs(rng, token, top_n, with_bytes):
+    """A token that carries no verdict: fairly likely, with a few alternatives."""
+    chosen = -rng.uniform(0.1, 2.0)
+    alternatives = [(token, chosen)]
+    if top_n > 1:
+        spelling = token[1:] if token.startswith(" ") else " " + token.strip()
+        pool = [t for t in dict.fromkeys([spelling] + ALT_TOKENS) if t != token]
+        rest = 1.0 - math.exp(chosen)        # mass left for the alternatives
+        for alt in rng.sample(pool, min(top_n - 1, len(pool))):
+            share = rest * rng.uniform(0.2, 0.6)
+            rest -= share
+            alternatives.append((alt, math.log(share)))
+    alternatives.sort(key=lambda item: -item[1])
+    entry = logprob_entry(token, chosen, with_bytes)
+    entry["top_logprobs"] = [logprob_entry(t, lp, with_bytes) for t, lp in alternatives[:top_n]]
+    return entry
+
+
+def verdict_logprobs(rng, token, q_logit, top_n, with_bytes):
+    """The verdict token: "A" and "B" at q and 1-q, ~1% left for junk alternatives.
+
+    token is the letter actually written (drawn from the true p, so it need not be
+    the most likely alternative), possibly with a leading space (" A" after
+    "WINNER:").  In ~30% of replies the other spelling (" A" for "A" and vice
+    versa) also appears and takes a share of both letters' mass, as it does on
+    real servers; the sum over both spellings of a letter is still q or 1-q.
+    """
+    prefix = " " if token.startswith(" ") else ""
+    junk = rng.uniform(0.005, 0.015)
+    keep = math.log1p(-junk)
+    spellings = [(prefix, 0.0)]
+    if rng.random() < 0.3:
+        share = rng.uniform(0.55, 0.95)      # the spelling in the content keeps the most
+        spellings = [(prefix, math.log(share)), (" " if not prefix else "", math.log1p(-share))]
+    alternatives = []
+    for spelling, log_share in spellings:
+        alternatives.append((spelling + "A", keep + log_share + log_sigmoid(q_logit)))
+        alternatives.append((spelling + "B", keep + log_share + log_sigmoid(-q_logit)))
+    # Junk fills the list up to top_n (at least one), in ever smaller shares of ~1%.
+    for alt in rng.sample(VERDICT_JUNK, min(len(VERDICT_JUNK),
+                                            max(1, top_n - len(alternatives)))):
+        share = junk * rng.uniform(0.4, 0.7)
+        junk -= share
+        alternatives.append((alt, math.log(share)))
+    alternatives.sort(key=lambda item: -item[1])
+    entry = logprob_entry(token, dict(alternatives)[token], with_bytes)
+    entry["top_logprobs"] = [logprob_entry(t, lp, with_bytes) for t, lp in alternatives[:top_n]]
+    return entry
+
+
+def content_logprobs(rng, content, top_n, q_logit, with_bytes):
+    """choices[0].logprobs for content; q_logit is None when there is no verdict."""
+    tokens = tokenize(content)
+    verdict = None
+    if q_logit is not None:
+        letters = [i for i, t in enumerate(tokens) if t.strip() in ("A", "B")]
+        verdict = letters[-1] if letters else None
+    return {"content": [verdict_logprobs(rng, t, q_logit, top_n, with_bytes) if i == verdict
+                        else ordinary_logprobs(rng, t, top_n, with_bytes)
+                        for i, t in enumerate(tokens)],
+            "refusal": None}
+
+
 def api_error(message, etype, param=None, code=None):
     return {"error": {"message": message, "type": etype, "param": param, "code": code}}
 
@@ -443,6 +565,16 @@ def error_reply(status, model, rng):
         etype = "invalid_request_error" if status < 500 else "server_error"
         body = api_error(f"HTTP {status} from the simulated endpoint", etype, None, status)
     return status, headers, "application/json", json.dumps(body).encode()
+
+
+def logprobs_refusal(mode):
+    """(status, headers, content type, body bytes) of a server that rejects logprobs."""
+    if mode == "forbid":
+        status, message = 403, "You are not allowed to request logprobs from this model"
+    else:
+        status, message = 400, "logprobs are not supported with this model"
+    body = api_error(message, "invalid_request_error", "logprobs", "unsupported_parameter")
+    return status, [], "application/json", json.dumps(body).encode()
 
 
 def garbage_bytes(rng):
@@ -477,6 +609,8 @@ class SimState:
         self.faults = dict.fromkeys(FAULT_KINDS, 0)
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.logprob_replies = 0
+        self.logprob_refusals = 0
         self.log_lock = threading.Lock()
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
 
@@ -493,6 +627,13 @@ class SimState:
     def count_kind(self, kind):
         with self.lock:
             self.by_kind[kind] += 1
+
+    def count_logprobs(self, refused):
+        with self.lock:
+            if refused:
+                self.logprob_refusals += 1
+            else:
+                self.logprob_replies += 1
 
     def fork_rng(self):
         """A private Random for one reply, seeded from the server RNG."""
@@ -542,19 +683,26 @@ class SimState:
                                      "words": word_count(text)}
         return text
 
-    def judge(self, a, b):
-        """Draw the winner of A (shown first) against B: "A" or "B"."""
+    def judge_logit(self, a, b):
+        """logit of the judge's true probability that A (shown first) beats B."""
         args = self.args
         with self.lock:
             x = (self._quality(a) - self._quality(b)) / args.judge_noise + args.position_bias
-            p_a = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+        return max(-60.0, min(60.0, x))
+
+    def judge(self, logit):
+        """Draw the winner, "A" or "B", with P(A) = sigmoid(logit)."""
+        p_a = 1.0 / (1.0 + math.exp(-logit))
+        with self.lock:
             return "A" if self.rng.random() < p_a else "B"
 
     def stats(self):
         with self.lock:
             return {"requests": self.requests, "by_kind": dict(self.by_kind),
                     "faults": dict(self.faults), "peak_in_flight": self.peak_in_flight,
-                    "in_flight": self.in_flight, "stories": len(self.stories)}
+                    "in_flight": self.in_flight, "stories": len(self.stories),
+                    "logprob_replies": self.logprob_replies,
+                    "logprob_refusals": self.logprob_refusals}
 
     def truth(self):
         with self.lock:
@@ -728,6 +876,12 @@ class SimHandler(BaseHTTPRequestHandler):
             else "unknown"
         rng = state.fork_rng()
         delay = state.draw_latency()
+        # The judge's true P(A wins) is fixed by the hidden qualities, so it is known
+        # (and logged) now; the winner itself is drawn when the reply is built.
+        logit = state.judge_logit(ids[0], ids[1]) if kind in ("judge", "reask") else None
+        if logit is not None:
+            record["p_a"] = 1.0 / (1.0 + math.exp(-logit))
+        wants_logprobs = problem is None and body.get("logprobs") is True
 
         error = None
         if args.require_key:
@@ -741,6 +895,9 @@ class SimHandler(BaseHTTPRequestHandler):
             message, param = problem
             error = (400, [], "application/json",
                      json.dumps(api_error(message, "invalid_request_error", param)).encode())
+        if error is None and wants_logprobs and args.logprobs in ("refuse", "forbid"):
+            error = logprobs_refusal(args.logprobs)
+            state.count_logprobs(refused=True)
         fault = None if error is not None else state.draw_fault(kind)
         record["fault"] = fault
         if fault == "slow":
@@ -773,14 +930,17 @@ class SimHandler(BaseHTTPRequestHandler):
                 return
             if reply == "generate":
                 status, headers, ctype, payload = 200, [], "application/json", \
-                    self._generate(state, rng, body, kind, ids, first, fault)
+                    self._generate(state, rng, body, kind, ids, first, fault, logit)
             else:
                 status, headers, ctype, payload = reply
             self._send(status, payload, ctype, headers)
         return send
 
-    def _generate(self, state, rng, body, kind, ids, first, fault):
-        """Body bytes of a 200 reply: a normal completion or a 200-shaped fault."""
+    def _generate(self, state, rng, body, kind, ids, first, fault, logit):
+        """Body bytes of a 200 reply: a normal completion or a 200-shaped fault.
+
+        logit is that of the judge's true P(A wins) for judge and reask requests.
+        """
         model = body["model"]
         prompt_tokens = token_estimate(sum(word_count(m["content"]) for m in body["messages"]))
         if fault == "error200":
@@ -795,20 +955,50 @@ class SimHandler(BaseHTTPRequestHandler):
             return json.dumps(completion(rng, "openai", model, None, "length",
                                          prompt_tokens, limit)).encode()
 
+        verdict_logit = None     # set when the content holds a verdict drawn from logit
         if kind in ("story", "variant"):
             content = state.new_story(ids[0] if kind == "variant" else None, first,
                                       overlong=fault == "overlong",
                                       register=fault != "truncated")
         elif kind == "judge":
             decide = fault != "unparseable"
-            content = judge_text(rng, state.judge(ids[0], ids[1]) if decide else "A", decide)
+            content = judge_text(rng, state.judge(logit) if decide else "A", decide)
+            verdict_logit = logit if decide else None
         else:   # reask: the verdict only
-            content = json.dumps({"winner": state.judge(ids[0], ids[1])})
-        data = json.dumps(completion(rng, rng.choice(SHAPES), model, content, "stop",
-                                     prompt_tokens, token_estimate(word_count(content)))).encode()
+            content = json.dumps({"winner": state.judge(logit)})
+            verdict_logit = logit
+        shape = rng.choice(SHAPES)
+        reply = completion(rng, shape, model, content, "stop",
+                           prompt_tokens, token_estimate(word_count(content)))
+        if body.get("logprobs") is True:
+            self._attach_logprobs(state, rng, body, reply["choices"][0], shape, kind,
+                                  verdict_logit, counted=fault != "truncated")
+        data = json.dumps(reply).encode()
         if fault == "truncated":    # cut in the middle; Content-Length matches the cut
             data = data[:int(len(data) * rng.uniform(0.3, 0.8))]
         return data
+
+    @staticmethod
+    def _attach_logprobs(state, rng, body, choice, shape, kind, logit, counted):
+        """Fill choice["logprobs"] of a request that asked for them, as --logprobs says.
+
+        Only judge and reask replies get real log probabilities; logit is None when
+        the reply has no verdict (the "unparseable" fault).  The reported probability
+        is q = sigmoid(gamma * logit(p)); gamma != 1 makes the judge miscalibrated.
+        """
+        mode = state.args.logprobs
+        if mode == "missing":
+            choice.pop("logprobs", None)
+        elif mode == "ok" and kind in ("judge", "reask"):
+            q_logit = None if logit is None else state.args.logprob_gamma * logit
+            # The minimal router shape sends "bytes": null, as some proxies do.
+            choice["logprobs"] = content_logprobs(rng, choice["message"]["content"],
+                                                  body.get("top_logprobs") or 0, q_logit,
+                                                  with_bytes=shape != "nousage")
+            if counted:
+                state.count_logprobs(refused=False)
+        else:   # "null", or a story/variant request: accepted, but nothing to report
+            choice["logprobs"] = None
 
 
 class SimServer(ThreadingHTTPServer):
@@ -876,11 +1066,18 @@ def parse_args(argv):
     p.add_argument("--variant-gain", type=float, default=0.3)
     p.add_argument("--variant-sd", type=float, default=0.5)
     p.add_argument("--require-key", help="demand Authorization: Bearer KEY")
+    p.add_argument("--logprobs", choices=LOGPROB_MODES, default="ok",
+                   help="answer logprobs:true with real log probabilities (ok), HTTP 400 "
+                        "(refuse) or 403 (forbid), \"logprobs\": null (null), or no key (missing)")
+    p.add_argument("--logprob-gamma", type=float, default=1.0,
+                   help="calibration exponent: judges report q = sigmoid(G * logit(p))")
     args = p.parse_args(argv)
     if not 0.0 <= args.fault_rate <= 1.0:
         p.error("--fault-rate must be between 0 and 1")
     if args.judge_noise <= 0:
         p.error("--judge-noise must be positive")
+    if not 0.0 <= args.logprob_gamma <= 100.0:
+        p.error("--logprob-gamma must be between 0 and 100")
     if args.status_all is not None and not 400 <= args.status_all <= 599:
         p.error("--status-all must be an HTTP error status (400-599)")
     return args

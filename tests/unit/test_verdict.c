@@ -1,0 +1,467 @@
+/*
+ * test_verdict.c - reading the judge's verdict (src/verdict.c).
+ *
+ * The verdict decides Elo; a verdict invented from prose, or a default to A,
+ * silently biases the whole run, so these tests hold the parser to the
+ * contract of verdict.h on hand-written replies and on 31 real judge replies
+ * (tests/fixtures/judge-replies.jsonl).
+ */
+#include "unit.h"
+#include "aw/verdict.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parse text; the winner (or 0) and the reason stay in *v for the caller,
+ * which calls verdict_release(). */
+static int parse(const char *text, struct verdict *v)
+{
+	v->winner = 'X';
+	v->reason = NULL;
+	return verdict_parse(text, v);
+}
+
+static void expect_winner(const char *text, char winner, const char *reason)
+{
+	struct verdict v;
+	int rc = parse(text, &v);
+	/* compare, free, then assert: a failing test leaks nothing */
+	char got = v.winner;
+	int reason_null = v.reason == NULL;
+	int reason_ok = !reason || (v.reason && strcmp(v.reason, reason) == 0);
+	if (!reason_ok)
+		print_error("reason: \"%s\"\n   want: \"%s\"\n", v.reason ? v.reason : "(null)",
+			    reason);
+	verdict_release(&v);
+	if (winner) {
+		assert_int_equal(rc, 0);
+		assert_int_equal(got, winner);
+	} else {
+		assert_int_equal(rc, -1);
+		assert_int_equal(got, 0);
+		assert_true(reason_null);
+	}
+	assert_true(reason_ok);
+}
+
+static void expect_none(const char *text)
+{
+	expect_winner(text, 0, NULL);
+}
+
+/* ----------------------------------------------------------- JSON forms */
+
+static void test_bare_json_last_line(void **state)
+{
+	(void)state;
+	expect_winner("Story A has sharper dialogue, but B's ending lands.\n{\"winner\": \"B\"}", 'B',
+		      "Story A has sharper dialogue, but B's ending lands.");
+	expect_winner("A is tighter and braver.\n{\"winner\": \"A\"}\n", 'A',
+		      "A is tighter and braver.");
+	expect_winner("{\"winner\":\"A\"}", 'A', NULL);
+}
+
+static void test_json_fence(void **state)
+{
+	(void)state;
+	expect_winner("B is more vivid and its twist is earned.\n\n```json\n{\"winner\": \"B\"}\n```\n",
+		      'B', "B is more vivid and its twist is earned.");
+	/* a fence without the language tag */
+	expect_winner("A wins on structure.\n```\n{\"winner\": \"A\"}\n```", 'A',
+		      "A wins on structure.");
+	/* upper-case language tag */
+	expect_winner("A wins on structure.\n```JSON\n{ \"winner\" : \"A\" }\n```", 'A',
+		      "A wins on structure.");
+}
+
+static void test_json_then_trailing_prose(void **state)
+{
+	(void)state;
+	expect_winner("Both are good; B's voice is stronger.\n{\"winner\": \"B\"}\n"
+		      "I hope this helps! Let me know if you want a longer analysis.",
+		      'B', "Both are good; B's voice is stronger.");
+}
+
+static void test_json_lowercase_label(void **state)
+{
+	(void)state;
+	expect_winner("Reasoning.\n{\"winner\": \"b\"}", 'B', "Reasoning.");
+	expect_winner("Reasoning.\n{\"winner\": \"a\"}", 'A', "Reasoning.");
+	expect_winner("Reasoning.\n{\"Winner\": \"B\"}", 'B', "Reasoning.");
+}
+
+static void test_json_label_with_word(void **state)
+{
+	(void)state;
+	expect_winner("Reasoning.\n{\"winner\": \"Story B\"}", 'B', NULL);
+	expect_winner("Reasoning.\n{\"winner\": \"story_a\"}", 'A', NULL);
+	expect_winner("Reasoning.\n{\"winner\": \"Response A.\"}", 'A', NULL);
+}
+
+static void test_json_reason_field(void **state)
+{
+	(void)state;
+	expect_winner("Some thinking first.\n"
+		      "{\"reason\": \"B builds tension and pays it off.\", \"winner\": \"A\"}",
+		      'A', "B builds tension and pays it off.");
+	expect_winner("{\"winner\": \"B\", \"reasoning\": \"Tighter prose.\"}", 'B',
+		      "Tighter prose.");
+	/* an empty reason field falls back to the prose before the verdict */
+	expect_winner("The prose before.\n{\"reason\": \"\", \"winner\": \"B\"}", 'B',
+		      "The prose before.");
+}
+
+static void test_json_extra_fields_and_nested(void **state)
+{
+	(void)state;
+	expect_winner("Scores follow.\n{\"scores\": {\"A\": 7, \"B\": 9}, \"winner\": \"B\"}", 'B',
+		      "Scores follow.");
+	expect_winner("Scores follow.\n{\"winner\": \"A\", \"scores\": {\"A\": {\"plot\": 9}, \"B\": {\"plot\": 3}}}",
+		      'A', "Scores follow.");
+	/* an object nested in the verdict is part of it, not a second verdict */
+	expect_winner("Close.\n{\"winner\": \"A\", \"if_swapped\": {\"winner\": \"B\"}}", 'A',
+		      "Close.");
+}
+
+static void test_nested_braces_in_prose(void **state)
+{
+	(void)state;
+	const char *text =
+		"Story B uses {curly {nested}} braces as a motif, and A quotes a config\n"
+		"file {\"x\": {\"y\": [1, 2, {\"z\": null}]}} in its climax. Unbalanced { too.\n"
+		"{\"winner\": \"A\"}";
+	struct verdict v;
+	assert_int_equal(parse(text, &v), 0);
+	assert_int_equal(v.winner, 'A');
+	assert_non_null(v.reason);
+	assert_true(strncmp(v.reason, "Story B uses {curly {nested}}", 29) == 0);
+	assert_true(tu_contains(v.reason, "Unbalanced { too."));
+	verdict_release(&v);
+}
+
+/* ----------------------------------------------------------- line forms */
+
+static void test_winner_line_forms(void **state)
+{
+	(void)state;
+	expect_winner("A is better paced.\nWINNER: A", 'A', "A is better paced.");
+	expect_winner("B is better paced.\n**Winner:** B", 'B', "B is better paced.");
+	expect_winner("Close, but A.\nWinner: Story A", 'A', "Close, but A.");
+	expect_winner("Close.\nwinner: story b", 'B', "Close.");
+	expect_winner("Close.\n## Verdict: B", 'B', "Close.");
+	expect_winner("Close.\nFinal verdict: **Story B**", 'B', "Close.");
+	expect_winner("Close.\n> **Winner**: Response A", 'A', "Close.");
+	expect_winner("Close.\n- Winner: [B]", 'B', "Close.");
+	expect_winner("Close.\nThe winner is: Story A.", 'A', "Close.");
+}
+
+static void test_winner_line_with_prose_after_label(void **state)
+{
+	(void)state;
+	expect_winner("Notes.\nWinner: B, for its braver ending.", 'B', "Notes.");
+}
+
+static void test_label_must_stand_alone(void **state)
+{
+	(void)state;
+	/* "Winner: Alice" names a character, not story A. */
+	expect_none("Winner: Alice, the detective, steals every scene.");
+	expect_none("Verdict: B2 bomber imagery feels forced.");
+	expect_none("{\"winner\": \"Alpha\"}");
+	expect_none("Winners: A and B both fail the rubric.");
+}
+
+/* ------------------------------------------------------------ no verdict */
+
+static void test_no_verdict(void **state)
+{
+	(void)state;
+	expect_none("Both stories are competent; A has the better opening, B the better ending.");
+	expect_none("");
+	expect_none("{}");
+	expect_none("{\"verdict\": \"undecided\"}");
+	expect_none("```json\n{\"winner\": null}\n```");
+}
+
+static void test_no_verdict_never_defaults_to_a(void **state)
+{
+	(void)state;
+	struct verdict v = { 'A', NULL };
+	assert_int_equal(verdict_parse("I cannot decide between them.", &v), -1);
+	assert_int_equal(v.winner, 0);
+	assert_null(v.reason);
+	verdict_release(&v);
+}
+
+static void test_invalid_labels(void **state)
+{
+	(void)state;
+	expect_none("Reasoning.\n{\"winner\": \"C\"}");
+	expect_none("Reasoning.\n{\"winner\": \"tie\"}");
+	expect_none("Reasoning.\n{\"winner\": \"\"}");
+	expect_none("Reasoning.\n{\"winner\": \"A tie\"}");
+	expect_none("Reasoning.\n{\"winner\": \"A or B\"}");
+	expect_none("Reasoning.\n{\"winner\": 1}");
+	expect_none("Reasoning.\n{\"winner\": [\"A\"]}");
+	expect_none("Reasoning.\nWinner: Tie");
+	expect_none("Reasoning.\nWinner: C");
+}
+
+static void test_quoted_options_one_line(void **state)
+{
+	(void)state;
+	expect_none("I was asked to answer {\"winner\": \"A\"} or {\"winner\": \"B\"}.");
+	expect_none("Both are strong.\nanswer {\"winner\": \"A\"} or {\"winner\": \"B\"}");
+	/* the same line, but in the other order */
+	expect_none("Reply exactly {\"winner\": \"B\"} if B is better, or {\"winner\": \"A\"} if A is.");
+	/* a line verdict and a JSON verdict for the other story on one line */
+	expect_none("Winner: A {\"winner\": \"B\"}");
+}
+
+static void test_quoted_options_then_decision(void **state)
+{
+	(void)state;
+	/* quoting the instructions early does not hide a later verdict */
+	expect_winner("I must answer {\"winner\": \"A\"} or {\"winner\": \"B\"}.\n"
+		      "B handles grief with more restraint.\n{\"winner\": \"B\"}",
+		      'B', NULL);
+	/* the same label twice on one line is no conflict */
+	expect_winner("Reasoning.\n{\"winner\": \"A\"} {\"winner\": \"A\"}", 'A', NULL);
+}
+
+static void test_last_verdict_wins(void **state)
+{
+	(void)state;
+	expect_winner("First impression:\n{\"winner\": \"A\"}\n"
+		      "On reflection, B's ending is earned and A's is not.\n{\"winner\": \"B\"}",
+		      'B', NULL);
+	expect_winner("Winner: B\nWait, I misread story B's ending.\nWinner: A", 'A', NULL);
+	expect_winner("{\"winner\": \"B\"}\nHmm, no.\nFinal verdict: Story A", 'A', NULL);
+	/* the reason is the prose before the last verdict */
+	struct verdict v;
+	assert_int_equal(parse("Draft: {\"winner\": \"A\"}\nRevised.\n{\"winner\": \"B\"}", &v), 0);
+	assert_int_equal(v.winner, 'B');
+	assert_string_equal(v.reason, "Draft: {\"winner\": \"A\"}\nRevised.");
+	verdict_release(&v);
+}
+
+static void test_reason_is_prose_before(void **state)
+{
+	(void)state;
+	expect_winner("\n\n  Para one.\n\nPara two.  \n\n```json\n{\"winner\": \"A\"}\n```", 'A',
+		      "Para one.\n\nPara two.");
+	/* no prose at all: no reason */
+	struct verdict v;
+	assert_int_equal(parse("```json\n{\"winner\": \"B\"}\n```", &v), 0);
+	assert_int_equal(v.winner, 'B');
+	assert_null(v.reason);
+	verdict_release(&v);
+}
+
+/* A verdict needs a verdict; "a tie" is an English article, and a line that
+ * names both stories has not decided (verdict.h). */
+static void test_article_is_not_a_label(void **state)
+{
+	(void)state;
+	expect_none("Both stories are equally strong.\nVerdict: a tie.");
+	expect_none("Final verdict: a draw; neither story is clearly better.");
+}
+
+static void test_line_naming_both_has_none(void **state)
+{
+	(void)state;
+	expect_none("I honestly cannot choose.\nWinner: A or B, it is a coin flip.");
+}
+
+static void test_release_resets(void **state)
+{
+	(void)state;
+	struct verdict v;
+	assert_int_equal(parse("Because.\n{\"winner\": \"A\"}", &v), 0);
+	verdict_release(&v);
+	assert_null(v.reason);
+	assert_int_equal(v.winner, 0);
+	verdict_release(&v); /* twice is harmless */
+}
+
+/* ------------------------------------------------- real judge replies */
+
+struct replies {
+	char **text;
+	size_t n;
+};
+
+static FILE *open_fixture(const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "tests/fixtures/%s", name);
+	FILE *f = fopen(path, "r");
+	if (f)
+		return f;
+	/* run from elsewhere: find tests/fixtures from this file's path */
+	const char *me = __FILE__;
+	const char *cut = strstr(me, "unit/test_verdict.c");
+	if (!cut)
+		return NULL;
+	snprintf(path, sizeof path, "%.*sfixtures/%s", (int)(cut - me), me, name);
+	return fopen(path, "r");
+}
+
+static void load_replies(struct replies *r)
+{
+	r->text = NULL;
+	r->n = 0;
+	FILE *f = open_fixture("judge-replies.jsonl");
+	if (!f)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
+		const cJSON *reason = cJSON_GetObjectItemCaseSensitive(o, "reason");
+		if (cJSON_IsString(reason)) {
+			r->text = realloc(r->text, (r->n + 1) * sizeof *r->text);
+			r->text[r->n++] = strdup(reason->valuestring);
+		}
+		cJSON_Delete(o);
+	}
+	free(line);
+	fclose(f);
+}
+
+static void free_replies(struct replies *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->text[i]);
+	free(r->text);
+}
+
+static int setup_replies(void **state)
+{
+	struct replies *r = malloc(sizeof *r);
+	if (!r)
+		return -1;
+	load_replies(r);
+	*state = r;
+	return 0;
+}
+
+static int teardown_replies(void **state)
+{
+	struct replies *r = *state;
+	free_replies(r);
+	free(r);
+	return 0;
+}
+
+static void test_fixture_loaded(void **state)
+{
+	struct replies *r = *state;
+	/* the fixture holds 31 replies, every one a real paragraph or more */
+	assert_int_equal(r->n, 31);
+	for (size_t i = 0; i < r->n; i++)
+		assert_true(strlen(r->text[i]) > 500);
+}
+
+static void test_real_replies_have_no_verdict(void **state)
+{
+	struct replies *r = *state;
+	assert_true(r->n > 0);
+	for (size_t i = 0; i < r->n; i++) {
+		struct verdict v;
+		int rc = parse(r->text[i], &v);
+		if (rc != -1 || v.winner != 0)
+			print_error("reply %zu: verdict '%c' invented from prose\n", i + 1,
+				    v.winner ? v.winner : '?');
+		assert_int_equal(rc, -1);
+		assert_int_equal(v.winner, 0);
+		verdict_release(&v);
+	}
+}
+
+static void test_real_replies_with_verdict_appended(void **state)
+{
+	struct replies *r = *state;
+	assert_true(r->n > 0);
+	for (size_t i = 0; i < r->n; i++) {
+		const char *t = r->text[i];
+		size_t len = strlen(t);
+		char *text = malloc(len + 32);
+		assert_non_null(text);
+		snprintf(text, len + 32, "%s\n{\"winner\": \"B\"}", t);
+		/* the expected reason: the original text, trimmed */
+		size_t s = 0, e = len;
+		while (s < e && strchr(" \t\r\n\v\f", t[s]))
+			s++;
+		while (e > s && strchr(" \t\r\n\v\f", t[e - 1]))
+			e--;
+		struct verdict v;
+		int rc = parse(text, &v);
+		free(text);
+		if (rc != 0 || v.winner != 'B')
+			print_error("reply %zu: no B verdict found\n", i + 1);
+		assert_int_equal(rc, 0);
+		assert_int_equal(v.winner, 'B');
+		assert_non_null(v.reason);
+		assert_int_equal(strlen(v.reason), e - s);
+		assert_memory_equal(v.reason, t + s, e - s);
+		verdict_release(&v);
+	}
+}
+
+static void test_real_replies_with_a_fenced(void **state)
+{
+	struct replies *r = *state;
+	assert_true(r->n > 0);
+	for (size_t i = 0; i < r->n; i++) {
+		size_t len = strlen(r->text[i]);
+		char *text = malloc(len + 64);
+		assert_non_null(text);
+		snprintf(text, len + 64, "%s\n\n```json\n{\"winner\": \"A\"}\n```\n", r->text[i]);
+		struct verdict v;
+		assert_int_equal(parse(text, &v), 0);
+		assert_int_equal(v.winner, 'A');
+		assert_non_null(v.reason);
+		assert_false(tu_contains(v.reason, "```"));
+		free(text);
+		verdict_release(&v);
+	}
+}
+
+int run_verdict_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bare_json_last_line),
+		cmocka_unit_test(test_json_fence),
+		cmocka_unit_test(test_json_then_trailing_prose),
+		cmocka_unit_test(test_json_lowercase_label),
+		cmocka_unit_test(test_json_label_with_word),
+		cmocka_unit_test(test_json_reason_field),
+		cmocka_unit_test(test_json_extra_fields_and_nested),
+		cmocka_unit_test(test_nested_braces_in_prose),
+		cmocka_unit_test(test_winner_line_forms),
+		cmocka_unit_test(test_winner_line_with_prose_after_label),
+		cmocka_unit_test(test_label_must_stand_alone),
+		cmocka_unit_test(test_no_verdict),
+		cmocka_unit_test(test_no_verdict_never_defaults_to_a),
+		cmocka_unit_test(test_invalid_labels),
+		cmocka_unit_test(test_quoted_options_one_line),
+		cmocka_unit_test(test_quoted_options_then_decision),
+		cmocka_unit_test(test_last_verdict_wins),
+		cmocka_unit_test(test_reason_is_prose_before),
+		cmocka_unit_test(test_article_is_not_a_label),
+		cmocka_unit_test(test_line_naming_both_has_none),
+		cmocka_unit_test(test_release_resets),
+		cmocka_unit_test_setup_teardown(test_fixture_loaded, setup_replies, teardown_replies),
+		cmocka_unit_test_setup_teardown(test_real_replies_have_no_verdict, setup_replies,
+						teardown_replies),
+		cmocka_unit_test_setup_teardown(test_real_replies_with_verdict_appended,
+						setup_replies, teardown_replies),
+		cmocka_unit_test_setup_teardown(test_real_replies_with_a_fenced, setup_replies,
+						teardown_replies),
+	};
+	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
+}
