@@ -174,9 +174,9 @@ static void clean_copy(char *out, size_t n, const char *s, size_t len)
 
 void llm_describe_error(const char *body, size_t len, char *out, size_t n)
 {
-	out[0] = '\0';
 	if (n == 0)
 		return;
+	out[0] = '\0';
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	const cJSON *msg = NULL;
 	if (cJSON_IsObject(root)) {

@@ -232,7 +232,7 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 	memset(&longopts[AW_ARRAY_LEN(rows)], 0, sizeof longopts[0]);
 
 	int top_given = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: also resets glibc's state from an earlier call */
 	opterr = 0;
 	for (;;) {
 		int idx = -1;

@@ -234,7 +234,9 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "status", status);
 	cJSON_AddStringToObject(root, "version", AW_VERSION);
-	cJSON_AddNumberToObject(root, "seed", (double)o->seed);
+	char seed[32]; /* exact: a double would round some 53-bit seeds */
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+	cJSON_AddRawToObject(root, "seed", seed);
 	iso_time(run->started, when, sizeof when);
 	cJSON_AddStringToObject(root, "started", when);
 	if (strcmp(status, "running") != 0) {

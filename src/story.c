@@ -102,6 +102,20 @@ long text_count_words(const char *text)
 	return n;
 }
 
+/* Length of the closing quote or bracket that ends [w, e), or 0: ASCII
+ * ones, and the UTF-8 of », ’ and ”. */
+static size_t closer_len(const char *w, const char *e)
+{
+	const unsigned char *u = (const unsigned char *)e;
+	if (e > w && strchr("\"')]*_", e[-1]) && e[-1])
+		return 1;
+	if (e - w >= 2 && u[-2] == 0xc2 && u[-1] == 0xbb)
+		return 2;
+	if (e - w >= 3 && u[-3] == 0xe2 && u[-2] == 0x80 && (u[-1] == 0x99 || u[-1] == 0x9d))
+		return 3;
+	return 0;
+}
+
 char *text_trim_words(const char *text, long max_words)
 {
 	const char *p = text;
@@ -118,19 +132,12 @@ char *text_trim_words(const char *text, long max_words)
 			p++;
 		words++;
 		cut = p;
-		/* A word ending in . ! ? (maybe followed by quotes or a bracket)
-		 * ends a sentence. */
+		/* A word ending in . ! ? (maybe followed by closing quotes or
+		 * brackets, which stay with it) ends a sentence. */
 		const char *e = p;
-		while (e > w && strchr("\"')]\xbb*_", e[-1]))
-			e--;
+		for (size_t n; (n = closer_len(w, e)) > 0;)
+			e -= n;
 		if (e > w && strchr(".!?", e[-1])) {
-			sentence = p;
-			sentence_words = words;
-		}
-		/* Keep multibyte closing quotes (U+201D, U+2019) with the word. */
-		if (p - w >= 4 && (unsigned char)p[-3] == 0xe2 && (unsigned char)p[-2] == 0x80 &&
-		    ((unsigned char)p[-1] == 0x9d || (unsigned char)p[-1] == 0x99) &&
-		    strchr(".!?", p[-4])) {
 			sentence = p;
 			sentence_words = words;
 		}

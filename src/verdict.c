@@ -120,6 +120,15 @@ static void find_lines(const char *text, struct cand **v, size_t *n, size_t *cap
 			q++;
 			size_t len;
 			char label = read_label(q, &len);
+			/* The label must end the line, but for punctuation or a
+			 * bracketed remark: "Verdict: a tie." and "Winner: A or B"
+			 * name no winner. */
+			const char *rest = label ? q + len : NULL;
+			while (rest && (*rest == ' ' || *rest == '\t'))
+				rest++;
+			if (rest && *rest && *rest != '\n' && *rest != '\r' &&
+			    !strchr(".!*\"'`)]},;([{-", *rest))
+				label = 0;
 			if (label) {
 				struct cand c = { (size_t)(line - text), (size_t)(q + len - text), lineno,
 						  label, NULL };
