@@ -271,3 +271,56 @@ int bt_fit(int n, const struct bt_obs *obs, size_t m, double lambda, struct bt_f
 	free(w);
 	return converged ? 0 : -1;
 }
+
+/* ------------------------------------------------------------- ratings */
+
+int bt_find(const struct bt_ratings *r, const char *id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->ids[i], id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int bt_register(struct bt_ratings *r, const char *id, double theta0)
+{
+	int i = bt_find(r, id);
+	if (i >= 0)
+		return i;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->ids = xrealloc(r->ids, r->cap * sizeof *r->ids);
+		r->theta = xrealloc(r->theta, r->cap * sizeof *r->theta);
+	}
+	r->ids[r->n] = xstrdup(id);
+	r->theta[r->n] = theta0;
+	return (int)r->n++;
+}
+
+void bt_add(struct bt_ratings *r, int a, int b, double y)
+{
+	if (r->m == r->mcap) {
+		r->mcap = r->mcap ? r->mcap * 2 : 256;
+		r->obs = xrealloc(r->obs, r->mcap * sizeof *r->obs);
+	}
+	r->obs[r->m++] = (struct bt_obs){ a, b, y };
+}
+
+void bt_refit(struct bt_ratings *r, double *se, int exact, double *h_se)
+{
+	struct bt_fit f = { r->theta, r->h, se, 0, exact, 0 };
+	bt_fit((int)r->n, r->obs, r->m, BT_LAMBDA, &f);
+	r->h = f.h;
+	if (se && h_se)
+		*h_se = f.h_se;
+}
+
+void bt_ratings_free(struct bt_ratings *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->ids[i]);
+	free(r->ids);
+	free(r->theta);
+	free(r->obs);
+	memset(r, 0, sizeof *r);
+}

@@ -34,6 +34,7 @@ struct loop {
 	struct run run;           /* shared with the phases */
 	struct population pop;    /* the current generation, ranked */
 	int done;                 /* generations written */
+	int logprobs_noted;       /* said why there are no soft verdicts */
 	char err[1024];           /* the last error */
 };
 
@@ -49,11 +50,27 @@ static int phase_status(struct loop *l, enum http_result res)
 	return 0;
 }
 
+/* Say once what happened to judge probabilities, when it is news. */
+static void note_logprobs(struct loop *l)
+{
+	struct run *run = &l->run;
+	if (run->opt->quiet || run->opt->logprobs == LOGPROBS_OFF || l->logprobs_noted)
+		return;
+	if (run->logprobs_refused) {
+		fprintf(stderr, "alphawrite: note: the endpoint refused logprobs; judging with hard verdicts\n");
+		l->logprobs_noted = 1;
+	} else if (run->logprobs_absent >= 3 && !run->soft_verdicts) {
+		fprintf(stderr, "alphawrite: note: the endpoint returned no logprobs; judging with hard verdicts\n");
+		l->logprobs_noted = 1;
+	}
+}
+
 /* Judge generation gen's population and write its file. */
 static int rank_and_store(struct loop *l, int gen, struct population *failed)
 {
 	struct run *run = &l->run;
-	struct match_list ml = { NULL, 0 };
+	struct match_list ml = { 0 };
+	struct judge_summary sum;
 	if (l->pop.n < 2) {
 		snprintf(l->err, sizeof l->err,
 			 "generation %d: only %zu stories could be written, too few to go on%s%s", gen,
@@ -61,9 +78,10 @@ static int rank_and_store(struct loop *l, int gen, struct population *failed)
 			 failed->n ? failed->v[failed->n - 1]->error : "");
 		return AW_EXIT_FAILED;
 	}
-	int st = phase_status(l, judge_tournament(run, gen, &l->pop, run->opt->rounds, &ml));
+	int st = phase_status(l, judge_tournament(run, gen, &l->pop, &ml, &sum));
+	note_logprobs(l);
 	if (st == 0 &&
-	    store_write_generation(run->opt->out_dir, gen, &l->pop, &ml, failed, l->err,
+	    store_write_generation(run->opt->out_dir, gen, &l->pop, &ml, failed, &sum, l->err,
 				   sizeof l->err) < 0)
 		st = AW_EXIT_FAILED;
 	match_list_free(&ml);
@@ -118,8 +136,9 @@ static void summary(const struct loop *l)
 	printf("alphawrite: %d generation%s written to %s/ in %.1fs (%ld requests, %ld retries)\n",
 	       l->done, l->done == 1 ? "" : "s", run->opt->out_dir, aw_wall() - run->started,
 	       hs->requests, hs->retries);
-	printf("best story: %s (generation %d, elo %.0f, %ld words) in %s/best.txt\n", best->id,
-	       best->born, best->elo, best->words, run->opt->out_dir);
+	printf("best story: %s (generation %d, rating %.0f [%.0f, %.0f], elo %.0f, %ld words) in %s/best.txt\n",
+	       best->id, best->born, best->rating, best->rating_lo, best->rating_hi, best->elo,
+	       best->words, run->opt->out_dir);
 }
 
 int evolve_main(int argc, char **argv)
@@ -196,6 +215,7 @@ out:
 	if (status == AW_EXIT_FAILED)
 		aw_error("%s", l.err);
 	population_free(&l.pop);
+	bt_ratings_free(&run->ratings);
 	http_free(run->http);
 	texts_free(&run->texts);
 	curl_global_cleanup();

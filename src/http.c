@@ -334,6 +334,16 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 		retry_or_fail(h, j, why, retryable);
 		return;
 	}
+	if (status >= 400 && j->handler.refused) {
+		char *body = j->handler.refused(j->handler.ctx, status, detail);
+		if (body) { /* the caller can ask differently: send that at once */
+			free(j->body);
+			j->body = body;
+			j->len = strlen(body);
+			push_ready(h, j);
+			return;
+		}
+	}
 	if (status >= 300 && status < 400)
 		snprintf(h->error, sizeof h->error,
 			 "the endpoint '%s' answered with a redirect (HTTP %ld); give the final URL with --base-url",

@@ -1,23 +1,137 @@
 /*
- * judge.c - the tournament (see judge.h).
+ * judge.c - the tournament (see judge.h for what it does and why).
+ *
+ * A struct tourney holds one generation's state: how many matches each
+ * story has played and has in flight, how often each pair has met, and the
+ * current estimates.  fill() tops the window up with new matches; every
+ * verdict updates the state, refits now and then, checks whether the top K
+ * has settled, and calls fill() again.  In the deterministic modes fill() is
+ * replaced by one whole round at a time, with http_run() as the barrier.
  */
 #include "aw/judge.h"
+#include "aw/bt.h"
 #include "aw/elo.h"
 #include "aw/llm.h"
 #include "aw/template.h"
 #include "aw/util.h"
 #include "aw/verdict.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define STABLE_CHECKS 3     /* refits in a row with a settled top K */
+#define SETTLED_U 0.1       /* "settled": P(wrong side) below this */
+
+struct tourney {
+	struct run *run;         /* the run */
+	struct population *pop;  /* the stories judged */
+	size_t n;                /* pop->n */
+	size_t k;                /* the top K that selection will take */
+	int *gi;                 /* story -> index in run->ratings */
+	int *load;               /* matches in flight per story */
+	int *played;             /* matches finished per story */
+	unsigned short *met;     /* n*n: times each pair was matched */
+	double *theta;           /* current strength per story (logits) */
+	double *se;              /* its standard error (cheap estimate) */
+	double *u;               /* P(on the wrong side of the top-K line) */
+	unsigned char *top;      /* current top-K membership */
+	struct match_list *ml;   /* the matches, in creation order */
+	size_t target;           /* most matches this generation */
+	size_t in_flight;        /* matches waiting for their outcome */
+	size_t finished;         /* matches with their outcome */
+	size_t since_fit;        /* outcomes since the last refit */
+	size_t refit_every;      /* outcomes between refits (async mode) */
+	int stable;              /* refits in a row with a settled top K */
+	int early_stop;          /* may stop before the budget */
+	int stopped;             /* no more matches: *stop says why */
+	const char *stop;
+	int round;               /* current round (deterministic modes) */
+	int async;               /* pair as verdicts arrive */
+};
+
+/* ------------------------------------------------------------- estimates */
+
+static double norm_cdf(double x)
+{
+	return 0.5 * erfc(-x / sqrt(2.0));
+}
+
+/* Refit the run's ratings and refresh theta, se, u and the top K. */
+static void refit(struct tourney *t)
+{
+	struct bt_ratings *r = &t->run->ratings;
+	size_t n = t->n;
+	double *se_all = xmalloc((r->n ? r->n : 1) * sizeof *se_all);
+	bt_refit(r, se_all, 0, NULL);
+	for (size_t i = 0; i < n; i++) {
+		t->theta[i] = r->theta[t->gi[i]];
+		t->se[i] = se_all[t->gi[i]];
+	}
+	free(se_all);
+	t->since_fit = 0;
+
+	/* The top K by theta, and the line between K and K+1. */
+	size_t *order = xmalloc(n * sizeof *order);
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t i = 1; i < n; i++) { /* insertion sort: n is small */
+		size_t v = order[i], j = i;
+		while (j > 0 && t->theta[order[j - 1]] < t->theta[v])
+			order[j] = order[j - 1], j--;
+		order[j] = v;
+	}
+	memset(t->top, 0, n);
+	for (size_t i = 0; i < t->k && i < n; i++)
+		t->top[order[i]] = 1;
+	double line = t->k < n ? (t->theta[order[t->k - 1]] + t->theta[order[t->k]]) / 2 : -INFINITY;
+	for (size_t i = 0; i < n; i++)
+		t->u[i] = t->k < n ? norm_cdf(-fabs(t->theta[i] - line) / t->se[i]) : 0;
+	free(order);
+}
+
+/* After a refit: has the top K been the same and settled long enough? */
+static void check_stop(struct tourney *t, const unsigned char *before)
+{
+	if (!t->early_stop || t->stopped)
+		return;
+	size_t n = t->n;
+	if (t->finished < (3 * n) / 2) { /* too little evidence yet */
+		t->stable = 0;
+		return;
+	}
+	int same = memcmp(before, t->top, n) == 0, settled = 1;
+	for (size_t i = 0; i < n; i++)
+		if (t->played[i] == 0 || t->u[i] >= SETTLED_U)
+			settled = 0;
+	t->stable = same && settled ? t->stable + 1 : 0;
+	if (t->stable >= STABLE_CHECKS) {
+		t->stopped = 1;
+		t->stop = "stable";
+	}
+}
+
+static void refit_and_check(struct tourney *t)
+{
+	unsigned char *before = xmalloc(t->n);
+	memcpy(before, t->top, t->n);
+	refit(t);
+	check_stop(t, before);
+	free(before);
+}
+
+/* --------------------------------------------------------------- matches */
+
 static void ask(struct match *m);
+
+static void finished(struct match *m);
 
 static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char *why,
 				 size_t whylen)
 {
 	struct match *m = ctx;
+	struct run *run = m->t->run;
 	struct verdict v;
 	(void)why;
 	(void)whylen;
@@ -26,19 +140,26 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		m->reason = v.reason;
 		if (!m->reason && m->first_reply)
 			m->reason = xstrdup(m->first_reply); /* reasoning came first */
-		progress_step(&m->run->progress);
+		if (reply->logprobs) {
+			if (verdict_logprob(reply->logprobs, m->winner, &m->p_a) == 0) {
+				m->has_p = 1;
+				run->soft_verdicts++;
+			}
+		} else if (run->opt->logprobs != LOGPROBS_OFF && !run->logprobs_refused) {
+			run->logprobs_absent++;
+		}
+		finished(m);
 		return HTTP_OK;
 	}
 	if (m->asks < JUDGE_ASKS) {
 		if (!m->first_reply)
 			m->first_reply = xstrdup(reply->content);
-		m->run->reasks++;
+		run->reasks++;
 		ask(m);
 		return HTTP_OK;
 	}
 	m->error = xasprintf("no verdict in %d judge replies", m->asks);
-	m->run->lost_matches++;
-	progress_step(&m->run->progress);
+	finished(m);
 	return HTTP_OK;
 }
 
@@ -46,17 +167,28 @@ static void on_fail(void *ctx, const char *why)
 {
 	struct match *m = ctx;
 	m->error = xasprintf("judge request failed: %s", why);
-	m->run->lost_matches++;
-	progress_step(&m->run->progress);
+	finished(m);
+}
+
+/* Ask for logprobs unless the user said no, or the endpoint showed it will
+ * not give them (then auto stops asking; on keeps asking). */
+static int want_logprobs(const struct run *run)
+{
+	if (run->opt->logprobs == LOGPROBS_OFF || run->logprobs_refused)
+		return 0;
+	if (run->opt->logprobs == LOGPROBS_AUTO && run->logprobs_absent >= 3 && !run->soft_verdicts)
+		return 0;
+	return 1;
 }
 
 /* Send the judge request for m: the judge prompt, or after a reply with no
  * verdict, that conversation plus the follow-up. */
 static void ask(struct match *m)
 {
-	const struct options *o = m->run->opt;
+	struct run *run = m->t->run;
+	const struct options *o = run->opt;
 	char id[32];
-	snprintf(id, sizeof id, "match-%zu", m->index);
+	snprintf(id, sizeof id, "g%d-match-%zu", m->a->born, m->index);
 	struct llm_request req = {
 		.model = o->judge_model,
 		.temperature = o->judge_temperature,
@@ -64,98 +196,375 @@ static void ask(struct match *m)
 		.max_tokens = o->judge_max_tokens,
 		.token_param = o->token_param,
 		.has_seed = 1,
-		.seed = run_request_seed(m->run, id, m->asks),
+		.seed = run_request_seed(run, id, m->asks),
 		.msg = { { "user", m->prompt } },
 		.nmsg = 1,
+		.top_logprobs = want_logprobs(run) ? JUDGE_TOP_LOGPROBS : 0,
+		.logprobs_refused = o->logprobs == LOGPROBS_AUTO ? &run->logprobs_refused : NULL,
 	};
 	if (m->first_reply) {
 		req.msg[1] = (struct llm_message){ "assistant", m->first_reply };
-		req.msg[2] = (struct llm_message){ "user", m->run->texts.reask };
+		req.msg[2] = (struct llm_message){ "user", run->texts.reask };
 		req.nmsg = 3;
 	}
 	m->asks++;
-	llm_ask(m->run->http, &req, &m->run->usage, on_text, on_fail, m);
+	llm_ask(run->http, &req, &run->usage, on_text, on_fail, m);
 }
 
-/* Draw every match of every round, in order, from the run's stream. */
-static void draw_matches(struct run *run, struct population *pop, long rounds,
-			 struct match_list *out)
+static struct match *new_match(struct tourney *t, size_t i, size_t j)
 {
-	size_t n = pop->n, per = n / 2;
-	size_t *perm = xmalloc(n * sizeof *perm);
-	out->n = per * (size_t)rounds;
-	out->v = xcalloc(out->n ? out->n : 1, sizeof *out->v);
-	const struct texts *t = &run->texts;
-	size_t k = 0;
-	for (long r = 0; r < rounds; r++) {
-		for (size_t i = 0; i < n; i++)
-			perm[i] = i;
-		rng_shuffle(&run->rng, perm, n);
-		for (size_t i = 0; i < per; i++, k++) {
-			struct match *m = &out->v[k];
-			int swap = (int)rng_below(&run->rng, 2);
-			m->a = pop->v[perm[2 * i + (size_t)swap]];
-			m->b = pop->v[perm[2 * i + 1 - (size_t)swap]];
-			m->round = (int)r + 1;
-			m->run = run;
-			m->index = k;
-			char *fa = template_fence(&run->rng, "STORY A", m->a->text);
-			char *fb = template_fence(&run->rng, "STORY B", m->b->text);
-			struct tmpl_var vars[] = {
-				{ "prompt", t->prompt }, { "rubric", t->rubric },
-				{ "story_a", fa }, { "story_b", fb },
-			};
-			m->prompt = template_render(t->judge, vars, AW_ARRAY_LEN(vars));
-			free(fa);
-			free(fb);
+	struct run *run = t->run;
+	const struct texts *tx = &run->texts;
+	struct match_list *ml = t->ml;
+	struct match *m = xcalloc(1, sizeof *m);
+	if (rng_below(&run->rng, 2)) { /* who is shown first: a coin flip */
+		size_t s = i;
+		i = j;
+		j = s;
+	}
+	m->a = t->pop->v[i];
+	m->b = t->pop->v[j];
+	m->ia = i;
+	m->ib = j;
+	m->round = t->async ? 0 : t->round;
+	m->t = t;
+	m->index = ml->n;
+	char *fa = template_fence(&run->rng, "STORY A", m->a->text);
+	char *fb = template_fence(&run->rng, "STORY B", m->b->text);
+	struct tmpl_var vars[] = {
+		{ "prompt", tx->prompt }, { "rubric", tx->rubric },
+		{ "story_a", fa }, { "story_b", fb },
+	};
+	m->prompt = template_render(tx->judge, vars, AW_ARRAY_LEN(vars));
+	free(fa);
+	free(fb);
+	if (ml->n == ml->cap) {
+		ml->cap = ml->cap ? ml->cap * 2 : 64;
+		ml->v = xrealloc(ml->v, ml->cap * sizeof *ml->v);
+	}
+	ml->v[ml->n++] = m;
+	t->load[i]++;
+	t->load[j]++;
+	t->met[i * t->n + j]++;
+	t->met[j * t->n + i]++;
+	t->in_flight++;
+	return m;
+}
+
+static void fill(struct tourney *t);
+
+/* m has its outcome: book it, and in async mode pair again. */
+static void finished(struct match *m)
+{
+	struct tourney *t = m->t;
+	struct run *run = t->run;
+	size_t i = m->ia, j = m->ib;
+	free(m->prompt);
+	m->prompt = NULL;
+	m->done = 1;
+	t->load[i]--;
+	t->load[j]--;
+	t->played[i]++;
+	t->played[j]++;
+	t->in_flight--;
+	t->finished++;
+	if (m->winner) {
+		double y = m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0;
+		bt_add(&run->ratings, t->gi[i], t->gi[j], y);
+	} else {
+		run->lost_matches++;
+	}
+	progress_step(&run->progress);
+	if (t->async) {
+		if (++t->since_fit >= t->refit_every)
+			refit_and_check(t);
+		fill(t);
+	}
+}
+
+/* ---------------------------------------------------------------- pairing */
+
+/* Weight of judging i against j for the boundary rule. */
+static double boundary_weight(const struct tourney *t, size_t i, size_t j)
+{
+	double p = bt_prob(t->theta[i], t->theta[j], 0);
+	double cross = t->top[i] != t->top[j] ? 1.0 : 0.6;
+	return (t->u[i] + t->u[j] + 1e-3) * p * (1 - p) * cross / (1.0 + t->met[i * t->n + j]);
+}
+
+/* Choose an opponent for i among stories with load below cap. */
+static size_t pick_opponent(struct tourney *t, size_t i, int cap)
+{
+	struct rng *r = &t->run->rng;
+	size_t best = SIZE_MAX, ties = 0;
+	double best_key = INFINITY;
+	for (size_t j = 0; j < t->n; j++) {
+		if (j == i || t->load[j] >= cap)
+			continue;
+		double key, met = t->met[i * t->n + j];
+		switch (t->run->opt->pairing) {
+		case PAIR_SWISS:
+			key = met * 1e6 + fabs(t->theta[i] - t->theta[j]);
+			break;
+		case PAIR_BOUNDARY:
+			key = -boundary_weight(t, i, j);
+			break;
+		default:
+			key = met;
+			break;
+		}
+		if (key < best_key) {
+			best_key = key;
+			best = j;
+			ties = 1;
+		} else if (key == best_key && rng_below(r, ++ties) == 0) {
+			best = j; /* uniform among equal keys */
 		}
 	}
-	free(perm);
+	return best;
 }
 
-enum http_result judge_tournament(struct run *run, int gen, struct population *pop, long rounds,
-				  struct match_list *out)
+/* Choose who plays next among stories with load below cap. */
+static size_t pick_first(struct tourney *t, int cap)
 {
-	char label[96];
-	snprintf(label, sizeof label, "generation %d: judging", gen);
+	struct rng *r = &t->run->rng;
+	size_t best = SIZE_MAX, ties = 0;
+	double best_key = INFINITY;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->load[i] >= cap)
+			continue;
+		double count = t->played[i] + t->load[i];
+		double key = count;
+		if (t->run->opt->pairing == PAIR_BOUNDARY && count > 0)
+			key = 1.0 - (t->u[i] + 1e-3) / (1.0 + count); /* after a warm-up */
+		if (key < best_key) {
+			best_key = key;
+			best = i;
+			ties = 1;
+		} else if (key == best_key && rng_below(r, ++ties) == 0) {
+			best = i;
+		}
+	}
+	return best;
+}
 
-	draw_matches(run, pop, rounds, out);
-	progress_begin(&run->progress, label, (long)out->n);
-	for (size_t i = 0; i < out->n; i++)
-		ask(&out->v[i]);
-	enum http_result res = http_run(run->http);
-	progress_end(&run->progress);
+/* Async mode: start matches until the window or the budget is full. */
+static void fill(struct tourney *t)
+{
+	long window = t->run->opt->concurrency;
+	int cap = (int)((2 * window + (long)t->n - 1) / (long)t->n);
+	if (cap < 1)
+		cap = 1;
+	while (!t->stopped && (long)t->in_flight < window) {
+		if (t->ml->n >= t->target) {
+			t->stopped = 1;
+			t->stop = "budget";
+			break;
+		}
+		size_t i = pick_first(t, cap);
+		size_t j = i == SIZE_MAX ? SIZE_MAX : pick_opponent(t, i, cap);
+		if (j == SIZE_MAX)
+			break; /* everyone is busy: wait for a verdict */
+		ask(new_match(t, i, j));
+	}
+}
 
-	for (size_t i = 0; i < out->n; i++) {
-		struct match *m = &out->v[i];
-		free(m->prompt);
-		m->prompt = NULL;
-		free(m->first_reply);
-		m->first_reply = NULL;
-		if (res != HTTP_DONE || !m->winner)
+/* Deterministic modes: pair every story once (one sits out if n is odd). */
+static void one_round(struct tourney *t)
+{
+	size_t n = t->n;
+	struct rng *r = &t->run->rng;
+	unsigned char *taken = xcalloc(n, 1);
+	size_t *order = xmalloc(n * sizeof *order);
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	rng_shuffle(r, order, n);
+	int pairing = t->run->opt->pairing;
+	if (pairing == PAIR_RANDOM || t->round == 1) {
+		for (size_t k = 0; k + 1 < n; k += 2)
+			ask(new_match(t, order[k], order[k + 1]));
+	} else if (pairing == PAIR_SWISS) {
+		/* By rating, best first (shuffled order breaks ties); each takes
+		 * the nearest story below it that it has met least. */
+		for (size_t a = 1; a < n; a++) {
+			size_t v = order[a], b = a;
+			while (b > 0 && t->theta[order[b - 1]] < t->theta[v])
+				order[b] = order[b - 1], b--;
+			order[b] = v;
+		}
+		for (size_t a = 0; a < n; a++) {
+			size_t i = order[a], best = SIZE_MAX;
+			if (taken[i])
+				continue;
+			for (size_t b = a + 1; b < n; b++) {
+				size_t j = order[b];
+				if (!taken[j] && (best == SIZE_MAX || t->met[i * n + j] < t->met[i * n + best]))
+					best = j;
+				if (best != SIZE_MAX && t->met[i * n + best] == 0)
+					break;
+			}
+			if (best == SIZE_MAX)
+				break;
+			taken[i] = taken[best] = 1;
+			ask(new_match(t, i, best));
+		}
+	} else {
+		/* Boundary: the heaviest pairs first, greedily. */
+		size_t np = n * (n - 1) / 2, k = 0;
+		struct wpair {
+			double w;
+			size_t i, j;
+		} *p = xmalloc((np ? np : 1) * sizeof *p);
+		for (size_t a = 0; a < n; a++)
+			for (size_t b = a + 1; b < n; b++)
+				p[k++] = (struct wpair){ boundary_weight(t, order[a], order[b]), order[a],
+							 order[b] };
+		for (size_t gap = np / 2; gap > 0; gap /= 2) /* shell sort, heaviest first */
+			for (size_t a = gap; a < np; a++) {
+				struct wpair v = p[a];
+				size_t b = a;
+				while (b >= gap && p[b - gap].w < v.w) {
+					p[b] = p[b - gap];
+					b -= gap;
+				}
+				p[b] = v;
+			}
+		for (size_t a = 0; a < np; a++) {
+			if (taken[p[a].i] || taken[p[a].j])
+				continue;
+			taken[p[a].i] = taken[p[a].j] = 1;
+			ask(new_match(t, p[a].i, p[a].j));
+		}
+		free(p);
+	}
+	free(order);
+	free(taken);
+}
+
+/* ------------------------------------------------------------ the whole */
+
+/* Elo in match order, and the final rating of each story. */
+static void rate(struct tourney *t, struct judge_summary *sum)
+{
+	struct run *run = t->run;
+	for (size_t k = 0; k < t->ml->n; k++) {
+		struct match *m = t->ml->v[k];
+		if (!m->winner)
 			continue;
 		struct story *w = m->winner == 'A' ? m->a : m->b;
 		struct story *l = m->winner == 'A' ? m->b : m->a;
-		elo_update(&w->elo, &l->elo, 1.0, ELO_K);
+		double score_a = m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0;
+		elo_update(&m->a->elo, &m->b->elo, score_a, ELO_K);
 		w->wins++;
 		l->losses++;
 		w->matches++;
 		l->matches++;
 	}
-	if (res == HTTP_DONE)
-		population_rank(pop);
+	struct bt_ratings *r = &run->ratings;
+	double *se = xmalloc((r->n ? r->n : 1) * sizeof *se);
+	bt_refit(r, se, 1, &sum->bias_se);
+	for (size_t i = 0; i < t->n; i++) {
+		struct story *s = t->pop->v[i];
+		int g = t->gi[i];
+		s->rating = bt_to_rating(r->theta[g]);
+		s->rating_lo = bt_to_rating(r->theta[g] - 1.96 * se[g]);
+		s->rating_hi = bt_to_rating(r->theta[g] + 1.96 * se[g]);
+		s->rated = 1;
+	}
+	sum->bias = r->h;
+	free(se);
+}
+
+enum http_result judge_tournament(struct run *run, int gen, struct population *pop,
+				  struct match_list *out, struct judge_summary *sum)
+{
+	const struct options *o = run->opt;
+	struct tourney t = { 0 };
+	size_t n = pop->n;
+	char label[96];
+	long calls0 = http_stats(run->http)->requests;
+	enum http_result res = HTTP_DONE;
+
+	memset(sum, 0, sizeof *sum);
+	memset(out, 0, sizeof *out);
+	t.run = run;
+	t.pop = pop;
+	t.n = n;
+	t.k = (size_t)o->top < n ? (size_t)o->top : n;
+	t.ml = out;
+	t.gi = xmalloc(n * sizeof *t.gi);
+	t.load = xcalloc(n, sizeof *t.load);
+	t.played = xcalloc(n, sizeof *t.played);
+	t.met = xcalloc(n * n, sizeof *t.met);
+	t.theta = xcalloc(n, sizeof *t.theta);
+	t.se = xcalloc(n, sizeof *t.se);
+	t.u = xcalloc(n, sizeof *t.u);
+	t.top = xcalloc(n, 1);
+	t.async = !o->rounds && !o->deterministic;
+	t.early_stop = !o->rounds && !o->no_early_stop;
+	long per_story = o->rounds ? o->rounds : o->judge_budget;
+	t.target = o->rounds ? (size_t)o->rounds * (n / 2) : ((size_t)per_story * n + 1) / 2;
+	t.refit_every = n / 4 > 2 ? n / 4 : 2;
+
+	/* Parents are known already; a variant starts from its parent. */
+	for (size_t i = 0; i < n; i++) {
+		struct story *s = pop->v[i];
+		int parent = s->parent_id ? bt_find(&run->ratings, s->parent_id) : -1;
+		t.gi[i] = bt_register(&run->ratings, s->id,
+				      parent >= 0 ? run->ratings.theta[parent] : 0.0);
+	}
+	refit(&t);
+
+	snprintf(label, sizeof label, "generation %d: judging", gen);
+	progress_begin(&run->progress, label, (long)t.target);
+	if (t.async) {
+		fill(&t);
+		res = http_run(run->http);
+		if (!t.stop)
+			t.stop = "budget";
+	} else {
+		long rounds = per_story;
+		for (t.round = 1; t.round <= rounds && res == HTTP_DONE && !t.stopped; t.round++) {
+			one_round(&t);
+			res = http_run(run->http);
+			refit_and_check(&t);
+		}
+		if (!t.stop)
+			t.stop = o->rounds ? "rounds" : "budget";
+	}
+	progress_end(&run->progress);
+
+	if (res == HTTP_DONE) {
+		rate(&t, sum);
+		population_rank(pop, o->rank_by == RANK_BT);
+	}
+	sum->calls = http_stats(run->http)->requests - calls0;
+	sum->matches = (long)out->n;
+	sum->budget = (long)t.target;
+	sum->stop = t.stop;
+	for (size_t k = 0; k < out->n; k++)
+		sum->soft += out->v[k]->has_p;
+
+	free(t.gi);
+	free(t.load);
+	free(t.played);
+	free(t.met);
+	free(t.theta);
+	free(t.se);
+	free(t.u);
+	free(t.top);
 	return res;
 }
 
 void match_list_free(struct match_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].reason);
-		free(l->v[i].error);
-		free(l->v[i].prompt);
-		free(l->v[i].first_reply);
+		free(l->v[i]->reason);
+		free(l->v[i]->error);
+		free(l->v[i]->prompt);
+		free(l->v[i]->first_reply);
+		free(l->v[i]);
 	}
 	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	memset(l, 0, sizeof *l);
 }

@@ -31,6 +31,10 @@ char *llm_request_json(const struct llm_request *r)
 	cJSON_AddNumberToObject(root, r->token_param, (double)r->max_tokens);
 	if (r->has_seed)
 		cJSON_AddNumberToObject(root, "seed", (double)r->seed);
+	if (r->top_logprobs > 0) {
+		cJSON_AddTrueToObject(root, "logprobs");
+		cJSON_AddNumberToObject(root, "top_logprobs", r->top_logprobs);
+	}
 	cJSON_AddFalseToObject(root, "stream");
 	char *out = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
@@ -145,7 +149,11 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 		out->prompt_tokens = usage_field(usage, "prompt_tokens");
 		out->completion_tokens = usage_field(usage, "completion_tokens");
 	}
-	rc = 0;
+	const cJSON *lp = cJSON_GetObjectItemCaseSensitive(choice, "logprobs");
+	lp = cJSON_GetObjectItemCaseSensitive(lp, "content");
+	out->logprobs = cJSON_IsArray(lp) && cJSON_GetArraySize(lp) > 0 ? lp : NULL;
+	out->root = root;
+	return 0;
 out:
 	cJSON_Delete(root);
 	return rc;
@@ -155,6 +163,9 @@ void llm_reply_release(struct llm_reply *r)
 {
 	free(r->content);
 	r->content = NULL;
+	cJSON_Delete(r->root);
+	r->root = NULL;
+	r->logprobs = NULL;
 }
 
 /* Copy at most n-1 bytes of s, turning control characters into spaces. */
@@ -226,6 +237,7 @@ void llm_describe_error(const char *body, size_t len, char *out, size_t n)
 /* ------------------------------------------------------------- llm_ask() */
 
 struct ask {
+	struct llm_request req;   /* the request, to ask again differently */
 	struct llm_usage *usage;  /* where token counts go */
 	llm_text_fn on_text;      /* the caller's callbacks */
 	llm_fail_fn on_fail;
@@ -250,6 +262,19 @@ static enum http_outcome ask_reply(void *arg, const char *body, size_t len, char
 	return o;
 }
 
+/* A refused request that asked for logprobs may be asked again without. */
+static char *ask_refused(void *arg, long status, const char *detail)
+{
+	struct ask *a = arg;
+	(void)detail;
+	if ((status != 400 && status != 403) || a->req.top_logprobs <= 0 ||
+	    !a->req.logprobs_refused)
+		return NULL;
+	a->req.top_logprobs = 0;
+	*a->req.logprobs_refused = 1;
+	return llm_request_json(&a->req);
+}
+
 static void ask_fail(void *arg, const char *why)
 {
 	struct ask *a = arg;
@@ -260,10 +285,11 @@ void llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usag
 	     llm_text_fn on_text, llm_fail_fn on_fail, void *ctx)
 {
 	struct ask *a = xmalloc(sizeof *a);
+	a->req = *r;
 	a->usage = usage;
 	a->on_text = on_text;
 	a->on_fail = on_fail;
 	a->ctx = ctx;
-	struct http_handler hd = { ask_reply, ask_fail, free, a };
+	struct http_handler hd = { ask_reply, ask_fail, ask_refused, free, a };
 	http_submit(h, llm_request_json(r), &hd);
 }

@@ -1,10 +1,11 @@
 /*
  * main.c - the entry point: global options and the subcommand table.
  *
- * alphawrite has one command today, `evolve`; the table makes the next one
- * (`rank`) a row, not a rewrite.
+ * Each command is a row: `evolve` runs the method, `rank` re-ranks recorded
+ * verdicts.
  */
 #include "aw/evolve.h"
+#include "aw/rank.h"
 #include "aw/util.h"
 #include "aw/version.h"
 
@@ -18,6 +19,7 @@ static const struct command {
 	const char *help;               /* one line for --help */
 } commands[] = {
 	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
+	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)" },
 };
 
 static void usage(FILE *out)

@@ -21,7 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-enum kind { K_STR, K_LONG, K_DOUBLE, K_SEED, K_FLAG, K_HELP, K_BASEURL };
+enum kind { K_STR, K_LONG, K_DOUBLE, K_SEED, K_FLAG, K_HELP, K_BASEURL, K_CHOICE };
+
+static const char *const pairings[] = { "random", "swiss", "boundary", NULL };
+static const char *const rank_bys[] = { "bt", "elo", NULL };
+static const char *const logprob_modes[] = { "auto", "on", "off", NULL };
 
 struct row {
 	const char *name;   /* long option name */
@@ -31,41 +35,48 @@ struct row {
 	const char *arg;    /* metavar in --help, NULL for flags */
 	const char *help;   /* one line of help */
 	const char *deflt;  /* default shown in --help, or NULL */
+	const char *const *choices; /* K_CHOICE: the accepted words */
 };
 
 #define F(field) offsetof(struct options, field)
 
 static const struct row rows[] = {
-	{ "model", K_STR, F(model), 0, 0, "M", "writer model name (required)", NULL },
-	{ "judge-model", K_STR, F(judge_model), 0, 0, "J", "judge model name", "the writer model" },
+	{ "model", K_STR, F(model), 0, 0, "M", "writer model name (required)", NULL, NULL },
+	{ "judge-model", K_STR, F(judge_model), 0, 0, "J", "judge model name", "the writer model", NULL },
 	{ "base-url", K_BASEURL, 0, 0, 0, "URL", "OpenAI-compatible endpoint, up to /v1",
-	  "$OPENAI_BASE_URL, else https://api.openai.com/v1" },
-	{ "out", K_STR, F(out_dir), 0, 0, "DIR", "output directory, new or empty (required)", NULL },
-	{ "prompt", K_STR, F(prompt), 0, 0, "TEXT", "the writing prompt all stories answer", "bundled prompts/prompt.txt" },
-	{ "prompt-file", K_STR, F(prompt_file), 0, 0, "FILE", "read the writing prompt from FILE", NULL },
-	{ "population", K_LONG, F(population), 2, 100000, "N", "stories in the initial generation", "60" },
-	{ "generations", K_LONG, F(generations), 0, 1000, "G", "evolution steps after the initial population", "5" },
-	{ "top", K_LONG, F(top), 1, 10000, "K", "parents selected per generation", "5" },
-	{ "variants", K_LONG, F(variants), 1, 1000, "V", "variants written per parent", "5" },
-	{ "rounds", K_LONG, F(rounds), 1, 1000, "R", "judge rounds per generation (one match per story each)", "10" },
-	{ "max-words", K_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500" },
-	{ "styles", K_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", "bundled" },
-	{ "themes", K_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", "bundled" },
-	{ "goals", K_STR, F(goals_file), 0, 0, "FILE", "improvement goals, one per line", "bundled" },
-	{ "rubric", K_STR, F(rubric_file), 0, 0, "FILE", "judging rubric", "bundled rubrics/story.txt" },
-	{ "prompts-dir", K_STR, F(prompts_dir), 0, 0, "DIR", "directory with writer/variant/judge templates", "bundled" },
-	{ "temperature", K_DOUBLE, F(temperature), 0, 2, "T", "writer sampling temperature", "1.0" },
-	{ "judge-temperature", K_DOUBLE, F(judge_temperature), 0, 2, "T", "judge sampling temperature", "0" },
-	{ "top-p", K_DOUBLE, F(top_p), 0.000001, 1, "P", "nucleus sampling, sent with every request", "1.0" },
-	{ "judge-max-tokens", K_LONG, F(judge_max_tokens), 16, 1000000, "N", "token cap of a judge reply", "1024" },
-	{ "token-param", K_STR, F(token_param), 0, 0, "NAME", "max_tokens or max_completion_tokens", "max_tokens" },
-	{ "concurrency", K_LONG, F(concurrency), 1, 1024, "N", "requests in flight at once", "16" },
-	{ "timeout", K_DOUBLE, F(timeout), 1, 86400, "S", "seconds allowed per request", "300" },
-	{ "retries", K_LONG, F(retries), 0, 100, "N", "retries per request (backoff with jitter)", "5" },
-	{ "cacert", K_STR, F(cacert), 0, 0, "FILE", "CA certificates for a private TLS endpoint", NULL },
-	{ "seed", K_SEED, F(seed), 0, 0, "S", "seed of every random choice, also sent to the endpoint", "from the clock, recorded" },
-	{ "quiet", K_FLAG, F(quiet), 0, 0, NULL, "no progress output, errors only", NULL },
-	{ "help", K_HELP, 0, 0, 0, NULL, "show this help and exit", NULL },
+	  "$OPENAI_BASE_URL, else https://api.openai.com/v1", NULL },
+	{ "out", K_STR, F(out_dir), 0, 0, "DIR", "output directory, new or empty (required)", NULL, NULL },
+	{ "prompt", K_STR, F(prompt), 0, 0, "TEXT", "the writing prompt all stories answer", "bundled prompts/prompt.txt", NULL },
+	{ "prompt-file", K_STR, F(prompt_file), 0, 0, "FILE", "read the writing prompt from FILE", NULL, NULL },
+	{ "population", K_LONG, F(population), 2, 100000, "N", "stories in the initial generation", "60", NULL },
+	{ "generations", K_LONG, F(generations), 0, 1000, "G", "evolution steps after the initial population", "5", NULL },
+	{ "top", K_LONG, F(top), 1, 10000, "K", "parents selected per generation", "5", NULL },
+	{ "variants", K_LONG, F(variants), 1, 1000, "V", "variants written per parent", "5", NULL },
+	{ "judge-budget", K_LONG, F(judge_budget), 1, 1000, "M", "judge matches per story per generation, at most", "8", NULL },
+	{ "rounds", K_LONG, F(rounds), 1, 1000, "R", "the paper's scheme: exactly R rounds, one match per story each", NULL, NULL },
+	{ "pairing", K_CHOICE, F(pairing), 0, 0, "HOW", "random, swiss or boundary", "boundary", pairings },
+	{ "rank-by", K_CHOICE, F(rank_by), 0, 0, "HOW", "bt (Bradley-Terry) or elo", "bt", rank_bys },
+	{ "judge-logprobs", K_CHOICE, F(logprobs), 0, 0, "WHEN", "auto, on or off: judge probabilities as soft outcomes", "auto", logprob_modes },
+	{ "deterministic", K_FLAG, F(deterministic), 0, 0, NULL, "judge in rounds with barriers: reproducible from seed and verdicts", NULL, NULL },
+	{ "no-early-stop", K_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL },
+	{ "max-words", K_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL },
+	{ "styles", K_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", "bundled", NULL },
+	{ "themes", K_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", "bundled", NULL },
+	{ "goals", K_STR, F(goals_file), 0, 0, "FILE", "improvement goals, one per line", "bundled", NULL },
+	{ "rubric", K_STR, F(rubric_file), 0, 0, "FILE", "judging rubric", "bundled rubrics/story.txt", NULL },
+	{ "prompts-dir", K_STR, F(prompts_dir), 0, 0, "DIR", "directory with writer/variant/judge templates", "bundled", NULL },
+	{ "temperature", K_DOUBLE, F(temperature), 0, 2, "T", "writer sampling temperature", "1.0", NULL },
+	{ "judge-temperature", K_DOUBLE, F(judge_temperature), 0, 2, "T", "judge sampling temperature", "0", NULL },
+	{ "top-p", K_DOUBLE, F(top_p), 0.000001, 1, "P", "nucleus sampling, sent with every request", "1.0", NULL },
+	{ "judge-max-tokens", K_LONG, F(judge_max_tokens), 16, 1000000, "N", "token cap of a judge reply", "1024", NULL },
+	{ "token-param", K_STR, F(token_param), 0, 0, "NAME", "max_tokens or max_completion_tokens", "max_tokens", NULL },
+	{ "concurrency", K_LONG, F(concurrency), 1, 1024, "N", "requests in flight at once", "16", NULL },
+	{ "timeout", K_DOUBLE, F(timeout), 1, 86400, "S", "seconds allowed per request", "300", NULL },
+	{ "retries", K_LONG, F(retries), 0, 100, "N", "retries per request (backoff with jitter)", "5", NULL },
+	{ "cacert", K_STR, F(cacert), 0, 0, "FILE", "CA certificates for a private TLS endpoint", NULL, NULL },
+	{ "seed", K_SEED, F(seed), 0, 0, "S", "seed of every random choice, also sent to the endpoint", "from the clock, recorded", NULL },
+	{ "quiet", K_FLAG, F(quiet), 0, 0, NULL, "no progress output, errors only", NULL, NULL },
+	{ "help", K_HELP, 0, 0, 0, NULL, "show this help and exit", NULL, NULL },
 };
 
 void options_help(FILE *out)
@@ -108,6 +119,19 @@ static int usage_error(const char *fmt, ...)
 	return OPTIONS_USAGE;
 }
 
+/* "a, b or c" (static buffer). */
+static const char *choice_list(const char *const *c)
+{
+	static char buf[128];
+	buf[0] = '\0';
+	for (int i = 0; c[i]; i++) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, sizeof buf - len, "%s%s", i == 0 ? "" : c[i + 1] ? ", " : " or ",
+			 c[i]);
+	}
+	return buf;
+}
+
 static void set_defaults(struct options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -115,7 +139,11 @@ static void set_defaults(struct options *o)
 	o->generations = 5;
 	o->top = 5;
 	o->variants = 5;
-	o->rounds = 10;
+	o->rounds = 0;
+	o->judge_budget = 8;
+	o->pairing = PAIR_BOUNDARY;
+	o->rank_by = RANK_BT;
+	o->logprobs = LOGPROBS_AUTO;
 	o->max_words = 500;
 	o->judge_max_tokens = 1024;
 	o->concurrency = 16;
@@ -176,6 +204,15 @@ static int parse_value(struct options *o, const struct row *r, const char *arg)
 	case K_FLAG:
 		*(int *)field = 1;
 		return 0;
+	case K_CHOICE:
+		for (int i = 0; r->choices[i]; i++) {
+			if (strcmp(arg, r->choices[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		}
+		return usage_error("option '--%s': '%s' is not one of %s", r->name, arg,
+				   choice_list(r->choices));
 	case K_BASEURL:
 		free(o->base_url);
 		o->base_url = xstrdup(arg);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,11 @@ static cJSON *story_json(const struct story *s)
 	cJSON_AddStringToObject(o, "id", s->id);
 	if (s->rank)
 		cJSON_AddNumberToObject(o, "rank", s->rank);
+	if (s->rated) {
+		cJSON_AddNumberToObject(o, "rating", s->rating);
+		cJSON_AddNumberToObject(o, "rating_lo", s->rating_lo);
+		cJSON_AddNumberToObject(o, "rating_hi", s->rating_hi);
+	}
 	if (s->text) {
 		cJSON_AddNumberToObject(o, "elo", s->elo);
 		cJSON_AddNumberToObject(o, "wins", s->wins);
@@ -162,23 +168,40 @@ static char *print(cJSON *root)
 }
 
 char *store_generation_json(int gen, const struct population *pop,
-			    const struct match_list *matches, const struct population *failed)
+			    const struct match_list *matches, const struct population *failed,
+			    const struct judge_summary *sum)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddNumberToObject(root, "generation", gen);
+	if (sum) {
+		cJSON *j = cJSON_AddObjectToObject(root, "judging");
+		cJSON_AddNumberToObject(j, "calls", (double)sum->calls);
+		cJSON_AddNumberToObject(j, "matches", (double)sum->matches);
+		cJSON_AddNumberToObject(j, "budget", (double)sum->budget);
+		cJSON_AddStringToObject(j, "stopped", sum->stop ? sum->stop : "budget");
+		cJSON_AddNumberToObject(j, "soft_verdicts", (double)sum->soft);
+		cJSON *b = cJSON_AddObjectToObject(root, "position_bias");
+		cJSON_AddNumberToObject(b, "logit", sum->bias);
+		cJSON_AddNumberToObject(b, "logit_lo", sum->bias - 1.96 * sum->bias_se);
+		cJSON_AddNumberToObject(b, "logit_hi", sum->bias + 1.96 * sum->bias_se);
+		cJSON_AddNumberToObject(b, "first_wins", 1.0 / (1.0 + exp(-sum->bias)));
+	}
 	cJSON *stories = cJSON_AddArrayToObject(root, "stories");
 	for (size_t i = 0; i < pop->n; i++)
 		cJSON_AddItemToArray(stories, story_json(pop->v[i]));
 	cJSON *ms = cJSON_AddArrayToObject(root, "matches");
 	for (size_t i = 0; i < matches->n; i++) {
-		const struct match *m = &matches->v[i];
+		const struct match *m = matches->v[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "round", m->round);
+		if (m->round)
+			cJSON_AddNumberToObject(o, "round", m->round);
 		cJSON_AddStringToObject(o, "a", m->a->id);
 		cJSON_AddStringToObject(o, "b", m->b->id);
 		cJSON_AddItemToObject(o, "winner",
 				      str_or_null(m->winner == 'A' ? m->a->id :
 						  m->winner == 'B' ? m->b->id : NULL));
+		if (m->has_p)
+			cJSON_AddNumberToObject(o, "p_a", m->p_a);
 		if (m->reason)
 			cJSON_AddStringToObject(o, "reason", m->reason);
 		if (m->error)
@@ -194,11 +217,11 @@ char *store_generation_json(int gen, const struct population *pop,
 
 int store_write_generation(const char *dir, int gen, const struct population *pop,
 			   const struct match_list *matches, const struct population *failed,
-			   char *err, size_t errlen)
+			   const struct judge_summary *sum, char *err, size_t errlen)
 {
 	char name[32];
 	snprintf(name, sizeof name, "gen-%03d.json", gen);
-	char *json = store_generation_json(gen, pop, matches, failed);
+	char *json = store_generation_json(gen, pop, matches, failed, sum);
 	int rc = store_write_file(dir, name, json, strlen(json), err, errlen);
 	free(json);
 	return rc;
@@ -262,7 +285,18 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 	cJSON_AddNumberToObject(s, "generations", (double)o->generations);
 	cJSON_AddNumberToObject(s, "top", (double)o->top);
 	cJSON_AddNumberToObject(s, "variants", (double)o->variants);
-	cJSON_AddNumberToObject(s, "rounds", (double)o->rounds);
+	if (o->rounds)
+		cJSON_AddNumberToObject(s, "rounds", (double)o->rounds);
+	else
+		cJSON_AddNullToObject(s, "rounds");
+	cJSON_AddNumberToObject(s, "judge_budget", (double)(o->rounds ? o->rounds : o->judge_budget));
+	static const char *pairing[] = { "random", "swiss", "boundary" };
+	static const char *logprobs[] = { "auto", "on", "off" };
+	cJSON_AddStringToObject(s, "pairing", pairing[o->pairing]);
+	cJSON_AddStringToObject(s, "rank_by", o->rank_by == RANK_BT ? "bt" : "elo");
+	cJSON_AddStringToObject(s, "judge_logprobs", logprobs[o->logprobs]);
+	cJSON_AddBoolToObject(s, "deterministic", o->deterministic || o->rounds);
+	cJSON_AddBoolToObject(s, "early_stop", !o->rounds && !o->no_early_stop);
 	cJSON_AddNumberToObject(s, "max_words", (double)o->max_words);
 	cJSON_AddNumberToObject(s, "temperature", o->temperature);
 	cJSON_AddNumberToObject(s, "judge_temperature", o->judge_temperature);
@@ -293,6 +327,12 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 	cJSON_AddNumberToObject(u, "judge_reasks", (double)run->reasks);
 	cJSON_AddNumberToObject(u, "matches_without_winner", (double)run->lost_matches);
 	cJSON_AddNumberToObject(u, "failed_stories", (double)run->failed_stories);
+	cJSON_AddNumberToObject(u, "soft_verdicts", (double)run->soft_verdicts);
+	cJSON_AddStringToObject(u, "logprobs",
+				o->logprobs == LOGPROBS_OFF ? "off" :
+				run->logprobs_refused ? "refused by the endpoint" :
+				run->soft_verdicts ? "used" :
+				run->logprobs_absent ? "not returned by the endpoint" : "none yet");
 	double window = hs->busy_seconds > 0 ?
 			hs->slot_seconds / (hs->busy_seconds * (double)o->concurrency) : 0;
 	cJSON_AddNumberToObject(u, "window_use", window);

@@ -69,19 +69,26 @@ void population_free(struct population *p)
 	p->n = p->cap = 0;
 }
 
+static int by_rating;
+
 static int better_first(const void *a, const void *b)
 {
 	const struct story *x = *(const struct story *const *)a;
 	const struct story *y = *(const struct story *const *)b;
-	if (x->elo != y->elo)
-		return x->elo > y->elo ? -1 : 1;
+	double kx = by_rating ? x->rating : x->elo, ky = by_rating ? y->rating : y->elo;
+	if (kx != ky)
+		return kx > ky ? -1 : 1;
 	if (x->wins != y->wins)
 		return x->wins > y->wins ? -1 : 1;
 	return strcmp(x->id, y->id);
 }
 
-void population_rank(struct population *p)
+void population_rank(struct population *p, int use_rating)
 {
+	by_rating = use_rating;
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->v[i]->rated)
+			by_rating = 0;
 	qsort(p->v, p->n, sizeof *p->v, better_first);
 	for (size_t i = 0; i < p->n; i++)
 		p->v[i]->rank = (int)i + 1;

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -199,4 +200,59 @@ void verdict_release(struct verdict *v)
 	free(v->reason);
 	v->reason = NULL;
 	v->winner = 0;
+}
+
+/* 'A' or 'B' if a token reads as that label alone, else 0. */
+static char token_label(const char *tok)
+{
+	const unsigned char *p = (const unsigned char *)tok;
+	char label = 0;
+	while (*p) {
+		if (*p == ' ' || *p == '"' || *p == '\'' || *p == '*' || *p == '\n' || *p == '\t' ||
+		    *p == '`') {
+			p++;
+		} else if (p[0] == 0xe2 && p[1] == 0x96 && p[2] == 0x81) { /* U+2581 */
+			p += 3;
+		} else if (p[0] == 0xc4 && p[1] == 0xa0) { /* U+0120, byte-BPE space */
+			p += 2;
+		} else if ((*p == 'A' || *p == 'B') && !label) {
+			label = (char)*p++;
+		} else {
+			return 0;
+		}
+	}
+	return label;
+}
+
+int verdict_logprob(const struct cJSON *content, char winner, double *p_a)
+{
+	const cJSON *at = NULL, *tok;
+	cJSON_ArrayForEach(tok, content) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(tok, "token");
+		if (cJSON_IsString(t) && token_label(t->valuestring))
+			at = tok;
+	}
+	if (!at)
+		return -1;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(at, "token");
+	if (token_label(t->valuestring) != winner)
+		return -1; /* the last label is not the verdict we read */
+	double pa = 0, pb = 0;
+	const cJSON *alt, *top = cJSON_GetObjectItemCaseSensitive(at, "top_logprobs");
+	cJSON_ArrayForEach(alt, top) {
+		const cJSON *at_tok = cJSON_GetObjectItemCaseSensitive(alt, "token");
+		const cJSON *lp = cJSON_GetObjectItemCaseSensitive(alt, "logprob");
+		if (!cJSON_IsString(at_tok) || !cJSON_IsNumber(lp) || lp->valuedouble > 0)
+			continue;
+		char l = token_label(at_tok->valuestring);
+		if (l == 'A')
+			pa += exp(lp->valuedouble);
+		else if (l == 'B')
+			pb += exp(lp->valuedouble);
+	}
+	if (pa + pb < VERDICT_MASS_MIN || pa + pb > 1.0 + 1e-6)
+		return -1;
+	double p = pa / (pa + pb);
+	*p_a = fmin(fmax(p, VERDICT_P_MIN), 1 - VERDICT_P_MIN);
+	return 0;
 }

@@ -59,4 +59,23 @@ double bt_prob(double theta_a, double theta_b, double h);
 /* Strength in logits to the 400-point Elo scale around 1200. */
 double bt_to_rating(double theta);
 
+/* Every story judged in a run and every verdict about it: the data the fit
+ * is refitted from.  Ids are copied; theta holds the latest fit. */
+struct bt_ratings {
+	char **ids;          /* item ids, by index */
+	double *theta;       /* latest strengths, by index */
+	size_t n, cap;       /* items, allocated */
+	double h;            /* latest position bias */
+	struct bt_obs *obs;  /* every verdict so far */
+	size_t m, mcap;      /* verdicts, allocated */
+};
+
+/* Index of id, adding it (with strength theta0 as a warm start) if new. */
+int bt_register(struct bt_ratings *r, const char *id, double theta0);
+int bt_find(const struct bt_ratings *r, const char *id); /* -1 if absent */
+void bt_add(struct bt_ratings *r, int a, int b, double y);
+/* Refit theta and h from all verdicts; se (n entries) may be NULL. */
+void bt_refit(struct bt_ratings *r, double *se, int exact, double *h_se);
+void bt_ratings_free(struct bt_ratings *r);
+
 #endif

@@ -42,6 +42,10 @@ struct http_handler {
 				   size_t whylen);
 	/* The job failed for good (retries exhausted, or not retryable). */
 	void (*fail)(void *ctx, const char *why);
+	/* The endpoint refused the request with a non-retryable status (may
+	 * be NULL).  Return a new body (malloc'd) to send instead, or NULL to
+	 * stop the run as usual. */
+	char *(*refused)(void *ctx, long status, const char *detail);
 	/* Called once when the job ends in any way, dropped ones included
 	 * (may be NULL): the place to free ctx. */
 	void (*release)(void *ctx);

@@ -1,19 +1,41 @@
 /*
- * judge.h - the tournament: pairwise judging of a population and Elo.
+ * judge.h - the tournament: pairwise judging of a generation, and ranking.
  *
- * Each of R rounds is a random perfect matching of the population (with an
- * odd count one story sits out), so every story meets one other story per
- * round.  Which story is shown first (A) is a coin flip, recorded.  Pairing
- * does not depend on verdicts, so every match of every round is drawn up
- * front from the run's random stream and all of them go out through the
- * sliding window at once; the Elo updates are then applied in match order,
- * not in the order replies arrive, so a seed and the same verdicts give the
- * same ratings.
+ * Every verdict of the run goes into one Bradley-Terry fit (bt.h) with a
+ * position-bias term, refitted as verdicts arrive, so parents carry their
+ * evidence forward and all generations share one scale; stories are ranked
+ * by that rating (--rank-by bt) or by online Elo (--rank-by elo), and both
+ * are reported.
  *
- * A reply with no verdict is asked again (JUDGE_ASKS requests in all, the
- * later ones a short follow-up in the same conversation).  A match that
- * still has none, or whose request failed, is recorded with no winner and
- * the reason, and counts for neither story.
+ * How matches are chosen (--pairing):
+ *   random    a random opponent (the paper's scheme)
+ *   swiss     the nearest current rating not met yet
+ *   boundary  the pair whose verdict most changes which stories are in the
+ *             top K: weight (u_i + u_j) p(1-p), u = P(wrong side of the
+ *             boundary), after one warm-up match each
+ *
+ * When matches are sent:
+ *   default          no round barrier: whenever a verdict arrives, new
+ *                    matches are paired from the current ratings and sent,
+ *                    so the request window stays full however uneven the
+ *                    replies are; which pairs are chosen then depends on
+ *                    reply timing, so it is not reproducible
+ *   --deterministic  rounds with barriers: each round pairs every story once
+ *                    from the ratings after the previous round; the same
+ *                    seed and verdicts give the same matches and ratings
+ *   --rounds R       exactly R such rounds and no early stop (the paper)
+ *
+ * The budget is --judge-budget matches per story per generation; the
+ * tournament stops early once the top K has been the same and separated
+ * (every story on its side of the boundary with probability >= 0.9) for
+ * three refits in a row (not with --rounds or --no-early-stop).
+ *
+ * Judge replies: a reply with no verdict is asked again (JUDGE_ASKS requests
+ * in all, the later ones a follow-up in the same conversation); a match that
+ * still has none, or whose request failed, is recorded with no winner and the
+ * reason, and counts for neither story.  With --judge-logprobs the judge's
+ * probability for A (verdict.h) is the outcome in both the fit and Elo.
+ * Elo is applied at the end in match order, not reply order.
  *
  * Ownership: a match list owns its matches; matches borrow their stories
  * from the population they were drawn from.
@@ -26,31 +48,46 @@
 #include "aw/story.h"
 
 #define JUDGE_ASKS 3
+#define JUDGE_TOP_LOGPROBS 5
 
 struct match {
 	struct story *a;     /* shown first */
 	struct story *b;     /* shown second */
-	int round;           /* 1-based round */
+	int round;           /* round (deterministic modes), else 0 */
 	char winner;         /* 'A', 'B', or 0 for none */
+	double p_a;          /* the judge's P(A better), when has_p */
+	int has_p;           /* p_a came from logprobs */
 	char *reason;        /* the judge's reasoning, or NULL */
 	char *error;         /* why there is no winner, or NULL */
 	int asks;            /* judge requests made */
+	int done;            /* the match has its outcome */
 	/* while judging: */
-	struct run *run;     /* the run it belongs to */
-	size_t index;        /* position in the match list */
+	struct tourney *t;   /* the tournament it belongs to */
+	size_t ia, ib;       /* indices of a and b in the population */
+	size_t index;        /* creation order */
 	char *prompt;        /* the rendered judge prompt */
 	char *first_reply;   /* the reply without a verdict, for the follow-up */
 };
 
 struct match_list {
-	struct match *v;     /* matches in match order */
-	size_t n;
+	struct match **v;    /* matches in creation order */
+	size_t n, cap;
 };
 
-/* Judge generation gen's population for `rounds` rounds, apply Elo and
- * rank it; matches go to *out. */
-enum http_result judge_tournament(struct run *run, int gen, struct population *pop, long rounds,
-				  struct match_list *out);
+/* What a generation's tournament did. */
+struct judge_summary {
+	long calls;            /* judge requests sent (retries and re-asks too) */
+	long matches;          /* matches played */
+	long budget;           /* matches it could have played */
+	const char *stop;      /* "rounds", "budget" or "stable" */
+	double bias;           /* position bias in logits (first shown) */
+	double bias_se;        /* its standard error */
+	long soft;             /* verdicts with a probability */
+};
+
+/* Judge generation gen's population, rate and rank it; matches go to *out. */
+enum http_result judge_tournament(struct run *run, int gen, struct population *pop,
+				  struct match_list *out, struct judge_summary *sum);
 void match_list_free(struct match_list *l);
 
 #endif

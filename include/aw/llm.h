@@ -37,10 +37,18 @@ struct llm_request {
 	uint64_t seed;            /* the seed sent */
 	struct llm_message msg[LLM_MAX_MESSAGES]; /* the conversation */
 	int nmsg;                 /* messages used */
+	int top_logprobs;         /* > 0: ask for logprobs with this many
+				   * alternatives per token */
+	int *logprobs_refused;    /* if set: on 400/403 drop logprobs, set
+				   * *logprobs_refused and ask again */
 };
+
+struct cJSON;
 
 struct llm_reply {
 	char *content;            /* assistant text (owned) */
+	const struct cJSON *logprobs; /* choices[0].logprobs.content, or NULL */
+	struct cJSON *root;       /* the parsed body (owned) */
 	char finish[32];          /* finish_reason, "" if absent */
 	long prompt_tokens;       /* usage, 0 when not reported */
 	long completion_tokens;

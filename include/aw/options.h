@@ -19,6 +19,10 @@
 /* Seeds stay below 2^53 so that they are exact as JSON numbers. */
 #define AW_SEED_MAX ((1ULL << 53) - 1)
 
+enum pairing { PAIR_RANDOM, PAIR_SWISS, PAIR_BOUNDARY };
+enum rank_by { RANK_BT, RANK_ELO };
+enum logprobs { LOGPROBS_AUTO, LOGPROBS_ON, LOGPROBS_OFF };
+
 struct options {
 	const char *model;          /* --model: writer model (required) */
 	const char *judge_model;    /* --judge-model: defaults to model */
@@ -38,7 +42,13 @@ struct options {
 	long generations;           /* evolution steps after generation 0 */
 	long top;                   /* parents selected per generation */
 	long variants;              /* variants written per parent */
-	long rounds;                /* judge rounds per generation */
+	long rounds;                /* judge rounds per generation, 0 = use the budget */
+	long judge_budget;          /* judge matches per story per generation */
+	int pairing;                /* enum pairing */
+	int rank_by;                /* enum rank_by */
+	int logprobs;               /* enum logprobs */
+	int deterministic;          /* rounds with barriers, reproducible */
+	int no_early_stop;          /* spend the whole budget */
 	long max_words;             /* enforced story length limit */
 	long judge_max_tokens;      /* token cap of a judge reply */
 	long concurrency;           /* requests in flight at once */

@@ -11,6 +11,7 @@
 #ifndef AW_RUN_H
 #define AW_RUN_H
 
+#include "aw/bt.h"
 #include "aw/data.h"
 #include "aw/http.h"
 #include "aw/llm.h"
@@ -44,6 +45,10 @@ struct run {
 	long reasks;                /* judge replies asked again */
 	long lost_matches;          /* matches recorded with no winner */
 	long failed_stories;        /* stories that could not be written */
+	struct bt_ratings ratings;  /* every verdict of the run, for the BT fit */
+	int logprobs_refused;       /* the endpoint refused logprobs (400/403) */
+	int logprobs_absent;        /* it answered judge requests without them */
+	long soft_verdicts;         /* verdicts with a usable probability */
 	double started;             /* wall-clock start, seconds */
 };
 

@@ -6,7 +6,8 @@
  * synced, and renamed over its name, so a reader (or a crash) never sees
  * half a file: each file on disk is the old version or the new one.
  *
- *   gen-NNN.json  {"generation", "stories" (ranked best first), "matches",
+ *   gen-NNN.json  {"generation", "judging" (calls, matches, why it stopped),
+ *                  "position_bias", "stories" (ranked best first), "matches",
  *                  "failed" (stories that could not be written)}
  *   run.json      status, seed, effective settings (never the key), usage
  *   best.txt      the best story of the last generation written
@@ -29,7 +30,7 @@ int store_write_file(const char *dir, const char *name, const char *data, size_t
 
 int store_write_generation(const char *dir, int gen, const struct population *pop,
 			   const struct match_list *matches, const struct population *failed,
-			   char *err, size_t errlen);
+			   const struct judge_summary *sum, char *err, size_t errlen);
 
 /* status: "running", "complete", "failed" or "interrupted"; error may be
  * NULL; best may be NULL. */
@@ -41,6 +42,7 @@ int store_write_best(const char *dir, const struct story *best, char *err, size_
 
 /* The JSON of one generation (malloc'd), for tests and the writer above. */
 char *store_generation_json(int gen, const struct population *pop,
-			    const struct match_list *matches, const struct population *failed);
+			    const struct match_list *matches, const struct population *failed,
+			    const struct judge_summary *sum);
 
 #endif

@@ -27,7 +27,11 @@ struct story {
 	int trimmed;        /* text was cut to the word limit by us */
 	char *text;         /* the story */
 	char *error;        /* why it could not be written, else NULL */
-	double elo;         /* Elo rating */
+	double elo;         /* online Elo rating */
+	double rating;      /* Bradley-Terry rating on the Elo scale */
+	double rating_lo;   /* its 95% interval */
+	double rating_hi;
+	int rated;          /* rating is set */
 	int wins, losses, matches; /* this generation's tournament */
 	int rank;           /* 1-based rank in its generation, 0 = unranked */
 };
@@ -44,8 +48,9 @@ void story_free(struct story *s);
 
 void population_add(struct population *p, struct story *s); /* takes s */
 void population_free(struct population *p);
-/* Sort best first (Elo, then wins, then id) and set rank. */
-void population_rank(struct population *p);
+/* Sort best first and set rank: by the Bradley-Terry rating when by_rating
+ * (and every story is rated), else by Elo; ties by wins, then id. */
+void population_rank(struct population *p, int by_rating);
 
 /* Words are runs of non-space characters. */
 long text_count_words(const char *text);

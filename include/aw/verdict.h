@@ -23,4 +23,19 @@ struct verdict {
 int verdict_parse(const char *text, struct verdict *v);
 void verdict_release(struct verdict *v);
 
+struct cJSON;
+
+#define VERDICT_P_MIN 0.02   /* soft outcomes are clipped to [MIN, 1 - MIN] */
+#define VERDICT_MASS_MIN 0.5 /* least probability on A and B together */
+
+/* The judge's probability that A is better, from the logprobs of its
+ * reply (an OpenAI "logprobs.content" array): at the last token that reads
+ * A or B (spaces, quotes, '*' and SentencePiece/BPE space marks ignored),
+ * P(A) = sum of exp(logprob) over the alternatives reading A, divided by
+ * that of A and B.  It is used only when that token is the verdict already
+ * parsed from the text (winner), and A and B hold at least
+ * VERDICT_MASS_MIN of the probability there.  Returns 0 and *p_a (clipped),
+ * or -1 when the logprobs give no usable probability. */
+int verdict_logprob(const struct cJSON *content, char winner, double *p_a);
+
 #endif

@@ -1,0 +1,10 @@
+/*
+ * rank.h - `alphawrite rank`: rank stories again from recorded verdicts.
+ */
+#ifndef AW_RANK_H
+#define AW_RANK_H
+
+/* Run `alphawrite rank` (argv[0] is "rank"); returns the exit status. */
+int rank_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,488 @@
+/*
+ * rank.c - `alphawrite rank`: rank stories again from recorded verdicts,
+ * without a single new judge call.
+ *
+ * Input is a run directory (every gen-NNN.json, in order) or a JSON Lines
+ * file of matches, one {"a": id, "b": id, "winner": id|null, "p_a": p?} a
+ * line with a shown first.  The ranking is Bradley-Terry (the same fit as
+ * `evolve`, with its position bias and intervals) or online Elo replayed in
+ * file order; for a run directory Elo follows evolve's rule that a variant
+ * starts from its parent's rating.  --holdout F fits on the rest and scores
+ * the predictions on a random F of the decided matches, so a rating method
+ * can be judged on real verdicts.
+ */
+#include "aw/rank.h"
+#include "aw/bt.h"
+#include "aw/elo.h"
+#include "aw/rng.h"
+#include "aw/util.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RANK_MAX_FILE (256u << 20) /* largest input file: 256 MiB */
+
+struct item {
+	char *id;          /* story id */
+	char *parent;      /* parent id (run directories), or NULL */
+	double elo;        /* replayed Elo */
+	int wins, losses;  /* decided matches */
+	int in_last;       /* in the last generation (run directories) */
+};
+
+struct rmatch {
+	int a, b;          /* item indices, a shown first */
+	int gen;           /* generation (run directories), else 0 */
+	char winner;       /* 'A', 'B' or 0 */
+	double p_a;        /* soft outcome when has_p */
+	int has_p;
+	int held_out;      /* kept out of the fit (--holdout) */
+};
+
+struct data {
+	struct item *it;
+	size_t n, cap;
+	struct rmatch *m;
+	size_t nm, mcap;
+	int from_run;      /* read from a run directory */
+};
+
+static const struct {
+	const char *name;  /* long option */
+	const char *arg;   /* metavar, or NULL for a flag */
+	const char *help;
+} rank_rows[] = {
+	{ "method", "HOW", "bt (Bradley-Terry, default) or elo" },
+	{ "matches", "FILE", "read matches from a JSON Lines file instead of a run directory" },
+	{ "holdout", "F", "score predictions on a random fraction F of the matches (0 < F < 1)" },
+	{ "seed", "S", "seed of the --holdout split [1]" },
+	{ "help", NULL, "show this help and exit" },
+};
+
+static void rank_help(FILE *out)
+{
+	fprintf(out, "usage: alphawrite rank [options] RUN_DIR\n"
+		     "       alphawrite rank [options] --matches FILE.jsonl\n\n"
+		     "Rank stories from recorded verdicts, without new judge calls; prints JSON.\n\n"
+		     "options:\n");
+	for (size_t i = 0; i < AW_ARRAY_LEN(rank_rows); i++) {
+		char left[40];
+		snprintf(left, sizeof left, "--%s%s%s", rank_rows[i].name, rank_rows[i].arg ? " " : "",
+			 rank_rows[i].arg ? rank_rows[i].arg : "");
+		fprintf(out, "  %-18s %s\n", left, rank_rows[i].help);
+	}
+}
+
+static int usage(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "alphawrite: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\nTry 'alphawrite rank --help'.\n");
+	return AW_EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------ reading */
+
+static int item_of(struct data *d, const char *id)
+{
+	for (size_t i = d->n; i-- > 0;)
+		if (strcmp(d->it[i].id, id) == 0)
+			return (int)i;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->it = xrealloc(d->it, d->cap * sizeof *d->it);
+	}
+	memset(&d->it[d->n], 0, sizeof d->it[d->n]);
+	d->it[d->n].id = xstrdup(id);
+	d->it[d->n].elo = ELO_INITIAL;
+	return (int)d->n++;
+}
+
+static void add_match(struct data *d, struct rmatch m)
+{
+	if (d->nm == d->mcap) {
+		d->mcap = d->mcap ? d->mcap * 2 : 256;
+		d->m = xrealloc(d->m, d->mcap * sizeof *d->m);
+	}
+	d->m[d->nm++] = m;
+}
+
+/* One match object; -1 with a message in err when it is malformed. */
+static int read_match(struct data *d, const cJSON *o, int gen, char *err, size_t errlen)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "a");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "b");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "winner");
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "p_a");
+	if (!cJSON_IsObject(o))
+		return aw_fail(err, errlen, "not a JSON object");
+	if (!cJSON_IsString(a) || !cJSON_IsString(b) || !a->valuestring[0] || !b->valuestring[0])
+		return aw_fail(err, errlen, "\"a\" and \"b\" must be story ids (strings)");
+	if (strcmp(a->valuestring, b->valuestring) == 0)
+		return aw_fail(err, errlen, "\"a\" and \"b\" are the same story");
+	struct rmatch m = { 0 };
+	m.gen = gen;
+	if (cJSON_IsString(w)) {
+		if (strcmp(w->valuestring, a->valuestring) == 0)
+			m.winner = 'A';
+		else if (strcmp(w->valuestring, b->valuestring) == 0)
+			m.winner = 'B';
+		else
+			return aw_fail(err, errlen, "\"winner\" '%s' is neither \"a\" nor \"b\"",
+				       w->valuestring);
+	} else if (w && !cJSON_IsNull(w)) {
+		return aw_fail(err, errlen, "\"winner\" must be an id or null");
+	}
+	if (p && !cJSON_IsNull(p)) {
+		if (!cJSON_IsNumber(p) || !(p->valuedouble >= 0 && p->valuedouble <= 1))
+			return aw_fail(err, errlen, "\"p_a\" must be a probability between 0 and 1");
+		m.p_a = p->valuedouble;
+		m.has_p = 1;
+	}
+	m.a = item_of(d, a->valuestring);
+	m.b = item_of(d, b->valuestring);
+	add_match(d, m);
+	return 0;
+}
+
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	if (!f) {
+		aw_fail(err, errlen, "cannot open '%s':", path);
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) < 0 || S_ISDIR(st.st_mode) || (size_t)st.st_size > RANK_MAX_FILE) {
+		fclose(f);
+		aw_fail(err, errlen, "'%s' is %s", path,
+			S_ISDIR(st.st_mode) ? "a directory" : "not a readable file of at most 256 MiB");
+		return NULL;
+	}
+	char *buf = xmalloc((size_t)st.st_size + 1);
+	*len = fread(buf, 1, (size_t)st.st_size, f);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		aw_fail(err, errlen, "cannot read '%s':", path);
+		return NULL;
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+static int read_jsonl(struct data *d, const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = slurp(path, &len, err, errlen);
+	if (!text)
+		return -1;
+	size_t lineno = 0;
+	int rc = 0;
+	for (char *line = text; line && *line && rc == 0;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		char *s = line;
+		while (*s == ' ' || *s == '\t' || *s == '\r')
+			s++;
+		if (*s) {
+			char why[256];
+			cJSON *o = cJSON_Parse(s);
+			if (!o)
+				rc = aw_fail(err, errlen, "'%s' line %zu: not valid JSON", path, lineno);
+			else if (read_match(d, o, 0, why, sizeof why) < 0)
+				rc = aw_fail(err, errlen, "'%s' line %zu: %s", path, lineno, why);
+			cJSON_Delete(o);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(text);
+	if (rc == 0 && d->nm == 0)
+		rc = aw_fail(err, errlen, "'%s' holds no matches", path);
+	return rc;
+}
+
+static int read_run(struct data *d, const char *dir, char *err, size_t errlen)
+{
+	int last = -1;
+	d->from_run = 1;
+	for (int g = 0;; g++) {
+		char *path = xasprintf("%s/gen-%03d.json", dir, g);
+		size_t len;
+		struct stat st;
+		if (stat(path, &st) < 0) {
+			free(path);
+			break;
+		}
+		char *text = slurp(path, &len, err, errlen);
+		if (!text) {
+			free(path);
+			return -1;
+		}
+		cJSON *root = cJSON_ParseWithLength(text, len);
+		free(text);
+		const cJSON *stories = cJSON_GetObjectItemCaseSensitive(root, "stories");
+		const cJSON *matches = cJSON_GetObjectItemCaseSensitive(root, "matches");
+		if (!cJSON_IsArray(stories) || !cJSON_IsArray(matches)) {
+			cJSON_Delete(root);
+			aw_fail(err, errlen, "'%s' is not a generation file (no stories and matches)", path);
+			free(path);
+			return -1;
+		}
+		for (size_t i = 0; i < d->n; i++)
+			d->it[i].in_last = 0;
+		const cJSON *s;
+		cJSON_ArrayForEach(s, stories) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "id");
+			const cJSON *parent = cJSON_GetObjectItemCaseSensitive(s, "parent_id");
+			if (!cJSON_IsString(id))
+				continue;
+			int k = item_of(d, id->valuestring);
+			d->it[k].in_last = 1;
+			if (cJSON_IsString(parent) && !d->it[k].parent)
+				d->it[k].parent = xstrdup(parent->valuestring);
+		}
+		const cJSON *m;
+		size_t idx = 0;
+		cJSON_ArrayForEach(m, matches) {
+			char why[256];
+			idx++;
+			if (read_match(d, m, g, why, sizeof why) < 0) {
+				aw_fail(err, errlen, "'%s' match %zu: %s", path, idx, why);
+				cJSON_Delete(root);
+				free(path);
+				return -1;
+			}
+		}
+		cJSON_Delete(root);
+		free(path);
+		last = g;
+	}
+	if (last < 0)
+		return aw_fail(err, errlen, "'%s' holds no gen-000.json: not a run directory", dir);
+	return 0;
+}
+
+/* ------------------------------------------------------------ ranking */
+
+/* Replay Elo over the matches in order (held-out ones skipped); in a run
+ * directory, a story first seen in generation g starts from its parent. */
+static void replay_elo(struct data *d)
+{
+	int *seen = xcalloc(d->n ? d->n : 1, sizeof *seen);
+	for (size_t k = 0; k < d->nm; k++) {
+		struct rmatch *m = &d->m[k];
+		int ends[2] = { m->a, m->b };
+		for (int e = 0; e < 2; e++) {
+			struct item *it = &d->it[ends[e]];
+			if (seen[ends[e]]++)
+				continue;
+			for (size_t p = 0; it->parent && p < d->n; p++)
+				if (strcmp(d->it[p].id, it->parent) == 0)
+					it->elo = d->it[p].elo;
+		}
+		if (m->held_out || !m->winner)
+			continue;
+		double y = m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0;
+		elo_update(&d->it[m->a].elo, &d->it[m->b].elo, y, ELO_K);
+	}
+	free(seen);
+}
+
+static const double *sort_scores; /* for cmp_items: qsort has no context */
+
+static int cmp_items(const void *x, const void *y)
+{
+	int a = *(const int *)x, b = *(const int *)y;
+	if (sort_scores[a] != sort_scores[b])
+		return sort_scores[a] > sort_scores[b] ? -1 : 1;
+	return a - b;
+}
+
+int rank_main(int argc, char **argv)
+{
+	const char *method = "bt", *matches_file = NULL, *dir = NULL;
+	double holdout = 0;
+	unsigned long long seed = 1;
+	struct option longopts[AW_ARRAY_LEN(rank_rows) + 1];
+	for (size_t i = 0; i < AW_ARRAY_LEN(rank_rows); i++)
+		longopts[i] = (struct option){ rank_rows[i].name,
+					       rank_rows[i].arg ? required_argument : no_argument,
+					       NULL, 256 + (int)i };
+	memset(&longopts[AW_ARRAY_LEN(rank_rows)], 0, sizeof longopts[0]);
+	optind = 0;
+	opterr = 0;
+	for (int c; (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;) {
+		char *end;
+		if (c == 'h' || c == 256 + 4) {
+			rank_help(stdout);
+			return AW_EXIT_OK;
+		}
+		if (c == '?')
+			return usage("unknown option '%s'%s", argv[optind - 1], "");
+		if (c == ':')
+			return usage("option '%s' requires an argument%s", argv[optind - 1], "");
+		switch (c - 256) {
+		case 0:
+			if (strcmp(optarg, "bt") != 0 && strcmp(optarg, "elo") != 0)
+				return usage("option '--method': '%s' is not bt or elo%s", optarg, "");
+			method = optarg;
+			break;
+		case 1:
+			matches_file = optarg;
+			break;
+		case 2:
+			errno = 0;
+			holdout = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(holdout > 0 && holdout < 1))
+				return usage("option '--holdout': '%s' is not a fraction between 0 and 1%s",
+					     optarg, "");
+			break;
+		case 3:
+			errno = 0;
+			seed = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || *optarg == '-')
+				return usage("option '--seed': '%s' is not a non-negative whole number%s",
+					     optarg, "");
+			break;
+		}
+	}
+	if (optind < argc)
+		dir = argv[optind++];
+	if (optind < argc)
+		return usage("unexpected argument '%s'%s", argv[optind], "");
+	if (!dir == !matches_file)
+		return usage("give a run directory or --matches FILE (one of them)%s%s", "", "");
+
+	struct data d = { 0 };
+	char err[1024];
+	int rc = matches_file ? read_jsonl(&d, matches_file, err, sizeof err) :
+				read_run(&d, dir, err, sizeof err);
+	if (rc < 0) {
+		aw_error("%s", err);
+		for (size_t i = 0; i < d.n; i++)
+			free(d.it[i].id), free(d.it[i].parent);
+		free(d.it);
+		free(d.m);
+		return AW_EXIT_USAGE;
+	}
+
+	if (holdout > 0) { /* hold out a random fraction of the decided matches */
+		struct rng r;
+		rng_seed(&r, seed);
+		for (size_t k = 0; k < d.nm; k++)
+			d.m[k].held_out = d.m[k].winner && rng_unit(&r) < holdout;
+	}
+	int bt = strcmp(method, "bt") == 0;
+	struct bt_ratings br = { 0 };
+	double *se = NULL, h_se = 0;
+	for (size_t i = 0; i < d.n; i++)
+		bt_register(&br, d.it[i].id, 0);
+	for (size_t k = 0; k < d.nm; k++) {
+		struct rmatch *m = &d.m[k];
+		if (m->held_out || !m->winner)
+			continue;
+		d.it[m->winner == 'A' ? m->a : m->b].wins++;
+		d.it[m->winner == 'A' ? m->b : m->a].losses++;
+		if (bt)
+			bt_add(&br, m->a, m->b, m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0);
+	}
+	if (bt) {
+		se = xmalloc((d.n ? d.n : 1) * sizeof *se);
+		bt_refit(&br, se, 1, &h_se);
+	} else {
+		replay_elo(&d);
+	}
+
+	/* Output: the last generation of a run, or every story of a file. */
+	double *score = xmalloc((d.n ? d.n : 1) * sizeof *score);
+	int *order = xmalloc((d.n ? d.n : 1) * sizeof *order);
+	size_t shown = 0;
+	for (size_t i = 0; i < d.n; i++) {
+		score[i] = bt ? bt_to_rating(br.theta[i]) : d.it[i].elo;
+		if (!d.from_run || d.it[i].in_last)
+			order[shown++] = (int)i;
+	}
+	sort_scores = score;
+	qsort(order, shown, sizeof *order, cmp_items);
+
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "method", method);
+	cJSON_AddNumberToObject(root, "matches", (double)d.nm);
+	if (bt) {
+		cJSON *b = cJSON_AddObjectToObject(root, "position_bias");
+		cJSON_AddNumberToObject(b, "logit", br.h);
+		cJSON_AddNumberToObject(b, "logit_lo", br.h - 1.96 * h_se);
+		cJSON_AddNumberToObject(b, "logit_hi", br.h + 1.96 * h_se);
+	}
+	if (holdout > 0) {
+		long n = 0, right = 0;
+		double loss = 0, brier = 0;
+		for (size_t k = 0; k < d.nm; k++) {
+			struct rmatch *m = &d.m[k];
+			if (!m->held_out)
+				continue;
+			double p = bt ? bt_prob(br.theta[m->a], br.theta[m->b], br.h) :
+					elo_expected(d.it[m->a].elo, d.it[m->b].elo);
+			p = fmin(fmax(p, 1e-6), 1 - 1e-6);
+			double y = m->winner == 'A' ? 1.0 : 0.0;
+			n++;
+			right += (p > 0.5) == (y > 0.5);
+			loss -= y * log(p) + (1 - y) * log(1 - p);
+			brier += (p - y) * (p - y);
+		}
+		cJSON *h = cJSON_AddObjectToObject(root, "holdout");
+		cJSON_AddNumberToObject(h, "fraction", holdout);
+		cJSON_AddNumberToObject(h, "matches", (double)n);
+		cJSON_AddNumberToObject(h, "accuracy", n ? (double)right / (double)n : 0);
+		cJSON_AddNumberToObject(h, "log_loss", n ? loss / (double)n : 0);
+		cJSON_AddNumberToObject(h, "brier", n ? brier / (double)n : 0);
+	}
+	cJSON *arr = cJSON_AddArrayToObject(root, "stories");
+	for (size_t r = 0; r < shown; r++) {
+		int i = order[r];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", d.it[i].id);
+		cJSON_AddNumberToObject(o, "rank", (double)(r + 1));
+		cJSON_AddNumberToObject(o, "rating", score[i]);
+		if (bt) {
+			cJSON_AddNumberToObject(o, "rating_lo", bt_to_rating(br.theta[i] - 1.96 * se[i]));
+			cJSON_AddNumberToObject(o, "rating_hi", bt_to_rating(br.theta[i] + 1.96 * se[i]));
+		} else {
+			cJSON_AddNullToObject(o, "rating_lo");
+			cJSON_AddNullToObject(o, "rating_hi");
+		}
+		cJSON_AddNumberToObject(o, "wins", d.it[i].wins);
+		cJSON_AddNumberToObject(o, "losses", d.it[i].losses);
+		cJSON_AddNumberToObject(o, "matches", d.it[i].wins + d.it[i].losses);
+		cJSON_AddItemToArray(arr, o);
+	}
+	char *json = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (json) {
+		puts(json);
+		cJSON_free(json);
+	}
+
+	for (size_t i = 0; i < d.n; i++) {
+		free(d.it[i].id);
+		free(d.it[i].parent);
+	}
+	free(d.it);
+	free(d.m);
+	free(score);
+	free(order);
+	free(se);
+	bt_ratings_free(&br);
+	return json ? AW_EXIT_OK : AW_EXIT_FAILED;
+}
