@@ -12,6 +12,7 @@
 #include "aw/bt.h"
 #include "aw/elo.h"
 #include "aw/llm.h"
+#include "aw/pairing.h"
 #include "aw/template.h"
 #include "aw/util.h"
 #include "aw/verdict.h"
@@ -284,161 +285,42 @@ static void finished(struct match *m)
 
 /* ---------------------------------------------------------------- pairing */
 
-/* Weight of judging i against j for the boundary rule. */
-static double boundary_weight(const struct tourney *t, size_t i, size_t j)
+static struct pairing_state pairing_of(const struct tourney *t)
 {
-	double p = bt_prob(t->theta[i], t->theta[j], 0);
-	double cross = t->top[i] != t->top[j] ? 1.0 : 0.6;
-	return (t->u[i] + t->u[j] + 1e-3) * p * (1 - p) * cross / (1.0 + t->met[i * t->n + j]);
-}
-
-/* Choose an opponent for i among stories with load below cap. */
-static size_t pick_opponent(struct tourney *t, size_t i, int cap)
-{
-	struct rng *r = &t->run->rng;
-	size_t best = SIZE_MAX, ties = 0;
-	double best_key = INFINITY;
-	for (size_t j = 0; j < t->n; j++) {
-		if (j == i || t->load[j] >= cap)
-			continue;
-		double key, met = t->met[i * t->n + j];
-		switch (t->run->opt->pairing) {
-		case PAIR_SWISS:
-			key = met * 1e6 + fabs(t->theta[i] - t->theta[j]);
-			break;
-		case PAIR_BOUNDARY:
-			key = -boundary_weight(t, i, j);
-			break;
-		default:
-			key = met;
-			break;
-		}
-		if (key < best_key) {
-			best_key = key;
-			best = j;
-			ties = 1;
-		} else if (key == best_key && rng_below(r, ++ties) == 0) {
-			best = j; /* uniform among equal keys */
-		}
-	}
-	return best;
-}
-
-/* Choose who plays next among stories with load below cap. */
-static size_t pick_first(struct tourney *t, int cap)
-{
-	struct rng *r = &t->run->rng;
-	size_t best = SIZE_MAX, ties = 0;
-	double best_key = INFINITY;
-	for (size_t i = 0; i < t->n; i++) {
-		if (t->load[i] >= cap)
-			continue;
-		double count = t->played[i] + t->load[i];
-		double key = count;
-		if (t->run->opt->pairing == PAIR_BOUNDARY && count > 0)
-			key = 1.0 - (t->u[i] + 1e-3) / (1.0 + count); /* after a warm-up */
-		if (key < best_key) {
-			best_key = key;
-			best = i;
-			ties = 1;
-		} else if (key == best_key && rng_below(r, ++ties) == 0) {
-			best = i;
-		}
-	}
-	return best;
+	return (struct pairing_state){ t->n, t->run->opt->pairing, t->theta, t->u, t->top,
+				       t->met, t->played, t->load };
 }
 
 /* Async mode: start matches until the window or the budget is full. */
 static void fill(struct tourney *t)
 {
 	long window = t->run->opt->concurrency;
+	/* A story may be in several matches at once when the window is wider
+	 * than half the population; otherwise the window could not fill. */
 	int cap = (int)((2 * window + (long)t->n - 1) / (long)t->n);
-	if (cap < 1)
-		cap = 1;
+	struct pairing_state ps = pairing_of(t);
+	size_t i, j;
 	while (!t->stopped && (long)t->in_flight < window) {
 		if (t->ml->n >= t->target) {
 			t->stopped = 1;
 			t->stop = "budget";
 			break;
 		}
-		size_t i = pick_first(t, cap);
-		size_t j = i == SIZE_MAX ? SIZE_MAX : pick_opponent(t, i, cap);
-		if (j == SIZE_MAX)
+		if (!pairing_next(&ps, &t->run->rng, cap < 1 ? 1 : cap, &i, &j))
 			break; /* everyone is busy: wait for a verdict */
 		ask(new_match(t, i, j));
 	}
 }
 
-/* Deterministic modes: pair every story once (one sits out if n is odd). */
+/* Deterministic modes: pair every story once. */
 static void one_round(struct tourney *t)
 {
-	size_t n = t->n;
-	struct rng *r = &t->run->rng;
-	unsigned char *taken = xcalloc(n, 1);
-	size_t *order = xmalloc(n * sizeof *order);
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	rng_shuffle(r, order, n);
-	int pairing = t->run->opt->pairing;
-	if (pairing == PAIR_RANDOM || t->round == 1) {
-		for (size_t k = 0; k + 1 < n; k += 2)
-			ask(new_match(t, order[k], order[k + 1]));
-	} else if (pairing == PAIR_SWISS) {
-		/* By rating, best first (shuffled order breaks ties); each takes
-		 * the nearest story below it that it has met least. */
-		for (size_t a = 1; a < n; a++) {
-			size_t v = order[a], b = a;
-			while (b > 0 && t->theta[order[b - 1]] < t->theta[v])
-				order[b] = order[b - 1], b--;
-			order[b] = v;
-		}
-		for (size_t a = 0; a < n; a++) {
-			size_t i = order[a], best = SIZE_MAX;
-			if (taken[i])
-				continue;
-			for (size_t b = a + 1; b < n; b++) {
-				size_t j = order[b];
-				if (!taken[j] && (best == SIZE_MAX || t->met[i * n + j] < t->met[i * n + best]))
-					best = j;
-				if (best != SIZE_MAX && t->met[i * n + best] == 0)
-					break;
-			}
-			if (best == SIZE_MAX)
-				break;
-			taken[i] = taken[best] = 1;
-			ask(new_match(t, i, best));
-		}
-	} else {
-		/* Boundary: the heaviest pairs first, greedily. */
-		size_t np = n * (n - 1) / 2, k = 0;
-		struct wpair {
-			double w;
-			size_t i, j;
-		} *p = xmalloc((np ? np : 1) * sizeof *p);
-		for (size_t a = 0; a < n; a++)
-			for (size_t b = a + 1; b < n; b++)
-				p[k++] = (struct wpair){ boundary_weight(t, order[a], order[b]), order[a],
-							 order[b] };
-		for (size_t gap = np / 2; gap > 0; gap /= 2) /* shell sort, heaviest first */
-			for (size_t a = gap; a < np; a++) {
-				struct wpair v = p[a];
-				size_t b = a;
-				while (b >= gap && p[b - gap].w < v.w) {
-					p[b] = p[b - gap];
-					b -= gap;
-				}
-				p[b] = v;
-			}
-		for (size_t a = 0; a < np; a++) {
-			if (taken[p[a].i] || taken[p[a].j])
-				continue;
-			taken[p[a].i] = taken[p[a].j] = 1;
-			ask(new_match(t, p[a].i, p[a].j));
-		}
-		free(p);
-	}
-	free(order);
-	free(taken);
+	struct pairing_state ps = pairing_of(t);
+	size_t *pairs = xmalloc((t->n + 1) * sizeof *pairs);
+	size_t np = pairing_round(&ps, &t->run->rng, t->round == 1, pairs);
+	for (size_t k = 0; k < np; k++)
+		ask(new_match(t, pairs[2 * k], pairs[2 * k + 1]));
+	free(pairs);
 }
 
 /* ------------------------------------------------------------ the whole */
