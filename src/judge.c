@@ -296,8 +296,9 @@ static void fill(struct tourney *t)
 {
 	long window = t->run->opt->concurrency;
 	/* A story may be in several matches at once when the window is wider
-	 * than half the population; otherwise the window could not fill. */
-	int cap = (int)((2 * window + (long)t->n - 1) / (long)t->n);
+	 * than half the population, or the window could not fill; one more
+	 * than the least that fills it leaves a choice of opponents. */
+	int cap = (int)((2 * window + (long)t->n - 1) / (long)t->n) + 1;
 	struct pairing_state ps = pairing_of(t);
 	size_t i, j;
 	while (!t->stopped && (long)t->in_flight < window) {

@@ -25,13 +25,14 @@ double pairing_weight(const struct pairing_state *s, size_t i, size_t j)
 static double opponent_key(const struct pairing_state *s, size_t i, size_t j)
 {
 	double met = s->met[i * s->n + j];
+	double count = s->played ? s->played[j] + s->load[j] : 0;
 	switch (s->rule) {
 	case PAIR_SWISS:
 		return met * 1e6 + fabs(s->theta[i] - s->theta[j]);
 	case PAIR_BOUNDARY:
-		return -pairing_weight(s, i, j);
+		return met * 1e6 - pairing_weight(s, i, j);
 	default:
-		return met;
+		return met * 1e6 + count; /* unmet first, then the least busy */
 	}
 }
 
@@ -48,31 +49,60 @@ static void consider(struct rng *r, size_t cand, double key, size_t *best, doubl
 	}
 }
 
+#define NEXT_TRIES 8 /* first stories tried before waiting for a verdict */
+
 int pairing_next(const struct pairing_state *s, struct rng *r, int cap, size_t *pi, size_t *pj)
 {
-	size_t i = SIZE_MAX, j = SIZE_MAX, ties = 0;
-	double key = INFINITY;
+	/* The NEXT_TRIES best first stories by the rule's priority, ties in
+	 * random order (the random draw is the second key). */
+	size_t cand[NEXT_TRIES];
+	double ckey[NEXT_TRIES][2];
+	size_t nc = 0;
 	for (size_t c = 0; c < s->n; c++) {
 		if (s->load[c] >= cap)
 			continue;
 		double count = s->played[c] + s->load[c];
-		double k = count;
+		double k[2] = { count, rng_unit(r) };
 		if (s->rule == PAIR_BOUNDARY && count > 0) /* after a warm-up match */
-			k = 1.0 - (s->u[c] + 1e-3) / (1.0 + count);
-		consider(r, c, k, &i, &key, &ties);
+			k[0] = 1.0 - (s->u[c] + 1e-3) / (1.0 + count);
+		size_t at = nc < NEXT_TRIES ? nc++ : NEXT_TRIES;
+		while (at > 0 && (k[0] < ckey[at - 1][0] ||
+				  (k[0] == ckey[at - 1][0] && k[1] < ckey[at - 1][1]))) {
+			if (at < NEXT_TRIES) {
+				cand[at] = cand[at - 1];
+				ckey[at][0] = ckey[at - 1][0];
+				ckey[at][1] = ckey[at - 1][1];
+			}
+			at--;
+		}
+		if (at < NEXT_TRIES) {
+			cand[at] = c;
+			ckey[at][0] = k[0];
+			ckey[at][1] = k[1];
+		}
 	}
-	if (i == SIZE_MAX)
-		return 0;
-	key = INFINITY;
-	ties = 0;
-	for (size_t c = 0; c < s->n; c++)
-		if (c != i && s->load[c] < cap)
-			consider(r, c, opponent_key(s, i, c), &j, &key, &ties);
-	if (j == SIZE_MAX)
-		return 0;
-	*pi = i;
-	*pj = j;
-	return 1;
+	/* Take the first that has a free opponent it has met no more often
+	 * than any other story: a rematch that waiting would avoid is not
+	 * made, since a new pair tells more than a repeated one. */
+	for (size_t t = 0; t < nc; t++) {
+		size_t i = cand[t], j = SIZE_MAX, ties = 0;
+		unsigned least = UINT32_MAX;
+		double key = INFINITY;
+		for (size_t c = 0; c < s->n; c++) {
+			if (c == i)
+				continue;
+			if (s->met[i * s->n + c] < least)
+				least = s->met[i * s->n + c];
+			if (s->load[c] < cap)
+				consider(r, c, opponent_key(s, i, c), &j, &key, &ties);
+		}
+		if (j != SIZE_MAX && s->met[i * s->n + j] <= least) {
+			*pi = i;
+			*pj = j;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 struct wpair {
