@@ -105,6 +105,108 @@ int pairing_next(const struct pairing_state *s, struct rng *r, int cap, size_t *
 	return 0;
 }
 
+static int met_before(const struct pairing_state *s, size_t i, size_t j)
+{
+	return s->met[i * s->n + j] > 0;
+}
+
+/* Swiss pairing without a rematch: the strongest free story takes the
+ * nearest one below it that it has not met, backtracking when that leaves
+ * the rest unpairable (with n odd, one story may sit out).  Returns the
+ * number of pairs, or SIZE_MAX if none exists within *budget steps. */
+static size_t swiss_search(const struct pairing_state *s, const size_t *order, size_t n,
+			   unsigned char *taken, size_t *pairs, size_t np, int may_skip,
+			   long *budget)
+{
+	size_t a = 0;
+	while (a < n && taken[order[a]])
+		a++;
+	if (a == n)
+		return np;
+	size_t left = 0;
+	for (size_t k = a; k < n; k++)
+		left += !taken[order[k]];
+	if (left == 1 && may_skip)
+		return np;
+	size_t i = order[a];
+	taken[i] = 1;
+	for (size_t b = a + 1; b < n; b++) {
+		size_t j = order[b];
+		if (taken[j] || s->met[i * s->n + j])
+			continue;
+		if (--*budget < 0)
+			break;
+		taken[j] = 1;
+		pairs[2 * np] = i;
+		pairs[2 * np + 1] = j;
+		size_t got = swiss_search(s, order, n, taken, pairs, np + 1, may_skip, budget);
+		if (got != SIZE_MAX)
+			return got;
+		taken[j] = 0;
+	}
+	if (may_skip && *budget >= 0) { /* let i sit this round out */
+		size_t got = swiss_search(s, order, n, taken, pairs, np, 0, budget);
+		if (got != SIZE_MAX)
+			return got;
+	}
+	taken[i] = 0;
+	return SIZE_MAX;
+}
+
+/* Greedy Swiss pairing can leave the last stories no choice but a
+ * rematch.  Undo those by swapping partners with the nearest other pair
+ * (or the story sitting out) when that makes both pairs new. */
+static void repair_rematches(const struct pairing_state *s, size_t *pairs, size_t np,
+			     const size_t *order, size_t n)
+{
+	size_t out = SIZE_MAX; /* the story left out when n is odd */
+	if (n % 2) {
+		unsigned char *in = xcalloc(s->n, 1);
+		for (size_t k = 0; k < 2 * np; k++)
+			in[pairs[k]] = 1;
+		for (size_t k = 0; k < n; k++)
+			if (!in[order[k]])
+				out = order[k];
+		free(in);
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		int changed = 0;
+		for (size_t p = 0; p < np; p++) {
+			size_t *a = &pairs[2 * p], *b = &pairs[2 * p + 1];
+			if (!met_before(s, *a, *b))
+				continue;
+			if (out != SIZE_MAX && !met_before(s, *a, out)) {
+				size_t t = *b;
+				*b = out;
+				out = t;
+				changed = 1;
+				continue;
+			}
+			for (size_t d = 1; d < np; d++) {
+				size_t q = p >= d ? p - d : p + d;
+				if (q >= np && (q = p + d) >= np)
+					continue;
+				size_t *c = &pairs[2 * q], *e = &pairs[2 * q + 1];
+				if (!met_before(s, *a, *c) && !met_before(s, *b, *e)) {
+					size_t t = *b;
+					*b = *c;
+					*c = t;
+				} else if (!met_before(s, *a, *e) && !met_before(s, *b, *c)) {
+					size_t t = *b;
+					*b = *e;
+					*e = t;
+				} else {
+					continue;
+				}
+				changed = 1;
+				break;
+			}
+		}
+		if (!changed)
+			break;
+	}
+}
+
 struct wpair {
 	double w;     /* weight, heaviest first */
 	size_t i, j;  /* the pair */
@@ -142,6 +244,12 @@ size_t pairing_round(const struct pairing_state *s, struct rng *r, int first_rou
 				order[b] = order[b - 1], b--;
 			order[b] = v;
 		}
+		long budget = 200000; /* search steps before settling for less */
+		np = swiss_search(s, order, n, taken, pairs, 0, n % 2, &budget);
+		if (np != SIZE_MAX)
+			goto done;
+		np = 0;
+		memset(taken, 0, s->n);
 		for (size_t a = 0; a < n; a++) {
 			size_t i = order[a], best = SIZE_MAX;
 			if (taken[i])
@@ -162,6 +270,7 @@ size_t pairing_round(const struct pairing_state *s, struct rng *r, int first_rou
 			pairs[2 * np + 1] = best;
 			np++;
 		}
+		repair_rematches(s, pairs, np, order, n);
 	} else {
 		/* Boundary: the heaviest pairs first, greedily. */
 		size_t m = n * (n - 1) / 2, k = 0;
@@ -181,6 +290,7 @@ size_t pairing_round(const struct pairing_state *s, struct rng *r, int first_rou
 		}
 		free(p);
 	}
+done:
 	free(order);
 	free(taken);
 	return np;
