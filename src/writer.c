@@ -112,6 +112,7 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 	}
 	s->words = text_count_words(s->text);
 	j->state = 1;
+	run_journal_story(run, s);
 	progress_step(&run->progress);
 	return HTTP_OK;
 }
@@ -144,11 +145,43 @@ static void send(struct wjob *j)
 
 /* Send every job, wait for all of them, and place the stories in job order;
  * frees the jobs and returns the http result. */
+/* A resumed run: the story the interrupted run already received for s, if
+ * the journal has it (same id, generation, parent and goal). */
+static int reuse(struct run *run, struct story *s)
+{
+	struct population *p = &run->reuse.stories;
+	for (size_t i = 0; i < p->n; i++) {
+		struct story *r = p->v[i];
+		if (!r || r->born != s->born || strcmp(r->id, s->id) != 0)
+			continue;
+		if ((r->parent_id || s->parent_id) &&
+		    (!r->parent_id || !s->parent_id || strcmp(r->parent_id, s->parent_id) != 0))
+			continue;
+		if ((r->goal || s->goal) && (!r->goal || !s->goal || strcmp(r->goal, s->goal) != 0))
+			continue;
+		s->text = r->text;
+		r->text = NULL;
+		s->words = text_count_words(s->text);
+		s->trimmed = r->trimmed;
+		story_free(r);
+		p->v[i] = NULL;
+		run->reused_stories++;
+		return 1;
+	}
+	return 0;
+}
+
 static enum http_result run_jobs(struct run *run, struct wjob *jobs, size_t n,
 				 struct population *out, struct population *failed)
 {
-	for (size_t i = 0; i < n; i++)
-		send(&jobs[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (reuse(run, jobs[i].story)) {
+			jobs[i].state = 1;
+			progress_step(&run->progress);
+		} else {
+			send(&jobs[i]);
+		}
+	}
 	enum http_result res = http_run(run->http);
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].state == 1)
@@ -174,6 +207,7 @@ enum http_result writer_initial(struct run *run, struct population *out, struct 
 	char words[32];
 	snprintf(words, sizeof words, "%ld", o->max_words);
 
+	run_reseed(run, 0, 0);
 	writer_assign(&run->rng, t->styles.n, t->themes.n, n, style, theme);
 	progress_begin(&run->progress, "generation 0: writing stories", (long)n);
 	for (size_t i = 0; i < n; i++) {
@@ -210,6 +244,7 @@ enum http_result writer_variants(struct run *run, int gen, const struct populati
 	snprintf(label, sizeof label, "generation %d: writing variants", gen);
 
 	progress_begin(&run->progress, label, (long)n);
+	run_reseed(run, gen, 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct story *p = parents->v[i / (size_t)variants];
 		struct story *s = story_new();
