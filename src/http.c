@@ -291,6 +291,8 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	land(h, j);
 
 	if (rc != CURLE_OK) {
+		h->stats.faults[j->too_big ? HF_TOO_LARGE :
+				rc == CURLE_OPERATION_TIMEDOUT ? HF_TIMEOUT : HF_CONNECTION]++;
 		if (j->too_big) {
 			snprintf(why, sizeof why, "reply larger than %zu bytes", h->cfg.max_reply);
 			retry_or_fail(h, j, why, 1);
@@ -315,6 +317,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 		if (o == HTTP_OK) {
 			job_free(j);
 		} else if (o == HTTP_RETRY) {
+			h->stats.faults[HF_BAD_REPLY]++;
 			retry_or_fail(h, j, why[0] ? why : "unusable reply", 1);
 		} else {
 			snprintf(h->error, sizeof h->error, "%s", why);
@@ -331,6 +334,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	if (j->should_retry >= 0)
 		retryable = j->should_retry;
 	if (retryable || (status >= 500 && j->should_retry == 0)) {
+		h->stats.faults[status == 429 ? HF_429 : status >= 500 ? HF_5XX : HF_OTHER_STATUS]++;
 		snprintf(why, sizeof why, "HTTP %ld%s%s", status, detail[0] ? ": " : "", detail);
 		retry_or_fail(h, j, why, retryable);
 		return;

@@ -60,7 +60,7 @@ static const struct row rows[] = {
 	{ "out", K_STR, F(out_dir), 0, 0, "DIR", "output directory, new or empty (required)", NULL, NULL, ROW_NONE },
 	{ "prompt", K_STR, F(prompt), 0, 0, "TEXT", "the writing prompt all stories answer", "bundled prompts/prompt.txt", NULL, ROW_TEXT },
 	{ "prompt-file", K_STR, F(prompt_file), 0, 0, "FILE", "read the writing prompt from FILE", NULL, NULL, ROW_TEXT },
-	{ "population", K_LONG, F(population), 2, 100000, "N", "stories in the initial generation", "60", NULL, ROW_KEEP },
+	{ "population", K_LONG, F(population), 2, 5000, "N", "stories in the initial generation", "60", NULL, ROW_KEEP },
 	{ "generations", K_LONG, F(generations), 0, 1000, "G", "evolution steps after the initial population", "5", NULL, ROW_FREE },
 	{ "top", K_LONG, F(top), 1, 10000, "K", "parents selected per generation", "5", NULL, ROW_KEEP },
 	{ "variants", K_LONG, F(variants), 1, 1000, "V", "variants written per parent", "5", NULL, ROW_KEEP },

@@ -353,6 +353,26 @@ static void iso_time(double t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Add the counts of an earlier process of the same run (a resume) into u:
+ * sums, but the most for peak_in_flight and this process's window_use. */
+static void add_usage(cJSON *u, const cJSON *before)
+{
+	if (!cJSON_IsObject(before))
+		return;
+	for (cJSON *f = u->child; f; f = f->next) {
+		const cJSON *old = cJSON_GetObjectItemCaseSensitive(before, f->string);
+		if (cJSON_IsObject(f)) {
+			add_usage(f, old);
+			continue;
+		}
+		if (!cJSON_IsNumber(f) || !cJSON_IsNumber(old) || !strcmp(f->string, "window_use"))
+			continue;
+		cJSON_SetNumberValue(f, !strcmp(f->string, "peak_in_flight") ?
+						fmax(f->valuedouble, old->valuedouble) :
+						f->valuedouble + old->valuedouble);
+	}
+}
+
 int store_write_run(const char *dir, const struct run *run, const char *status,
 		    int generations_done, const struct story *best, const char *error,
 		    char *err, size_t errlen)
@@ -417,21 +437,22 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 				run->logprobs_refused ? "refused by the endpoint" :
 				run->soft_verdicts ? "used" :
 				run->logprobs_absent ? "not returned by the endpoint" : "none yet");
+	static const char *hf[HF_N] = { "timeout", "connection", "reply_too_large", "http_429",
+					"http_5xx", "http_other", "unusable_reply" };
+	static const char *lb[LB_N] = { "not_json", "error_in_200", "no_choices", "no_text",
+					"empty_text", "finish_error" };
+	cJSON *faults = cJSON_AddObjectToObject(u, "faults");
+	for (int i = 0; i < HF_N; i++)
+		cJSON_AddNumberToObject(faults, hf[i], (double)hs->faults[i]);
+	cJSON *fb = cJSON_AddObjectToObject(faults, "unusable_by_kind");
+	for (int i = 0; i < LB_N; i++)
+		cJSON_AddNumberToObject(fb, lb[i], (double)run->usage.bad[i]);
 	double window = hs->busy_seconds > 0 ?
 			hs->slot_seconds / (hs->busy_seconds * (double)o->concurrency) : 0;
 	cJSON_AddNumberToObject(u, "window_use", window);
 
 	/* A resumed run: usage counts the whole run, and each resume is listed. */
-	const cJSON *pu = cJSON_GetObjectItemCaseSensitive(prev, "usage");
-	for (cJSON *f = u->child; f && cJSON_IsObject(pu); f = f->next) {
-		const cJSON *old = cJSON_GetObjectItemCaseSensitive(pu, f->string);
-		if (!cJSON_IsNumber(f) || !cJSON_IsNumber(old) || !strcmp(f->string, "window_use"))
-			continue;
-		double v = !strcmp(f->string, "peak_in_flight") ?
-				   fmax(f->valuedouble, old->valuedouble) :
-				   f->valuedouble + old->valuedouble;
-		cJSON_SetNumberValue(f, v);
-	}
+	add_usage(u, cJSON_GetObjectItemCaseSensitive(prev, "usage"));
 	cJSON_AddNumberToObject(u, "reused_stories", (double)run->reused_stories);
 	cJSON_AddNumberToObject(u, "reused_matches", (double)run->reused_matches);
 	if (prev) {

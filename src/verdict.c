@@ -91,7 +91,7 @@ static void find_json(const char *text, struct cand **v, size_t *n, size_t *cap)
 				if (it->string && cJSON_IsString(it) &&
 				    (strcasecmp(it->string, "reason") == 0 ||
 				     strcasecmp(it->string, "reasoning") == 0) &&
-				    it->valuestring[0])
+				    it->valuestring[0] && !c.reason)
 					c.reason = xstrdup(it->valuestring);
 			add(v, n, cap, c);
 			skip_until = c.end;

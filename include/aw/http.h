@@ -74,6 +74,18 @@ struct http_config {
 	void *tick_arg;
 };
 
+/* Why an attempt failed (retried or not), counted in http_stats.faults. */
+enum http_fault {
+	HF_TIMEOUT,      /* no complete reply within --timeout */
+	HF_CONNECTION,   /* refused, reset, dropped, DNS... */
+	HF_TOO_LARGE,    /* reply body over max_reply */
+	HF_429,          /* rate limited */
+	HF_5XX,          /* server errors */
+	HF_OTHER_STATUS, /* 408, 409, or a status x-should-retry said to retry */
+	HF_BAD_REPLY,    /* a 2xx the reply() callback could not use */
+	HF_N
+};
+
 struct http_stats {
 	long requests;          /* attempts sent */
 	long retries;           /* attempts that were retries */
@@ -82,6 +94,7 @@ struct http_stats {
 	long peak_in_flight;    /* most attempts ever in flight at once */
 	double slot_seconds;    /* integral of in_flight over time */
 	double busy_seconds;    /* time spent inside http_run() */
+	long faults[HF_N];      /* failed attempts by kind */
 };
 
 enum http_result {
