@@ -144,7 +144,7 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		if (!m->reason && m->first_reply)
 			m->reason = xstrdup(m->first_reply); /* reasoning came first */
 		if (reply->logprobs) {
-			if (verdict_logprob(reply->logprobs, m->winner, &m->p_a) == 0) {
+			if (verdict_logprob(reply->logprobs, &v, &m->p_a) == 0) {
 				m->has_p = 1;
 				run->soft_verdicts++;
 			}

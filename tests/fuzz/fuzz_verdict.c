@@ -24,8 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cJSON *j = cJSON_ParseWithLength((const char *)data, size);
 	if (j) {
 		double p;
-		verdict_logprob(j, 'A', &p);
-		verdict_logprob(j, 'B', &p);
+		struct verdict w = { 'A', NULL, size % 7, size % 3 };
+		verdict_logprob(j, &w, &p);
+		w.winner = 'B';
+		w.tail_from = size;
+		verdict_logprob(j, &w, &p);
 		cJSON_Delete(j);
 	}
 	free(text);
