@@ -315,6 +315,31 @@ void bt_refit(struct bt_ratings *r, double *se, int exact, double *h_se)
 		*h_se = f.h_se;
 }
 
+double bt_contrast_var(const struct bt_ratings *r, int a, int b)
+{
+	int n = (int)r->n, dim = n + 1;
+	double *x = xmalloc((size_t)dim * sizeof *x), *g = xmalloc((size_t)dim * sizeof *g);
+	double *diag = xmalloc((size_t)dim * sizeof *diag), *s = xmalloc((size_t)dim * sizeof *s);
+	double *work = xmalloc(4 * (size_t)dim * sizeof *work);
+	double *w = xmalloc((r->m ? r->m : 1) * sizeof *w);
+	memcpy(x, r->theta, (size_t)n * sizeof *x);
+	x[n] = r->h;
+	evaluate(n, r->obs, r->m, BT_LAMBDA, x, g, w, diag);
+	/* Var(theta_a - theta_b) = c' (-H)^-1 c with c = e_a - e_b. */
+	memset(g, 0, (size_t)dim * sizeof *g);
+	g[a] = 1;
+	g[b] = -1;
+	cg_solve(n, r->obs, r->m, w, BT_LAMBDA, diag, g, s, work);
+	double v = s[a] - s[b];
+	free(x);
+	free(g);
+	free(diag);
+	free(s);
+	free(work);
+	free(w);
+	return v > 0 ? v : 0;
+}
+
 void bt_ratings_free(struct bt_ratings *r)
 {
 	for (size_t i = 0; i < r->n; i++)

@@ -22,8 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STABLE_CHECKS 3     /* refits in a row with a settled top K */
-#define SETTLED_U 0.1       /* "settled": P(wrong side) below this */
+#define SEPARATED_Z 0.5     /* "separated": the K-th story's strength is
+			     * above the (K+1)-th's by at least this many
+			     * standard errors of their difference */
 
 struct tourney {
 	struct run *run;         /* the run */
@@ -44,7 +45,8 @@ struct tourney {
 	size_t finished;         /* matches with their outcome */
 	size_t since_fit;        /* outcomes since the last refit */
 	size_t refit_every;      /* outcomes between refits (async mode) */
-	int stable;              /* refits in a row with a settled top K */
+	size_t stable_since;     /* verdicts when the top K last changed */
+	double separation;       /* K-th minus (K+1)-th, in standard errors */
 	int early_stop;          /* may stop before the budget */
 	int stopped;             /* no more matches: *stop says why */
 	const char *stop;
@@ -89,27 +91,34 @@ static void refit(struct tourney *t)
 	for (size_t i = 0; i < t->k && i < n; i++)
 		t->top[order[i]] = 1;
 	double line = t->k < n ? (t->theta[order[t->k - 1]] + t->theta[order[t->k]]) / 2 : -INFINITY;
+	t->separation = INFINITY;
+	if (t->k < n) {
+		size_t a = order[t->k - 1], b = order[t->k];
+		double var = bt_contrast_var(&t->run->ratings, t->gi[a], t->gi[b]);
+		t->separation = var > 0 ? (t->theta[a] - t->theta[b]) / sqrt(var) : INFINITY;
+	}
 	for (size_t i = 0; i < n; i++)
 		t->u[i] = t->k < n ? norm_cdf(-fabs(t->theta[i] - line) / t->se[i]) : 0;
 	free(order);
 }
 
-/* After a refit: has the top K been the same and settled long enough? */
+/* After a refit: has the top K been the same, and separated from the
+ * rest, for long enough?  "Long enough" is n verdicts (two matches per
+ * story) with the same top K, after at least 2n verdicts in all. */
 static void check_stop(struct tourney *t, const unsigned char *before)
 {
 	if (!t->early_stop || t->stopped)
 		return;
 	size_t n = t->n;
-	if (t->finished < (3 * n) / 2) { /* too little evidence yet */
-		t->stable = 0;
+	int settled = memcmp(before, t->top, n) == 0 && t->separation >= SEPARATED_Z;
+	for (size_t i = 0; i < n; i++)
+		if (t->played[i] < 2)
+			settled = 0;
+	if (!settled) {
+		t->stable_since = t->finished;
 		return;
 	}
-	int same = memcmp(before, t->top, n) == 0, settled = 1;
-	for (size_t i = 0; i < n; i++)
-		if (t->played[i] == 0 || t->u[i] >= SETTLED_U)
-			settled = 0;
-	t->stable = same && settled ? t->stable + 1 : 0;
-	if (t->stable >= STABLE_CHECKS) {
+	if (t->finished >= 2 * n && t->finished - t->stable_since >= n) {
 		t->stopped = 1;
 		t->stop = "stable";
 	}
@@ -355,8 +364,9 @@ static void fill(struct tourney *t)
 {
 	long window = t->run->opt->concurrency;
 	/* A story may be in several matches at once when the window is wider
-	 * than half the population; otherwise the window could not fill. */
-	int cap = (int)((2 * window + (long)t->n - 1) / (long)t->n);
+	 * than half the population, or the window could not fill; one more
+	 * than the least that fills it leaves a choice of opponents. */
+	int cap = (int)((2 * window + (long)t->n - 1) / (long)t->n) + 1;
 	struct pairing_state ps = pairing_of(t);
 	size_t i, j;
 	while (!t->stopped && (long)t->in_flight < window) {

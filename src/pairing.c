@@ -25,13 +25,14 @@ double pairing_weight(const struct pairing_state *s, size_t i, size_t j)
 static double opponent_key(const struct pairing_state *s, size_t i, size_t j)
 {
 	double met = s->met[i * s->n + j];
+	double count = s->played ? s->played[j] + s->load[j] : 0;
 	switch (s->rule) {
 	case PAIR_SWISS:
 		return met * 1e6 + fabs(s->theta[i] - s->theta[j]);
 	case PAIR_BOUNDARY:
-		return -pairing_weight(s, i, j);
+		return met * 1e6 - pairing_weight(s, i, j);
 	default:
-		return met;
+		return met * 1e6 + count; /* unmet first, then the least busy */
 	}
 }
 
@@ -48,31 +49,162 @@ static void consider(struct rng *r, size_t cand, double key, size_t *best, doubl
 	}
 }
 
+#define NEXT_TRIES 8 /* first stories tried before waiting for a verdict */
+
 int pairing_next(const struct pairing_state *s, struct rng *r, int cap, size_t *pi, size_t *pj)
 {
-	size_t i = SIZE_MAX, j = SIZE_MAX, ties = 0;
-	double key = INFINITY;
+	/* The NEXT_TRIES best first stories by the rule's priority, ties in
+	 * random order (the random draw is the second key). */
+	size_t cand[NEXT_TRIES];
+	double ckey[NEXT_TRIES][2];
+	size_t nc = 0;
 	for (size_t c = 0; c < s->n; c++) {
 		if (s->load[c] >= cap)
 			continue;
 		double count = s->played[c] + s->load[c];
-		double k = count;
+		double k[2] = { count, rng_unit(r) };
 		if (s->rule == PAIR_BOUNDARY && count > 0) /* after a warm-up match */
-			k = 1.0 - (s->u[c] + 1e-3) / (1.0 + count);
-		consider(r, c, k, &i, &key, &ties);
+			k[0] = 1.0 - (s->u[c] + 1e-3) / (1.0 + count);
+		size_t at = nc < NEXT_TRIES ? nc++ : NEXT_TRIES;
+		while (at > 0 && (k[0] < ckey[at - 1][0] ||
+				  (k[0] == ckey[at - 1][0] && k[1] < ckey[at - 1][1]))) {
+			if (at < NEXT_TRIES) {
+				cand[at] = cand[at - 1];
+				ckey[at][0] = ckey[at - 1][0];
+				ckey[at][1] = ckey[at - 1][1];
+			}
+			at--;
+		}
+		if (at < NEXT_TRIES) {
+			cand[at] = c;
+			ckey[at][0] = k[0];
+			ckey[at][1] = k[1];
+		}
 	}
-	if (i == SIZE_MAX)
-		return 0;
-	key = INFINITY;
-	ties = 0;
-	for (size_t c = 0; c < s->n; c++)
-		if (c != i && s->load[c] < cap)
-			consider(r, c, opponent_key(s, i, c), &j, &key, &ties);
-	if (j == SIZE_MAX)
-		return 0;
-	*pi = i;
-	*pj = j;
-	return 1;
+	/* Take the first that has a free opponent it has met no more often
+	 * than any other story: a rematch that waiting would avoid is not
+	 * made, since a new pair tells more than a repeated one. */
+	for (size_t t = 0; t < nc; t++) {
+		size_t i = cand[t], j = SIZE_MAX, ties = 0;
+		unsigned least = UINT32_MAX;
+		double key = INFINITY;
+		for (size_t c = 0; c < s->n; c++) {
+			if (c == i)
+				continue;
+			if (s->met[i * s->n + c] < least)
+				least = s->met[i * s->n + c];
+			if (s->load[c] < cap)
+				consider(r, c, opponent_key(s, i, c), &j, &key, &ties);
+		}
+		if (j != SIZE_MAX && s->met[i * s->n + j] <= least) {
+			*pi = i;
+			*pj = j;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int met_before(const struct pairing_state *s, size_t i, size_t j)
+{
+	return s->met[i * s->n + j] > 0;
+}
+
+/* Swiss pairing without a rematch: the strongest free story takes the
+ * nearest one below it that it has not met, backtracking when that leaves
+ * the rest unpairable (with n odd, one story may sit out).  Returns the
+ * number of pairs, or SIZE_MAX if none exists within *budget steps. */
+static size_t swiss_search(const struct pairing_state *s, const size_t *order, size_t n,
+			   unsigned char *taken, size_t *pairs, size_t np, int may_skip,
+			   long *budget)
+{
+	size_t a = 0;
+	while (a < n && taken[order[a]])
+		a++;
+	if (a == n)
+		return np;
+	size_t left = 0;
+	for (size_t k = a; k < n; k++)
+		left += !taken[order[k]];
+	if (left == 1 && may_skip)
+		return np;
+	size_t i = order[a];
+	taken[i] = 1;
+	for (size_t b = a + 1; b < n; b++) {
+		size_t j = order[b];
+		if (taken[j] || s->met[i * s->n + j])
+			continue;
+		if (--*budget < 0)
+			break;
+		taken[j] = 1;
+		pairs[2 * np] = i;
+		pairs[2 * np + 1] = j;
+		size_t got = swiss_search(s, order, n, taken, pairs, np + 1, may_skip, budget);
+		if (got != SIZE_MAX)
+			return got;
+		taken[j] = 0;
+	}
+	if (may_skip && *budget >= 0) { /* let i sit this round out */
+		size_t got = swiss_search(s, order, n, taken, pairs, np, 0, budget);
+		if (got != SIZE_MAX)
+			return got;
+	}
+	taken[i] = 0;
+	return SIZE_MAX;
+}
+
+/* Greedy Swiss pairing can leave the last stories no choice but a
+ * rematch.  Undo those by swapping partners with the nearest other pair
+ * (or the story sitting out) when that makes both pairs new. */
+static void repair_rematches(const struct pairing_state *s, size_t *pairs, size_t np,
+			     const size_t *order, size_t n)
+{
+	size_t out = SIZE_MAX; /* the story left out when n is odd */
+	if (n % 2) {
+		unsigned char *in = xcalloc(s->n, 1);
+		for (size_t k = 0; k < 2 * np; k++)
+			in[pairs[k]] = 1;
+		for (size_t k = 0; k < n; k++)
+			if (!in[order[k]])
+				out = order[k];
+		free(in);
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		int changed = 0;
+		for (size_t p = 0; p < np; p++) {
+			size_t *a = &pairs[2 * p], *b = &pairs[2 * p + 1];
+			if (!met_before(s, *a, *b))
+				continue;
+			if (out != SIZE_MAX && !met_before(s, *a, out)) {
+				size_t t = *b;
+				*b = out;
+				out = t;
+				changed = 1;
+				continue;
+			}
+			for (size_t d = 1; d < np; d++) {
+				size_t q = p >= d ? p - d : p + d;
+				if (q >= np && (q = p + d) >= np)
+					continue;
+				size_t *c = &pairs[2 * q], *e = &pairs[2 * q + 1];
+				if (!met_before(s, *a, *c) && !met_before(s, *b, *e)) {
+					size_t t = *b;
+					*b = *c;
+					*c = t;
+				} else if (!met_before(s, *a, *e) && !met_before(s, *b, *c)) {
+					size_t t = *b;
+					*b = *e;
+					*e = t;
+				} else {
+					continue;
+				}
+				changed = 1;
+				break;
+			}
+		}
+		if (!changed)
+			break;
+	}
 }
 
 struct wpair {
@@ -113,6 +245,12 @@ size_t pairing_round(const struct pairing_state *s, struct rng *r, int first_rou
 				order[b] = order[b - 1], b--;
 			order[b] = v;
 		}
+		long budget = 200000; /* search steps before settling for less */
+		np = swiss_search(s, order, n, taken, pairs, 0, n % 2, &budget);
+		if (np != SIZE_MAX)
+			goto done;
+		np = 0;
+		memset(taken, 0, s->n);
 		for (size_t a = 0; a < n; a++) {
 			size_t i = order[a], best = SIZE_MAX;
 			if (taken[i])
@@ -133,6 +271,7 @@ size_t pairing_round(const struct pairing_state *s, struct rng *r, int first_rou
 			pairs[2 * np + 1] = best;
 			np++;
 		}
+		repair_rematches(s, pairs, np, order, n);
 	} else {
 		/* Boundary: the heaviest pairs first, greedily. */
 		size_t m = n * (n - 1) / 2, k = 0;
@@ -152,6 +291,7 @@ size_t pairing_round(const struct pairing_state *s, struct rng *r, int first_rou
 		}
 		free(p);
 	}
+done:
 	free(order);
 	free(taken);
 	return np;

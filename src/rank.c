@@ -35,6 +35,7 @@ struct item {
 	double elo;        /* replayed Elo */
 	int wins, losses;  /* decided matches */
 	int in_last;       /* in the last generation (run directories) */
+	int born;          /* generation it first appears in, -1 unknown */
 };
 
 struct rmatch {
@@ -100,6 +101,7 @@ static int item_of(struct data *d, const char *id)
 		d->it = xrealloc(d->it, d->cap * sizeof *d->it);
 	}
 	memset(&d->it[d->n], 0, sizeof d->it[d->n]);
+	d->it[d->n].born = -1;
 	d->it[d->n].id = xstrdup(id);
 	d->it[d->n].elo = ELO_INITIAL;
 	return (int)d->n++;
@@ -249,6 +251,8 @@ static int read_run(struct data *d, const char *dir, char *err, size_t errlen)
 				continue;
 			int k = item_of(d, id->valuestring);
 			d->it[k].in_last = 1;
+			if (d->it[k].born < 0)
+				d->it[k].born = g;
 			if (cJSON_IsString(parent) && !d->it[k].parent)
 				d->it[k].parent = xstrdup(parent->valuestring);
 		}
@@ -275,28 +279,33 @@ static int read_run(struct data *d, const char *dir, char *err, size_t errlen)
 
 /* ------------------------------------------------------------ ranking */
 
-/* Replay Elo over the matches in order (held-out ones skipped); in a run
- * directory, a story first seen in generation g starts from its parent. */
+/* Stories first seen in generation g start from their parent's rating as
+ * it stood when g began, as in evolve. */
+static void start_generation(struct data *d, int g)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct item *it = &d->it[i];
+		if (it->born != g || !it->parent)
+			continue;
+		for (size_t p = 0; p < d->n; p++)
+			if (strcmp(d->it[p].id, it->parent) == 0)
+				it->elo = d->it[p].elo;
+	}
+}
+
+/* Replay Elo over the matches in order (held-out ones skipped). */
 static void replay_elo(struct data *d)
 {
-	int *seen = xcalloc(d->n ? d->n : 1, sizeof *seen);
+	int gen = -1;
 	for (size_t k = 0; k < d->nm; k++) {
 		struct rmatch *m = &d->m[k];
-		int ends[2] = { m->a, m->b };
-		for (int e = 0; e < 2; e++) {
-			struct item *it = &d->it[ends[e]];
-			if (seen[ends[e]]++)
-				continue;
-			for (size_t p = 0; it->parent && p < d->n; p++)
-				if (strcmp(d->it[p].id, it->parent) == 0)
-					it->elo = d->it[p].elo;
-		}
+		while (d->from_run && gen < m->gen)
+			start_generation(d, ++gen);
 		if (m->held_out || !m->winner)
 			continue;
 		double y = m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0;
 		elo_update(&d->it[m->a].elo, &d->it[m->b].elo, y, ELO_K);
 	}
-	free(seen);
 }
 
 static const double *sort_scores; /* for cmp_items: qsort has no context */

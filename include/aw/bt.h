@@ -29,7 +29,9 @@
 
 #include <stddef.h>
 
-#define BT_LAMBDA 1.0       /* ridge prior precision, per logit^2 */
+#ifndef BT_LAMBDA
+#define BT_LAMBDA 0.3       /* ridge prior precision, per logit^2 */
+#endif
 #define BT_EXACT_MAX 1500   /* exact standard errors up to this many items */
 #define BT_ELO_SCALE (400.0 / 2.302585092994046) /* logits -> Elo points */
 
@@ -76,6 +78,9 @@ int bt_find(const struct bt_ratings *r, const char *id); /* -1 if absent */
 void bt_add(struct bt_ratings *r, int a, int b, double y);
 /* Refit theta and h from all verdicts; se (n entries) may be NULL. */
 void bt_refit(struct bt_ratings *r, double *se, int exact, double *h_se);
+/* The posterior variance of theta_a - theta_b at the latest fit (one
+ * conjugate-gradient solve): how sure the fit is of their order. */
+double bt_contrast_var(const struct bt_ratings *r, int a, int b);
 void bt_ratings_free(struct bt_ratings *r);
 
 #endif

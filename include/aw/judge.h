@@ -26,9 +26,11 @@
  *   --rounds R       exactly R such rounds and no early stop (the paper)
  *
  * The budget is --judge-budget matches per story per generation; the
- * tournament stops early once the top K has been the same and separated
- * (every story on its side of the boundary with probability >= 0.9) for
- * three refits in a row (not with --rounds or --no-early-stop).
+ * tournament stops early once the top K has stayed the same for n verdicts
+ * (two matches per story) and the K-th story is ahead of the (K+1)-th by at
+ * least half a standard error of their difference, after at least 2n
+ * verdicts (not with --rounds or --no-early-stop).  With stories as close
+ * as real ones usually are that rarely happens: the budget decides.
  *
  * Judge replies: a reply with no verdict is asked again (JUDGE_ASKS requests
  * in all, the later ones a follow-up in the same conversation); a match that

@@ -4,7 +4,8 @@
  * Pure functions over the tournament's state, so that the rules can be
  * tested on their own:
  *
- *   random    any opponent, fewest meetings first (the paper's scheme)
+ *   random    pairing_round: a random matching (the paper's scheme);
+ *             pairing_next: an opponent it has not met, the least busy
  *   swiss     the nearest current strength among those met least
  *   boundary  the pair whose verdict most changes which stories are in the
  *             top K: weight (u_i + u_j) p_ij (1 - p_ij), times 0.6 when both
@@ -13,7 +14,8 @@
  *
  * pairing_round() pairs every story once (a round with a barrier);
  * pairing_next() picks one pair for the barrier-free tournament, among
- * stories with fewer than `cap` matches in flight.
+ * stories with fewer than `cap` matches in flight; it waits (returns 0)
+ * rather than repeat a pair when an unmet opponent is merely busy.
  */
 #ifndef AW_PAIRING_H
 #define AW_PAIRING_H

@@ -160,5 +160,7 @@ int main(void)
 	failed += run_llm_tests();
 	failed += run_http_tests();
 	failed += run_rng_tests();
+	failed += run_bt_tests();
+	failed += run_pairing_tests();
 	return failed != 0 ? 1 : 0;
 }

@@ -97,6 +97,45 @@ static void test_request_token_param_and_no_seed(void **state)
 	free(json);
 }
 
+/* top_logprobs > 0 asks for logprobs; 0 leaves both keys out. */
+static void test_request_logprobs(void **state)
+{
+	(void)state;
+	struct llm_request r;
+	memset(&r, 0, sizeof r);
+	r.model = "judge";
+	r.temperature = 0;
+	r.top_p = 1;
+	r.max_tokens = 512;
+	r.token_param = "max_tokens";
+	r.msg[0].role = "user";
+	r.msg[0].content = "Which is better?";
+	r.nmsg = 1;
+	r.top_logprobs = 5;
+	char *json = llm_request_json(&r);
+	cJSON *root = cJSON_Parse(json);
+	assert_non_null(root);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(root, "logprobs")));
+	const cJSON *tl = cJSON_GetObjectItem(root, "top_logprobs");
+	assert_true(cJSON_IsNumber(tl));
+	assert_int_equal(tl->valueint, 5);
+	/* the rest of the body is unchanged */
+	assert_int_equal(cJSON_GetObjectItem(root, "max_tokens")->valueint, 512);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(root, "stream")));
+	cJSON_Delete(root);
+	free(json);
+
+	r.top_logprobs = 0;
+	json = llm_request_json(&r);
+	root = cJSON_Parse(json);
+	assert_non_null(root);
+	assert_null(cJSON_GetObjectItem(root, "logprobs"));
+	assert_null(cJSON_GetObjectItem(root, "top_logprobs"));
+	assert_false(tu_contains(json, "logprobs"));
+	cJSON_Delete(root);
+	free(json);
+}
+
 /* ------------------------------------------------------------- replies */
 
 static int parse(const char *body, struct llm_reply *r, char *why, size_t n)
@@ -351,6 +390,108 @@ static void test_reply_length_respected(void **state)
 	assert_int_equal(llm_parse_reply(buf, len - 1, &r, why, sizeof why), -1);
 }
 
+/* choices[0].logprobs.content is exposed, pointing into the parsed body. */
+static void test_reply_logprobs(void **state)
+{
+	(void)state;
+	const char *body =
+		"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+		"\"message\":{\"role\":\"assistant\",\"content\":\"B is better.\\n{\\\"winner\\\": "
+		"\\\"B\\\"}\"},\"logprobs\":{\"content\":["
+		"{\"token\":\"{\\\"\",\"logprob\":-0.001,\"bytes\":[123,34],\"top_logprobs\":"
+		"[{\"token\":\"{\\\"\",\"logprob\":-0.001,\"bytes\":[123,34]}]},"
+		"{\"token\":\"winner\",\"logprob\":0,\"bytes\":null,\"top_logprobs\":[]},"
+		"{\"token\":\"B\",\"logprob\":-0.2,\"bytes\":[66],\"top_logprobs\":"
+		"[{\"token\":\"B\",\"logprob\":-0.2,\"bytes\":[66]},"
+		"{\"token\":\"A\",\"logprob\":-1.8,\"bytes\":[65]}]}"
+		"],\"refusal\":null},\"finish_reason\":\"stop\"}],"
+		"\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":3}}";
+	struct llm_reply r;
+	char why[256];
+	assert_int_equal(parse(body, &r, why, sizeof why), 0);
+	assert_non_null(r.root);
+	assert_non_null(r.logprobs);
+	assert_true(cJSON_IsArray(r.logprobs));
+	assert_int_equal(cJSON_GetArraySize(r.logprobs), 3);
+	const cJSON *b = cJSON_GetArrayItem(r.logprobs, 2);
+	assert_string_equal(cJSON_GetObjectItem(b, "token")->valuestring, "B");
+	const cJSON *top = cJSON_GetObjectItem(b, "top_logprobs");
+	assert_int_equal(cJSON_GetArraySize(top), 2);
+	assert_float_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 1), "logprob")->valuedouble,
+			   -1.8, 1e-12);
+	/* it is the array inside root */
+	const cJSON *same = cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r.root, "choices"), 0),
+				    "logprobs"),
+		"content");
+	assert_ptr_equal(r.logprobs, same);
+	/* the text and usage are read as before */
+	assert_string_equal(r.content, "B is better.\n{\"winner\": \"B\"}");
+	assert_string_equal(r.finish, "stop");
+	assert_int_equal(r.prompt_tokens, 10);
+	assert_int_equal(r.completion_tokens, 3);
+	/* releasing frees the body and the text and clears the pointers (the
+	 * run under valgrind checks nothing leaks) */
+	llm_reply_release(&r);
+	assert_null(r.content);
+	assert_null(r.root);
+	assert_null(r.logprobs);
+}
+
+/* No usable logprobs: NULL, and the reply is still fine. */
+static void test_reply_logprobs_absent(void **state)
+{
+	(void)state;
+	static const char *const bodies[] = {
+		/* "logprobs": null */
+		"{\"choices\":[{\"message\":{\"content\":\"x\"},\"logprobs\":null}]}",
+		/* missing */
+		"{\"choices\":[{\"message\":{\"content\":\"x\"}}]}",
+		/* "content": [] */
+		"{\"choices\":[{\"message\":{\"content\":\"x\"},\"logprobs\":{\"content\":[]}}]}",
+		/* "content": null (refusal-only logprobs) */
+		("{\"choices\":[{\"message\":{\"content\":\"x\"},\"logprobs\":{\"content\":null,"
+		 "\"refusal\":null}}]}"),
+		/* not an object */
+		"{\"choices\":[{\"message\":{\"content\":\"x\"},\"logprobs\":[1,2]}]}",
+	};
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		struct llm_reply r;
+		char why[256];
+		int rc = parse(bodies[i], &r, why, sizeof why);
+		if (rc != 0)
+			print_error("body %zu: %s\n", i, why);
+		assert_int_equal(rc, 0);
+		assert_null(r.logprobs);
+		assert_non_null(r.root);
+		assert_string_equal(r.content, "x");
+		llm_reply_release(&r);
+		assert_null(r.root);
+	}
+}
+
+/* A failed parse owns nothing: root and logprobs are NULL, and releasing
+ * it anyway is harmless. */
+static void test_reply_failed_owns_nothing(void **state)
+{
+	(void)state;
+	static const char *const bodies[] = {
+		("{\"choices\":[{\"message\":{\"content\":null},\"logprobs\":{\"content\":"
+		 "[{\"token\":\"A\",\"logprob\":-0.1}]}}]}"),
+		"{\"error\":{\"message\":\"bad\"}}",
+		"not json",
+	};
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		struct llm_reply r;
+		char why[256];
+		assert_int_equal(parse(bodies[i], &r, why, sizeof why), -1);
+		assert_null(r.root);
+		assert_null(r.logprobs);
+		assert_null(r.content);
+		llm_reply_release(&r);
+	}
+}
+
 /* ------------------------------------------------------- error bodies */
 
 static void describe(const char *body, char *out, size_t n)
@@ -472,6 +613,7 @@ int run_llm_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_json),
 		cmocka_unit_test(test_request_token_param_and_no_seed),
+		cmocka_unit_test(test_request_logprobs),
 		cmocka_unit_test(test_reply_openai),
 		cmocka_unit_test(test_reply_vllm_extras),
 		cmocka_unit_test(test_reply_no_usage),
@@ -484,6 +626,9 @@ int run_llm_tests(void)
 		cmocka_unit_test(test_reply_finish_reason),
 		cmocka_unit_test(test_reply_not_json),
 		cmocka_unit_test(test_reply_length_respected),
+		cmocka_unit_test(test_reply_logprobs),
+		cmocka_unit_test(test_reply_logprobs_absent),
+		cmocka_unit_test(test_reply_failed_owns_nothing),
 		cmocka_unit_test(test_describe_openai),
 		cmocka_unit_test(test_describe_vllm),
 		cmocka_unit_test(test_describe_plain_string_error),

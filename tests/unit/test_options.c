@@ -76,7 +76,13 @@ static void test_defaults(void **state)
 	assert_int_equal(o.generations, 5);
 	assert_int_equal(o.top, 5);
 	assert_int_equal(o.variants, 5);
-	assert_int_equal(o.rounds, 10);
+	assert_int_equal(o.rounds, 0); /* no fixed rounds: the judge budget */
+	assert_int_equal(o.judge_budget, 8);
+	assert_int_equal(o.pairing, PAIR_BOUNDARY);
+	assert_int_equal(o.rank_by, RANK_BT);
+	assert_int_equal(o.logprobs, LOGPROBS_AUTO);
+	assert_int_equal(o.deterministic, 0);
+	assert_int_equal(o.no_early_stop, 0);
 	assert_int_equal(o.max_words, 500);
 	assert_int_equal(o.judge_max_tokens, 1024);
 	assert_int_equal(o.concurrency, 16);
@@ -149,6 +155,7 @@ static const struct range ranges[] = {
 	{ "--top", "0", "1", "10000", "10001", 1, 1, 10000 },
 	{ "--variants", "0", "1", "1000", "1001", 1, 1, 1000 },
 	{ "--rounds", "0", "1", "1000", "1001", 1, 1, 1000 },
+	{ "--judge-budget", "0", "1", "1000", "1001", 1, 1, 1000 },
 	{ "--max-words", "19", "20", "100000", "100001", 1, 20, 100000 },
 	{ "--judge-max-tokens", "15", "16", "1000000", "1000001", 1, 16, 1000000 },
 	{ "--concurrency", "0", "1", "1024", "1025", 1, 1, 1024 },
@@ -166,6 +173,7 @@ static double field_value(const struct options *o, const char *opt)
 	if (!strcmp(opt, "--top")) return (double)o->top;
 	if (!strcmp(opt, "--variants")) return (double)o->variants;
 	if (!strcmp(opt, "--rounds")) return (double)o->rounds;
+	if (!strcmp(opt, "--judge-budget")) return (double)o->judge_budget;
 	if (!strcmp(opt, "--max-words")) return (double)o->max_words;
 	if (!strcmp(opt, "--judge-max-tokens")) return (double)o->judge_max_tokens;
 	if (!strcmp(opt, "--concurrency")) return (double)o->concurrency;
@@ -205,6 +213,50 @@ static void test_numeric_ranges(void **state)
 		if (parse_one(&o, r->opt, r->max) != OPTIONS_RUN)
 			fail_msg("%s %s refused", r->opt, r->max);
 		assert_float_equal(field_value(&o, r->opt), r->vmax, 1e-12);
+		options_release(&o);
+	}
+}
+
+/* The ranking options: each word of each choice, the flags, and words
+ * that are not choices. */
+static void test_ranking_choices(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *opt, *val;
+		int want;
+	} ok[] = {
+		{ "--pairing", "random", PAIR_RANDOM },   { "--pairing", "swiss", PAIR_SWISS },
+		{ "--pairing", "boundary", PAIR_BOUNDARY }, { "--rank-by", "bt", RANK_BT },
+		{ "--rank-by", "elo", RANK_ELO },         { "--judge-logprobs", "auto", LOGPROBS_AUTO },
+		{ "--judge-logprobs", "on", LOGPROBS_ON }, { "--judge-logprobs", "off", LOGPROBS_OFF },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct options o;
+		if (PARSE(&o, "--model", "m", "--out", "d", ok[i].opt, ok[i].val) != OPTIONS_RUN)
+			fail_msg("%s %s refused", ok[i].opt, ok[i].val);
+		int got = !strcmp(ok[i].opt, "--pairing") ? o.pairing :
+			  !strcmp(ok[i].opt, "--rank-by") ? o.rank_by : o.logprobs;
+		options_release(&o);
+		assert_int_equal(got, ok[i].want);
+	}
+	struct options o;
+	assert_int_equal(PARSE(&o, "--model", "m", "--out", "d", "--deterministic",
+			       "--no-early-stop", "--judge-budget", "12"),
+			 OPTIONS_RUN);
+	assert_int_equal(o.deterministic, 1);
+	assert_int_equal(o.no_early_stop, 1);
+	assert_int_equal(o.judge_budget, 12);
+	options_release(&o);
+
+	static const char *const bad[][2] = {
+		{ "--pairing", "best" },       { "--pairing", "" },      { "--pairing", "Swiss" },
+		{ "--rank-by", "ELO" },        { "--rank-by", "rating" }, { "--judge-logprobs", "yes" },
+		{ "--judge-logprobs", "on " },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (PARSE(&o, "--model", "m", "--out", "d", bad[i][0], bad[i][1]) != OPTIONS_USAGE)
+			fail_msg("%s '%s' accepted", bad[i][0], bad[i][1]);
 		options_release(&o);
 	}
 }
@@ -508,6 +560,7 @@ int run_options_tests(void)
 		cmocka_unit_test_setup(test_all_options_set, clear_env),
 		cmocka_unit_test_setup(test_numeric_ranges, clear_env),
 		cmocka_unit_test_setup(test_numeric_garbage, clear_env),
+		cmocka_unit_test_setup(test_ranking_choices, clear_env),
 		cmocka_unit_test_setup(test_help, clear_env),
 		cmocka_unit_test_setup_teardown(test_help_text, setup_dir, teardown_dir),
 		cmocka_unit_test_setup(test_required, clear_env),

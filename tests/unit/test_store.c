@@ -65,6 +65,16 @@ static void test_generation_json(void **state)
 	pop.v[1]->trimmed = 1;
 	free(pop.v[1]->parent_id);
 	pop.v[1]->parent_id = NULL;
+	/* story 0 is rated, story 1 is not (its rating fields hold values that
+	 * must not be written) */
+	pop.v[0]->rated = 1;
+	pop.v[0]->rating = 1310.25;
+	pop.v[0]->rating_lo = 1250.5;
+	pop.v[0]->rating_hi = 1370.75;
+	pop.v[1]->rated = 0;
+	pop.v[1]->rating = 999;
+	pop.v[1]->rating_lo = 998;
+	pop.v[1]->rating_hi = 1000;
 	struct story *lost = story_new();
 	lost->id = strdup("g1-002");
 	lost->born = 1;
@@ -73,7 +83,7 @@ static void test_generation_json(void **state)
 	lost->error = strdup("HTTP 500 (gave up after 6 attempts)");
 	population_add(&failed, lost);
 
-	struct match mv[3];
+	struct match mv[4];
 	memset(mv, 0, sizeof mv);
 	mv[0].a = pop.v[1];
 	mv[0].b = pop.v[0];
@@ -81,6 +91,8 @@ static void test_generation_json(void **state)
 	mv[0].winner = 'B';
 	mv[0].reason = strdup("B is better.");
 	mv[0].asks = 1;
+	mv[0].has_p = 0;
+	mv[0].p_a = 0.37; /* not from logprobs: must not be written */
 	mv[1].a = pop.v[0];
 	mv[1].b = pop.v[1];
 	mv[1].round = 2;
@@ -92,9 +104,21 @@ static void test_generation_json(void **state)
 	mv[2].round = 2;
 	mv[2].winner = 'A';
 	mv[2].asks = 2;
-	struct match_list ml = { mv, 3 };
+	mv[2].has_p = 1;
+	mv[2].p_a = 0.83;
+	/* a barrier-free match: round 0 */
+	mv[3].a = pop.v[1];
+	mv[3].b = pop.v[0];
+	mv[3].round = 0;
+	mv[3].winner = 'A';
+	mv[3].asks = 1;
+	mv[3].has_p = 1;
+	mv[3].p_a = 0.02;
+	struct match *mp[4] = { &mv[0], &mv[1], &mv[2], &mv[3] };
+	struct match_list ml = { mp, 4, 4 };
+	struct judge_summary sum = { 57, 48, 64, "stable", 0.35, 0.1, 12 };
 
-	char *json = store_generation_json(1, &pop, &ml, &failed);
+	char *json = store_generation_json(1, &pop, &ml, &failed, &sum);
 	assert_non_null(json);
 	size_t n = strlen(json);
 	assert_true(n > 0 && json[n - 1] == '\n');
@@ -102,6 +126,25 @@ static void test_generation_json(void **state)
 	assert_non_null(root);
 
 	assert_int_equal(cJSON_GetObjectItem(root, "generation")->valueint, 1);
+
+	/* what the tournament did */
+	const cJSON *j = cJSON_GetObjectItem(root, "judging");
+	assert_true(cJSON_IsObject(j));
+	assert_int_equal(cJSON_GetObjectItem(j, "calls")->valueint, 57);
+	assert_int_equal(cJSON_GetObjectItem(j, "matches")->valueint, 48);
+	assert_int_equal(cJSON_GetObjectItem(j, "budget")->valueint, 64);
+	assert_string_equal(cJSON_GetObjectItem(j, "stopped")->valuestring, "stable");
+	assert_int_equal(cJSON_GetObjectItem(j, "soft_verdicts")->valueint, 12);
+	/* the position bias: logit, its 95% interval, and how often the first
+	 * shown of two equal stories wins */
+	const cJSON *pb = cJSON_GetObjectItem(root, "position_bias");
+	assert_true(cJSON_IsObject(pb));
+	assert_float_equal(cJSON_GetObjectItem(pb, "logit")->valuedouble, 0.35, 1e-12);
+	assert_float_equal(cJSON_GetObjectItem(pb, "logit_lo")->valuedouble, 0.35 - 0.196, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(pb, "logit_hi")->valuedouble, 0.35 + 0.196, 1e-9);
+	/* 1 / (1 + e^-0.35) */
+	assert_float_equal(cJSON_GetObjectItem(pb, "first_wins")->valuedouble, 0.5866175789, 1e-9);
+
 	const cJSON *stories = cJSON_GetObjectItem(root, "stories");
 	assert_true(cJSON_IsArray(stories));
 	assert_int_equal(cJSON_GetArraySize(stories), 2);
@@ -109,6 +152,9 @@ static void test_generation_json(void **state)
 	assert_string_equal(cJSON_GetObjectItem(s0, "id")->valuestring, "g1-000");
 	assert_int_equal(cJSON_GetObjectItem(s0, "rank")->valueint, 1);
 	assert_float_equal(cJSON_GetObjectItem(s0, "elo")->valuedouble, 1230.5, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(s0, "rating")->valuedouble, 1310.25, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(s0, "rating_lo")->valuedouble, 1250.5, 1e-9);
+	assert_float_equal(cJSON_GetObjectItem(s0, "rating_hi")->valuedouble, 1370.75, 1e-9);
 	assert_int_equal(cJSON_GetObjectItem(s0, "wins")->valueint, 3);
 	assert_int_equal(cJSON_GetObjectItem(s0, "losses")->valueint, 2);
 	assert_int_equal(cJSON_GetObjectItem(s0, "matches")->valueint, 5);
@@ -131,9 +177,14 @@ static void test_generation_json(void **state)
 	assert_int_equal(cJSON_GetObjectItem(s1, "rank")->valueint, 2);
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(s1, "parent_id")));
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s1, "trimmed")));
+	/* not rated: no rating fields at all (elo still there) */
+	assert_null(cJSON_GetObjectItem(s1, "rating"));
+	assert_null(cJSON_GetObjectItem(s1, "rating_lo"));
+	assert_null(cJSON_GetObjectItem(s1, "rating_hi"));
+	assert_float_equal(cJSON_GetObjectItem(s1, "elo")->valuedouble, 1170, 1e-9);
 
 	const cJSON *ms = cJSON_GetObjectItem(root, "matches");
-	assert_int_equal(cJSON_GetArraySize(ms), 3);
+	assert_int_equal(cJSON_GetArraySize(ms), 4);
 	const cJSON *m0 = cJSON_GetArrayItem(ms, 0);
 	assert_int_equal(cJSON_GetObjectItem(m0, "round")->valueint, 1);
 	assert_string_equal(cJSON_GetObjectItem(m0, "a")->valuestring, "g1-001");
@@ -143,17 +194,27 @@ static void test_generation_json(void **state)
 	assert_string_equal(cJSON_GetObjectItem(m0, "reason")->valuestring, "B is better.");
 	assert_null(cJSON_GetObjectItem(m0, "error"));
 	assert_int_equal(cJSON_GetObjectItem(m0, "asks")->valueint, 1);
+	assert_null(cJSON_GetObjectItem(m0, "p_a")); /* has_p 0 */
 	const cJSON *m1 = cJSON_GetArrayItem(ms, 1);
+	assert_int_equal(cJSON_GetObjectItem(m1, "round")->valueint, 2);
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(m1, "winner")));
 	assert_string_equal(cJSON_GetObjectItem(m1, "error")->valuestring,
 			    "no verdict in 3 judge replies");
 	assert_null(cJSON_GetObjectItem(m1, "reason"));
 	assert_int_equal(cJSON_GetObjectItem(m1, "asks")->valueint, 3);
+	assert_null(cJSON_GetObjectItem(m1, "p_a"));
 	const cJSON *m2 = cJSON_GetArrayItem(ms, 2);
 	assert_string_equal(cJSON_GetObjectItem(m2, "a")->valuestring, "g1-000");
 	assert_string_equal(cJSON_GetObjectItem(m2, "winner")->valuestring, "g1-000");
 	assert_null(cJSON_GetObjectItem(m2, "reason"));
 	assert_null(cJSON_GetObjectItem(m2, "error"));
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(m2, "p_a")));
+	assert_float_equal(cJSON_GetObjectItem(m2, "p_a")->valuedouble, 0.83, 1e-12);
+	const cJSON *m3 = cJSON_GetArrayItem(ms, 3);
+	assert_null(cJSON_GetObjectItem(m3, "round")); /* round 0: omitted */
+	assert_string_equal(cJSON_GetObjectItem(m3, "a")->valuestring, "g1-001");
+	assert_string_equal(cJSON_GetObjectItem(m3, "winner")->valuestring, "g1-001");
+	assert_float_equal(cJSON_GetObjectItem(m3, "p_a")->valuedouble, 0.02, 1e-12);
 
 	const cJSON *fs = cJSON_GetObjectItem(root, "failed");
 	assert_int_equal(cJSON_GetArraySize(fs), 1);
@@ -165,6 +226,7 @@ static void test_generation_json(void **state)
 	assert_null(cJSON_GetObjectItem(f0, "text"));
 	assert_null(cJSON_GetObjectItem(f0, "elo"));
 	assert_null(cJSON_GetObjectItem(f0, "rank"));
+	assert_null(cJSON_GetObjectItem(f0, "rating"));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(f0, "goal")));
 
 	cJSON_Delete(root);
@@ -175,21 +237,57 @@ static void test_generation_json(void **state)
 	population_free(&failed);
 }
 
+/* Without a summary there is no "judging" and no "position_bias". */
 static void test_generation_json_empty(void **state)
 {
 	(void)state;
 	struct population pop = { 0 };
-	struct match_list ml = { NULL, 0 };
-	char *json = store_generation_json(0, &pop, &ml, NULL);
+	struct match_list ml = { NULL, 0, 0 };
+	char *json = store_generation_json(0, &pop, &ml, NULL, NULL);
 	cJSON *root = cJSON_Parse(json);
 	assert_non_null(root);
 	assert_int_equal(cJSON_GetObjectItem(root, "generation")->valueint, 0);
+	assert_null(cJSON_GetObjectItem(root, "judging"));
+	assert_null(cJSON_GetObjectItem(root, "position_bias"));
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "stories")), 0);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "matches")), 0);
 	assert_true(cJSON_IsArray(cJSON_GetObjectItem(root, "failed")));
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "failed")), 0);
 	cJSON_Delete(root);
 	free(json);
+}
+
+/* A summary with no bias: first_wins is exactly one half, the interval is
+ * the point, and the file written by store_write_generation is the JSON. */
+static void test_generation_json_zero_bias_written(void **state)
+{
+	const char *dir = *state;
+	struct population pop = { 0 };
+	population_add(&pop, mkstory("g0-000", "One.", 1200, 0));
+	struct match_list ml = { NULL, 0, 0 };
+	struct judge_summary sum = { 0, 0, 10, "budget", 0.0, 0.0, 0 };
+	char *json = store_generation_json(0, &pop, &ml, NULL, &sum);
+	cJSON *root = cJSON_Parse(json);
+	assert_non_null(root);
+	const cJSON *pb = cJSON_GetObjectItem(root, "position_bias");
+	assert_float_equal(cJSON_GetObjectItem(pb, "first_wins")->valuedouble, 0.5, 1e-15);
+	assert_float_equal(cJSON_GetObjectItem(pb, "logit_lo")->valuedouble, 0.0, 1e-15);
+	assert_float_equal(cJSON_GetObjectItem(pb, "logit_hi")->valuedouble, 0.0, 1e-15);
+	assert_string_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(root, "judging"), "stopped")->valuestring,
+		"budget");
+	cJSON_Delete(root);
+
+	char err[512] = "";
+	assert_int_equal(store_write_generation(dir, 0, &pop, &ml, NULL, &sum, err, sizeof err), 0);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/gen-000.json", dir);
+	char *disk = tu_read(path, NULL);
+	assert_non_null(disk);
+	assert_string_equal(disk, json);
+	free(disk);
+	free(json);
+	population_free(&pop);
 }
 
 /* ------------------------------------------------- store_write_file */
@@ -524,6 +622,8 @@ int run_store_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generation_json),
 		cmocka_unit_test(test_generation_json_empty),
+		cmocka_unit_test_setup_teardown(test_generation_json_zero_bias_written, setup_dir,
+						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_file_exact, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_file_binary_and_empty, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_file_replaces, setup_dir, teardown_dir),

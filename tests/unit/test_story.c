@@ -222,7 +222,7 @@ static void test_population_rank(void **state)
 	population_add(&p, mk("g0-003", 1200, 3)); /* elo tie, most wins */
 	population_add(&p, mk("g0-000", 1200, 1)); /* elo and wins tie: id */
 	population_add(&p, mk("g0-005", 1250.5, 0));
-	population_rank(&p);
+	population_rank(&p, 0);
 	static const char *want[] = { "g0-005", "g0-002", "g0-003", "g0-000", "g0-001", "g0-004" };
 	for (size_t i = 0; i < p.n; i++) {
 		assert_string_equal(p.v[i]->id, want[i]);
@@ -246,11 +246,96 @@ static void test_population_rank_is_total_order(void **state)
 			size_t k = (i + rot) % 5;
 			population_add(&p, mk(in[k].id, in[k].elo, in[k].wins));
 		}
-		population_rank(&p);
+		population_rank(&p, 0);
 		for (size_t i = 0; i < 5; i++)
 			assert_string_equal(p.v[i]->id, want[i]);
 		population_free(&p);
 	}
+}
+
+static struct story *mk_rated(const char *id, double elo, double rating, int wins)
+{
+	struct story *s = mk(id, elo, wins);
+	s->rated = 1;
+	s->rating = rating;
+	s->rating_lo = rating - 50;
+	s->rating_hi = rating + 50;
+	return s;
+}
+
+static void expect_order(struct population *p, const char *const *want)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		assert_string_equal(p->v[i]->id, want[i]);
+		assert_int_equal(p->v[i]->rank, (int)i + 1);
+	}
+}
+
+/* Elo and the Bradley-Terry rating disagree: by_rating picks the order. */
+static void test_population_rank_by_rating(void **state)
+{
+	(void)state;
+	static const char *by_elo[] = { "a", "b", "c", "d" };
+	static const char *by_bt[] = { "d", "c", "b", "a" };
+	struct population p = { 0 };
+	population_add(&p, mk_rated("c", 1190, 1250, 1));
+	population_add(&p, mk_rated("a", 1260, 1100, 1));
+	population_add(&p, mk_rated("d", 1150, 1300, 1));
+	population_add(&p, mk_rated("b", 1230, 1180, 1));
+	population_rank(&p, 1);
+	expect_order(&p, by_bt);
+	population_rank(&p, 0);
+	expect_order(&p, by_elo);
+	population_rank(&p, 1);
+	expect_order(&p, by_bt);
+	population_free(&p);
+}
+
+/* Equal ratings: wins, then id, as for Elo; the Elo does not break it. */
+static void test_population_rank_rating_ties(void **state)
+{
+	(void)state;
+	static const char *want[] = { "x", "k", "m", "z" };
+	struct population p = { 0 };
+	population_add(&p, mk_rated("m", 1300, 1200, 2));
+	population_add(&p, mk_rated("z", 1000, 1150, 9));
+	population_add(&p, mk_rated("x", 1100, 1200, 5));
+	population_add(&p, mk_rated("k", 1000, 1200, 2));
+	population_rank(&p, 1);
+	expect_order(&p, want);
+	population_free(&p);
+}
+
+/* One story without a rating: the whole population falls back to Elo
+ * (mixing the two scales would be meaningless). */
+static void test_population_rank_unrated_falls_back(void **state)
+{
+	(void)state;
+	static const char *by_elo[] = { "a", "b", "c", "d" };
+	static const char *by_bt[] = { "d", "c", "b", "a" };
+	struct population p = { 0 };
+	population_add(&p, mk_rated("c", 1190, 1250, 1));
+	population_add(&p, mk_rated("a", 1260, 1100, 1));
+	population_add(&p, mk_rated("d", 1150, 1300, 1));
+	struct story *b = mk("b", 1230, 1);
+	b->rating = 5000; /* set but not rated: must not count */
+	population_add(&p, b);
+	population_rank(&p, 1);
+	expect_order(&p, by_elo);
+	/* once it is rated, the rating order applies again */
+	for (size_t i = 0; i < p.n; i++)
+		if (strcmp(p.v[i]->id, "b") == 0) {
+			p.v[i]->rated = 1;
+			p.v[i]->rating = 1180;
+		}
+	population_rank(&p, 1);
+	expect_order(&p, by_bt);
+	/* and a later call with an unrated story is not stuck on the
+	 * previous call's choice */
+	p.v[0]->rated = 0;
+	population_rank(&p, 1);
+	expect_order(&p, by_elo);
+	population_free(&p);
 }
 
 int run_story_tests(void)
@@ -268,6 +353,9 @@ int run_story_tests(void)
 		cmocka_unit_test(test_population_grows),
 		cmocka_unit_test(test_population_rank),
 		cmocka_unit_test(test_population_rank_is_total_order),
+		cmocka_unit_test(test_population_rank_by_rating),
+		cmocka_unit_test(test_population_rank_rating_ties),
+		cmocka_unit_test(test_population_rank_unrated_falls_back),
 	};
 	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "aw/verdict.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,6 +432,284 @@ static void test_real_replies_with_a_fenced(void **state)
 	}
 }
 
+/* ------------------------------------------- probabilities from logprobs */
+
+struct alt {
+	const char *tok;
+	double p;       /* the alternative's probability; its logprob is log p */
+	double raw;     /* when p is 0: the logprob written as is */
+};
+
+struct tok {
+	const char *text;
+	const struct alt *top; /* top_logprobs, or NULL */
+	size_t ntop;
+	int top_kind;          /* 0: as given, 1: key missing, 2: null */
+};
+
+#define ALTS(a) a, sizeof a / sizeof a[0], 0
+
+static double alt_lp(const struct alt *a)
+{
+	return a->p > 0 ? log(a->p) : a->raw;
+}
+
+/* An OpenAI "logprobs.content" array.  Tokens without alternatives of
+ * their own get one: themselves, almost certain, as OpenAI sends. */
+static cJSON *content_of(const struct tok *t, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "token", t[i].text);
+		double lp = t[i].top && t[i].ntop ? alt_lp(&t[i].top[0]) : -0.0001;
+		cJSON_AddNumberToObject(o, "logprob", lp);
+		cJSON *bytes = cJSON_AddArrayToObject(o, "bytes");
+		for (const unsigned char *c = (const unsigned char *)t[i].text; *c; c++)
+			cJSON_AddItemToArray(bytes, cJSON_CreateNumber(*c));
+		if (t[i].top_kind == 2) {
+			cJSON_AddNullToObject(o, "top_logprobs");
+		} else if (t[i].top_kind == 0) {
+			cJSON *top = cJSON_AddArrayToObject(o, "top_logprobs");
+			if (t[i].top) {
+				for (size_t k = 0; k < t[i].ntop; k++) {
+					cJSON *a = cJSON_CreateObject();
+					cJSON_AddStringToObject(a, "token", t[i].top[k].tok);
+					cJSON_AddNumberToObject(a, "logprob", alt_lp(&t[i].top[k]));
+					cJSON_AddItemToArray(top, a);
+				}
+			} else {
+				cJSON *a = cJSON_CreateObject();
+				cJSON_AddStringToObject(a, "token", t[i].text);
+				cJSON_AddNumberToObject(a, "logprob", -0.0001);
+				cJSON_AddItemToArray(top, a);
+			}
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* verdict_logprob on the tokens; *p_a is NAN unless it returned 0. */
+static int logprob_of(const struct tok *t, size_t n, char winner, double *p_a)
+{
+	cJSON *c = content_of(t, n);
+	*p_a = NAN;
+	int rc = verdict_logprob(c, winner, p_a);
+	cJSON_Delete(c);
+	return rc;
+}
+
+/* {"winner": "<label>"} as OpenAI's tokenizer splits it, with the given
+ * alternatives at the label. */
+#define VERDICT_TOKENS(label, alts)                                                    \
+	{ "{\"", NULL, 0, 0 }, { "winner", NULL, 0, 0 }, { "\":", NULL, 0, 0 },        \
+	{ " \"", NULL, 0, 0 }, { label, ALTS(alts) }, { "\"}", NULL, 0, 0 }
+
+#define NTOK(t) (sizeof t / sizeof t[0])
+
+static void test_logprob_openai(void **state)
+{
+	(void)state;
+	/* " A" and "A" split the mass of A; " B" and "B" that of B; "C" is
+	 * neither */
+	static const struct alt alts[] = {
+		{ "A", 0.6, 0 }, { "B", 0.2, 0 }, { " A", 0.1, 0 }, { " B", 0.05, 0 }, { "C", 0.05, 0 },
+	};
+	const struct tok t[] = { VERDICT_TOKENS("A", alts) };
+	double p;
+	assert_int_equal(logprob_of(t, NTOK(t), 'A', &p), 0);
+	assert_float_equal(p, 0.7 / 0.95, 1e-12);
+
+	/* a B verdict: the probability is still that of A */
+	static const struct alt balts[] = { { "B", 0.7, 0 }, { "A", 0.25, 0 }, { "\n", 0.05, 0 } };
+	const struct tok tb[] = { VERDICT_TOKENS("B", balts) };
+	assert_int_equal(logprob_of(tb, NTOK(tb), 'B', &p), 0);
+	assert_float_equal(p, 0.25 / 0.95, 1e-12);
+}
+
+static void test_logprob_clipped(void **state)
+{
+	(void)state;
+	static const struct alt sure_a[] = { { "A", 0.999, 0 }, { "B", 0.0009, 0 } };
+	const struct tok ta[] = { VERDICT_TOKENS("A", sure_a) };
+	double p;
+	assert_int_equal(logprob_of(ta, NTOK(ta), 'A', &p), 0);
+	assert_float_equal(p, 0.98, 1e-12);
+	assert_float_equal(VERDICT_P_MIN, 0.02, 0);
+
+	static const struct alt sure_b[] = { { "B", 0.9995, 0 }, { "A", 0.0001, 0 } };
+	const struct tok tb[] = { VERDICT_TOKENS("B", sure_b) };
+	assert_int_equal(logprob_of(tb, NTOK(tb), 'B', &p), 0);
+	assert_float_equal(p, 0.02, 1e-12);
+
+	/* only A among the alternatives: 1, clipped */
+	static const struct alt only_a[] = { { "A", 0.97, 0 }, { "The", 0.02, 0 } };
+	const struct tok to[] = { VERDICT_TOKENS("A", only_a) };
+	assert_int_equal(logprob_of(to, NTOK(to), 'A', &p), 0);
+	assert_float_equal(p, 0.98, 1e-12);
+}
+
+static void test_logprob_space_marks(void **state)
+{
+	(void)state;
+	double p;
+	/* SentencePiece: U+2581 marks a leading space */
+	static const struct alt sp[] = {
+		{ "\xe2\x96\x81" "A", 0.5, 0 }, { "\xe2\x96\x81" "B", 0.3, 0 }, { "A", 0.1, 0 },
+	};
+	const struct tok ts[] = {
+		{ "\xe2\x96\x81" "WIN", NULL, 0, 0 }, { "NER", NULL, 0, 0 }, { ":", NULL, 0, 0 },
+		{ "\xe2\x96\x81" "A", ALTS(sp) },
+	};
+	assert_int_equal(logprob_of(ts, NTOK(ts), 'A', &p), 0);
+	assert_float_equal(p, 0.6 / 0.9, 1e-12);
+
+	/* byte-level BPE: U+0120 */
+	static const struct alt bpe[] = {
+		{ "\xc4\xa0" "B", 0.6, 0 }, { "\xc4\xa0" "A", 0.3, 0 }, { "\xc4\xa0" "C", 0.05, 0 },
+	};
+	const struct tok tp[] = {
+		{ "W", NULL, 0, 0 }, { "inner", NULL, 0, 0 }, { ":", NULL, 0, 0 },
+		{ "\xc4\xa0" "B", ALTS(bpe) },
+	};
+	assert_int_equal(logprob_of(tp, NTOK(tp), 'B', &p), 0);
+	assert_float_equal(p, 0.3 / 0.9, 1e-12);
+
+	/* "**B**" in pieces, and a quote glued to the label */
+	static const struct alt md[] = { { "B", 0.8, 0 }, { "A", 0.15, 0 } };
+	const struct tok tm[] = {
+		{ "WIN", NULL, 0, 0 }, { "NER", NULL, 0, 0 }, { ":", NULL, 0, 0 },
+		{ " **", NULL, 0, 0 }, { "B", ALTS(md) },     { "**", NULL, 0, 0 },
+	};
+	assert_int_equal(logprob_of(tm, NTOK(tm), 'B', &p), 0);
+	assert_float_equal(p, 0.15 / 0.95, 1e-12);
+	static const struct alt q[] = { { " \"A", 0.7, 0 }, { " \"B", 0.25, 0 } };
+	const struct tok tq[] = {
+		{ "{\"", NULL, 0, 0 }, { "winner", NULL, 0, 0 }, { "\":", NULL, 0, 0 },
+		{ " \"A", ALTS(q) },   { "\"}", NULL, 0, 0 },
+	};
+	assert_int_equal(logprob_of(tq, NTOK(tq), 'A', &p), 0);
+	assert_float_equal(p, 0.7 / 0.95, 1e-12);
+}
+
+/* The last A/B token is the one read; it must be the parsed verdict. */
+static void test_logprob_last_label_must_match(void **state)
+{
+	(void)state;
+	double p;
+	static const struct alt alts[] = { { "A", 0.8, 0 }, { "B", 0.15, 0 } };
+	const struct tok t[] = { VERDICT_TOKENS("A", alts) };
+	assert_int_equal(logprob_of(t, NTOK(t), 'B', &p), -1);
+	assert_int_equal(logprob_of(t, NTOK(t), 0, &p), -1); /* nothing parsed */
+
+	/* prose names A, the verdict is B: the B token counts, not the A */
+	static const struct alt prose_a[] = { { " A", 0.99, 0 }, { " B", 0.005, 0 } };
+	static const struct alt verdict_b[] = { { "B", 0.8, 0 }, { "A", 0.15, 0 } };
+	const struct tok t2[] = {
+		{ "Story", NULL, 0, 0 }, { " A", ALTS(prose_a) }, { " is", NULL, 0, 0 },
+		{ " weaker", NULL, 0, 0 }, { ".\n", NULL, 0, 0 }, VERDICT_TOKENS("B", verdict_b),
+	};
+	assert_int_equal(logprob_of(t2, NTOK(t2), 'B', &p), 0);
+	assert_float_equal(p, 0.15 / 0.95, 1e-12);
+	/* a parse that said A disagrees with the last label: no probability */
+	assert_int_equal(logprob_of(t2, NTOK(t2), 'A', &p), -1);
+	assert_true(isnan(p));
+}
+
+static void test_logprob_mass_too_low(void **state)
+{
+	(void)state;
+	double p;
+	static const struct alt low[] = { { "A", 0.3, 0 }, { "C", 0.5, 0 }, { "B", 0.1, 0 } };
+	const struct tok t[] = { VERDICT_TOKENS("A", low) };
+	assert_int_equal(logprob_of(t, NTOK(t), 'A', &p), -1);
+	/* just above the minimum: used */
+	static const struct alt ok[] = { { "A", 0.35, 0 }, { "C", 0.4, 0 }, { "B", 0.2, 0 } };
+	const struct tok t2[] = { VERDICT_TOKENS("A", ok) };
+	assert_int_equal(logprob_of(t2, NTOK(t2), 'A', &p), 0);
+	assert_float_equal(p, 0.35 / 0.55, 1e-12);
+	assert_float_equal(VERDICT_MASS_MIN, 0.5, 0);
+}
+
+static void test_logprob_no_alternatives(void **state)
+{
+	(void)state;
+	double p;
+	/* top_logprobs missing at the label */
+	const struct tok t1[] = {
+		{ "{\"", NULL, 0, 0 }, { "winner", NULL, 0, 0 }, { "\":", NULL, 0, 0 },
+		{ " \"", NULL, 0, 0 }, { "A", NULL, 0, 1 },      { "\"}", NULL, 0, 0 },
+	};
+	assert_int_equal(logprob_of(t1, NTOK(t1), 'A', &p), -1);
+	/* null */
+	const struct tok t2[] = {
+		{ " \"", NULL, 0, 0 }, { "A", NULL, 0, 2 }, { "\"}", NULL, 0, 0 },
+	};
+	assert_int_equal(logprob_of(t2, NTOK(t2), 'A', &p), -1);
+	/* an empty array */
+	static const struct alt none[1] = { { "A", 0.9, 0 } };
+	const struct tok t3[] = {
+		{ " \"", NULL, 0, 0 }, { "A", none, 0, 0 }, { "\"}", NULL, 0, 0 },
+	};
+	assert_int_equal(logprob_of(t3, NTOK(t3), 'A', &p), -1);
+}
+
+static void test_logprob_no_label_token(void **state)
+{
+	(void)state;
+	double p;
+	static const struct alt c[] = { { "C", 0.6, 0 }, { "A", 0.3, 0 }, { "B", 0.1, 0 } };
+	const struct tok t[] = { VERDICT_TOKENS("C", c) };
+	assert_int_equal(logprob_of(t, NTOK(t), 'A', &p), -1);
+	/* no content at all, and an empty one */
+	p = NAN;
+	assert_int_equal(verdict_logprob(NULL, 'A', &p), -1);
+	cJSON *empty = cJSON_CreateArray();
+	assert_int_equal(verdict_logprob(empty, 'A', &p), -1);
+	cJSON_Delete(empty);
+	/* a token without "token" is skipped, not a crash */
+	cJSON *odd = cJSON_Parse("[{\"logprob\": -0.1}, {\"token\": 7}, {\"token\": null}]");
+	assert_non_null(odd);
+	assert_int_equal(verdict_logprob(odd, 'A', &p), -1);
+	cJSON_Delete(odd);
+}
+
+/* "AB", "Alice", "BA", "Bob" are words, not labels. */
+static void test_logprob_words_are_not_labels(void **state)
+{
+	(void)state;
+	double p;
+	const struct tok t[] = {
+		{ "I", NULL, 0, 0 },   { " pick", NULL, 0, 0 }, { " Alice", NULL, 0, 0 },
+		{ " over", NULL, 0, 0 }, { " AB", NULL, 0, 0 },  { " Bob", NULL, 0, 0 },
+	};
+	assert_int_equal(logprob_of(t, NTOK(t), 'A', &p), -1);
+
+	/* among the alternatives they carry no mass for A or B */
+	static const struct alt alts[] = {
+		{ "A", 0.5, 0 }, { "Alice", 0.2, 0 }, { "B", 0.1, 0 }, { "AB", 0.05, 0 },
+		{ "Bob", 0.05, 0 }, { "BA", 0.05, 0 },
+	};
+	const struct tok t2[] = { VERDICT_TOKENS("A", alts), { " Alice", NULL, 0, 0 } };
+	/* and a word after the verdict does not hide the verdict token */
+	assert_int_equal(logprob_of(t2, NTOK(t2), 'A', &p), 0);
+	assert_float_equal(p, 0.5 / 0.6, 1e-12);
+}
+
+/* An alternative with logprob > 0 (probability above 1) is ignored. */
+static void test_logprob_positive_ignored(void **state)
+{
+	(void)state;
+	double p;
+	static const struct alt alts[] = {
+		{ "A", 0.5, 0 }, { "A", 0, 0.3 }, { "B", 0.25, 0 }, { " B", 0, 2.0 },
+	};
+	const struct tok t[] = { VERDICT_TOKENS("A", alts) };
+	assert_int_equal(logprob_of(t, NTOK(t), 'A', &p), 0);
+	assert_float_equal(p, 0.5 / 0.75, 1e-12);
+}
+
 int run_verdict_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +734,15 @@ int run_verdict_tests(void)
 		cmocka_unit_test(test_article_is_not_a_label),
 		cmocka_unit_test(test_line_naming_both_has_none),
 		cmocka_unit_test(test_release_resets),
+		cmocka_unit_test(test_logprob_openai),
+		cmocka_unit_test(test_logprob_clipped),
+		cmocka_unit_test(test_logprob_space_marks),
+		cmocka_unit_test(test_logprob_last_label_must_match),
+		cmocka_unit_test(test_logprob_mass_too_low),
+		cmocka_unit_test(test_logprob_no_alternatives),
+		cmocka_unit_test(test_logprob_no_label_token),
+		cmocka_unit_test(test_logprob_words_are_not_labels),
+		cmocka_unit_test(test_logprob_positive_ignored),
 		cmocka_unit_test_setup_teardown(test_fixture_loaded, setup_replies, teardown_replies),
 		cmocka_unit_test_setup_teardown(test_real_replies_have_no_verdict, setup_replies,
 						teardown_replies),
