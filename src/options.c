@@ -62,7 +62,7 @@ static const struct row rows[] = {
 	{ "prompt-file", K_STR, F(prompt_file), 0, 0, "FILE", "read the writing prompt from FILE", NULL, NULL, ROW_TEXT },
 	{ "population", K_LONG, F(population), 2, 5000, "N", "stories in the initial generation", "60", NULL, ROW_KEEP },
 	{ "generations", K_LONG, F(generations), 0, 1000, "G", "evolution steps after the initial population", "5", NULL, ROW_FREE },
-	{ "top", K_LONG, F(top), 1, 10000, "K", "parents selected per generation", "5", NULL, ROW_KEEP },
+	{ "top", K_LONG, F(top), 1, 5000, "K", "parents selected per generation", "5", NULL, ROW_KEEP },
 	{ "variants", K_LONG, F(variants), 1, 1000, "V", "variants written per parent", "5", NULL, ROW_KEEP },
 	{ "judge-budget", K_LONG, F(judge_budget), 1, 1000, "M", "judge matches per story per generation, at most", "8", NULL, ROW_KEEP },
 	{ "rounds", K_LONG, F(rounds), 1, 1000, "R", "the paper's scheme: exactly R rounds, one match per story each", NULL, NULL, ROW_KEEP },
