@@ -410,6 +410,7 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 	cJSON *s = options_to_json(o);
 	cJSON_AddItemToObject(root, "settings", s);
 	cJSON_AddBoolToObject(s, "api_key_set", o->api_key != NULL);
+	cJSON_AddBoolToObject(s, "early_stop", !o->rounds && !o->no_early_stop); /* in effect */
 	cJSON_AddStringToObject(root, "prompt", run->texts.prompt);
 	static const char *names[] = { "prompt_file", "rubric_file", "writer_template",
 				       "variant_template", "judge_template", "reask_template",

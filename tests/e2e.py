@@ -287,6 +287,7 @@ class Mode:
         self.rounds, self.budget_opt = rounds, budget
         self.budget = budget if budget is not None else 8
         self.det_opt = deterministic
+        self.det_opt = deterministic
         self.deterministic = deterministic or rounds is not None
         self.early_opt = early_stop
         self.early_stop = early_stop and rounds is None
@@ -321,8 +322,8 @@ class Mode:
     def settings(self):
         """What run.json's settings must say."""
         return {"rounds": self.rounds, "pairing": self.pairing, "rank_by": self.rank_by,
-                "judge_logprobs": self.logprobs, "deterministic": self.deterministic,
-                "early_stop": self.early_stop}
+                "judge_logprobs": self.logprobs, "deterministic": self.det_opt,
+                "no_early_stop": not self.early_opt, "early_stop": self.early_stop}
 
 
 def check_settings(run, mode):
@@ -1355,6 +1356,14 @@ def sigint(tmp):
     for name in os.listdir(out):
         path = os.path.join(out, name)
         if name == "best.txt":
+            continue
+        if name == "inputs":  # the texts the run read, kept for --resume
+            check(os.path.isdir(path), "inputs is not a directory")
+            continue
+        if name == "journal.jsonl":  # one JSON record a line
+            with open(path) as f:
+                for line in f:
+                    json.loads(line)
             continue
         check(name.endswith(".json"), f"unexpected file {name}")
         load_json(path)
