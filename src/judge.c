@@ -469,7 +469,7 @@ enum http_result judge_tournament(struct run *run, int gen, struct population *p
 	}
 	snprintf(label, sizeof label, "generation %d: judging", gen);
 	progress_begin(&run->progress, label, (long)t.target);
-	int resumed_round = replay(&t);
+	replay(&t);
 	refit(&t);
 	if (t.async) {
 		fill(&t);
@@ -478,20 +478,25 @@ enum http_result judge_tournament(struct run *run, int gen, struct population *p
 			t.stop = "budget";
 	} else {
 		long rounds = per_story;
-		t.round = resumed_round ? resumed_round : 1;
-		if (resumed_round) { /* finish the round the interrupted run was in */
-			t.busy = xcalloc(n, 1);
-			for (size_t k = 0; k < out->n; k++)
-				if (out->v[k]->round == resumed_round)
+		/* Random rounds do not depend on verdicts: draw them all and send
+		 * them together, with no barrier (the paper's scheme, fast). */
+		int at_once = o->rounds && o->pairing == PAIR_RANDOM;
+		size_t replayed = out->n;
+		t.busy = xcalloc(n, 1);
+		for (t.round = 1; t.round <= rounds && res == HTTP_DONE && !t.stopped; t.round++) {
+			/* A resumed run: stories already matched this round. */
+			memset(t.busy, 0, n);
+			for (size_t k = 0; k < replayed; k++)
+				if (out->v[k]->round == t.round)
 					t.busy[out->v[k]->ia] = t.busy[out->v[k]->ib] = 1;
-		}
-		for (; t.round <= rounds && res == HTTP_DONE && !t.stopped; t.round++) {
 			one_round(&t);
-			free(t.busy);
-			t.busy = NULL;
-			res = http_run(run->http);
-			refit_and_check(&t);
+			if (!at_once) {
+				res = http_run(run->http);
+				refit_and_check(&t);
+			}
 		}
+		if (at_once)
+			res = http_run(run->http);
 		if (!t.stop)
 			t.stop = o->rounds ? "rounds" : "budget";
 	}
