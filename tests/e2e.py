@@ -1589,7 +1589,7 @@ def logprobs_used(tmp):
     for i, rec in enumerate(log):
         body = rec["body"]
         if rec["kind"] in ("judge", "reask"):
-            check(body.get("logprobs") is True and body.get("top_logprobs") == 5,
+            check(body.get("logprobs") is True and body.get("top_logprobs") == 3,
                   f"judge request {i}: logprobs {body.get('logprobs')!r}, top_logprobs "
                   f"{body.get('top_logprobs')!r}")
         else:
