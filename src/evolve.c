@@ -193,6 +193,14 @@ static int load_previous(struct loop *l)
 	return journal_load(dir, &run->reuse, l->err, sizeof l->err);
 }
 
+/* Did the run being resumed reach "complete"?  (A kill can land between
+ * the last generation file and that, leaving best.txt to write.) */
+static int finished_before(const struct loop *l)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(l->run.previous, "status");
+	return cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
+}
+
 /* Everything before the first request: options, texts, the directory.
  * Returns 0, or an exit status. */
 static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
@@ -236,7 +244,7 @@ int evolve_main(int argc, char **argv)
 		status = status < 0 ? AW_EXIT_OK : status;
 		goto early;
 	}
-	if (opt.resume_dir && l.done > opt.generations) {
+	if (opt.resume_dir && l.done > opt.generations && finished_before(&l)) {
 		if (!opt.quiet)
 			printf("alphawrite: the run in %s/ is complete (%d generations); nothing to do\n",
 			       opt.out_dir, l.done);

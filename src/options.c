@@ -450,7 +450,11 @@ static int load_resumed(struct options *o)
 				rc = usage_error("'%s': setting '%s' is not valid", path, key);
 		} else if (r->flags & ROW_KEEP) {
 			cJSON *mine = row_json(o, r);
-			if (!cJSON_Compare(mine, v, 1)) {
+			int same = r->kind == K_SEED ?
+					   cJSON_IsNumber(v) && strtoull(mine->valuestring, NULL, 10) ==
+								       (unsigned long long)v->valuedouble :
+					   cJSON_Compare(mine, v, 1);
+			if (!same) {
 				char *was = cJSON_PrintUnformatted(v), *now = cJSON_PrintUnformatted(mine);
 				rc = usage_error("option '--%s': the run in '%s' was made with %s, not %s; "
 						 "a resumed run cannot change it",

@@ -37,6 +37,26 @@ static int mkdirs(const char *path)
 	return rc;
 }
 
+/* Remove DIR/inputs and the files in it. */
+static int clear_inputs(const char *dir)
+{
+	char *sub = xasprintf("%s/inputs", dir);
+	DIR *d = opendir(sub);
+	int rc = 0;
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			    unlinkat(dirfd(d), e->d_name, 0) < 0)
+				rc = -1;
+		closedir(d);
+	}
+	if (rc == 0 && rmdir(sub) < 0 && errno != ENOENT)
+		rc = -1;
+	free(sub);
+	return rc;
+}
+
 int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 {
 	struct stat st;
@@ -48,17 +68,25 @@ int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 			return aw_fail(err, errlen, "cannot open output directory '%s':", dir);
 		struct dirent *e;
 		int has_run = 0, other = 0;
+		int has_inputs = 0;
 		while ((e = readdir(d))) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
 			if (!strcmp(e->d_name, "run.json"))
 				has_run = 1;
-			else if (resume && e->d_name[0] == '.' && strstr(e->d_name, ".tmp."))
+			else if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp."))
 				unlinkat(dirfd(d), e->d_name, 0); /* left by a kill */
+			else if (!strcmp(e->d_name, "inputs"))
+				has_inputs = 1;
 			else
 				other = 1;
 		}
 		closedir(d);
+		/* Only inputs/: a run killed before its run.json was written.
+		 * Nothing of it was paid for, so a new run may take its place. */
+		if (has_inputs && !has_run && !other && !resume && clear_inputs(dir) < 0)
+			return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+		other |= has_inputs && !has_run && resume;
 		if (has_run && !resume)
 			return aw_fail(err, errlen,
 				       "output directory '%s' already holds a run; continue it with "
@@ -89,9 +117,11 @@ int store_write_inputs(const char *dir, const struct texts *t, char *err, size_t
 	const struct strlist *lists[3] = { &t->styles, &t->themes, &t->goals };
 	for (int k = 0; k < 9 && rc == 0; k++) {
 		struct buf b = BUF_INIT;
-		if (k < 6) {
+		if (k < 2) { /* prompt and rubric were trimmed when read */
 			buf_puts(&b, one[k]);
 			buf_puts(&b, "\n");
+		} else if (k < 6) { /* templates: exactly as read */
+			buf_puts(&b, one[k]);
 		} else {
 			for (size_t i = 0; i < lists[k - 6]->n; i++)
 				buf_printf(&b, "%s\n", lists[k - 6]->v[i]);

@@ -1012,9 +1012,9 @@ def request_schema(tmp):
             check(body["model"] == "judge-y", f"{where}: model {body['model']!r}, not judge-y")
             check(abs(body["temperature"] - 0.3) < 1e-9, f"{where}: temperature "
                   f"{body['temperature']}, not --judge-temperature 0.3")
-            check(body.get("logprobs") is True and body.get("top_logprobs") == 3,
+            check(body.get("logprobs") is True and body.get("top_logprobs") == 5,
                   f"{where}: logprobs {body.get('logprobs')!r}, top_logprobs "
-                  f"{body.get('top_logprobs')!r}; expected true and 3")
+                  f"{body.get('top_logprobs')!r}; expected true and 5")
         elif kind in ("story", "variant"):
             check(body["model"] == "writer-x", f"{where}: model {body['model']!r}, not writer-x")
             check(abs(body["temperature"] - 0.7) < 1e-9, f"{where}: temperature "
@@ -1589,7 +1589,7 @@ def logprobs_used(tmp):
     for i, rec in enumerate(log):
         body = rec["body"]
         if rec["kind"] in ("judge", "reask"):
-            check(body.get("logprobs") is True and body.get("top_logprobs") == 3,
+            check(body.get("logprobs") is True and body.get("top_logprobs") == 5,
                   f"judge request {i}: logprobs {body.get('logprobs')!r}, top_logprobs "
                   f"{body.get('top_logprobs')!r}")
         else:

@@ -53,7 +53,7 @@
 #include "aw/story.h"
 
 #define JUDGE_ASKS 3
-#define JUDGE_TOP_LOGPROBS 3
+#define JUDGE_TOP_LOGPROBS 5
 
 struct match {
 	struct story *a;     /* shown first */
