@@ -1837,7 +1837,10 @@ def window_half(tmp):
                        "--concurrency", N // 2, "--seed", 11)
         (g0,) = validate_run(out, N, 0, 5, 5, mode, max_words=500)
         most, fewest = meetings(g0["matches"])
-        if most > 3 or fewest < 4:
+        # boundary spends its calls on stories near the top-K line, so a
+        # story clearly on one side may meet only a few opponents
+        least = 2 if pairing == "boundary" else 4
+        if most > 3 or fewest < least:
             problems.append(f"--pairing {pairing}: a pair met {most} times, a story met only "
                             f"{fewest} distinct opponents in {len(g0['matches'])} matches")
     check(not problems, f"N={N} --concurrency {N // 2}: " + "; ".join(problems))
