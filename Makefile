@@ -6,6 +6,7 @@
 #   make valgrind-check  end-to-end tests with the binary under valgrind
 #   make demo            a small evolve run against the simulated endpoint
 #   make bench           figures: calls, wall time vs bound, CPU, memory
+#   make fuzz            libFuzzer on every parser of outside data (FUZZ_SECONDS each)
 #   make install PREFIX=/usr/local   binary + prompts/ + rubrics/
 #   make V=1             show full commands
 
@@ -88,6 +89,10 @@ demo: alphawrite
 bench: alphawrite
 	$(Q)python3 tests/bench.py
 
+FUZZ_SECONDS ?= 30
+fuzz:
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 install: alphawrite
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/prompts $(DESTDIR)$(DATADIR)/rubrics
 	install -m 755 alphawrite $(DESTDIR)$(BINDIR)/alphawrite
@@ -101,6 +106,6 @@ uninstall:
 clean:
 	rm -rf build alphawrite tests/unit/test-unit
 
-.PHONY: all check valgrind-check demo bench install uninstall clean FORCE
+.PHONY: all check valgrind-check demo bench fuzz install uninstall clean FORCE
 
 -include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -176,16 +176,12 @@ int data_read_text(const char *path, char **out, char *err, size_t errlen)
 	return 0;
 }
 
-int data_read_list(const char *path, struct strlist *out, char *err, size_t errlen)
+int data_parse_list(char *text, const char *path, struct strlist *out, char *err, size_t errlen)
 {
-	char *text;
-	out->v = NULL;
-	out->n = 0;
-	if (data_read_text(path, &text, err, errlen) < 0)
-		return -1;
-
 	size_t cap = 0, lineno = 0;
 	char *line = text;
+	out->v = NULL;
+	out->n = 0;
 	while (line && *line) {
 		char *nl = strchr(line, '\n');
 		if (nl)
@@ -198,14 +194,12 @@ int data_read_list(const char *path, struct strlist *out, char *err, size_t errl
 			e--;
 		if (e > s && *s != '#') {
 			if ((size_t)(e - s) > DATA_MAX_LINE) {
-				free(text);
 				strlist_free(out);
 				return aw_fail(err, errlen, "'%s' line %zu: item longer than %d bytes",
 					       path, lineno, DATA_MAX_LINE);
 			}
 			for (char *c = s; c < e; c++) {
 				if ((unsigned char)*c < 0x20 && *c != '\t') {
-					free(text);
 					strlist_free(out);
 					return aw_fail(err, errlen,
 						       "'%s' line %zu: control character in item",
@@ -220,10 +214,21 @@ int data_read_list(const char *path, struct strlist *out, char *err, size_t errl
 		}
 		line = nl ? nl + 1 : NULL;
 	}
-	free(text);
 	if (out->n == 0)
 		return aw_fail(err, errlen, "'%s' has no items (only blank or '#' lines)", path);
 	return 0;
+}
+
+int data_read_list(const char *path, struct strlist *out, char *err, size_t errlen)
+{
+	char *text;
+	out->v = NULL;
+	out->n = 0;
+	if (data_read_text(path, &text, err, errlen) < 0)
+		return -1;
+	int rc = data_parse_list(text, path, out, err, errlen);
+	free(text);
+	return rc;
 }
 
 void strlist_free(struct strlist *l)

@@ -14,6 +14,7 @@
  * stories could be written to go on (exit 1).
  */
 #include "aw/evolve.h"
+#include "aw/data.h"
 #include "aw/interrupt.h"
 #include "aw/judge.h"
 #include "aw/llm.h"
@@ -23,12 +24,15 @@
 #include "aw/util.h"
 #include "aw/writer.h"
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_REPLY (8u << 20) /* largest reply body accepted: 8 MiB */
+#define GRACE_SECONDS 10.0   /* after SIGINT/SIGTERM, for requests in flight */
 
 struct loop {
 	struct run run;           /* shared with the phases */
@@ -141,31 +145,114 @@ static void summary(const struct loop *l)
 	       best->words, run->opt->out_dir);
 }
 
+/* A resumed run: read the finished generations back (the last one is the
+ * current population; every verdict goes back into the fit) and the
+ * journal of the one it was in.  Returns 0, or -1 with l->err set. */
+static int load_previous(struct loop *l)
+{
+	struct run *run = &l->run;
+	const char *dir = run->opt->out_dir;
+	char *path = xasprintf("%s/run.json", dir), *text = NULL;
+	if (data_read_text(path, &text, l->err, sizeof l->err) == 0)
+		run->previous = cJSON_Parse(text);
+	free(text);
+	free(path);
+	for (int g = 0;; g++) {
+		char *gp = xasprintf("%s/gen-%03d.json", dir, g);
+		int exists = access(gp, F_OK) == 0;
+		free(gp);
+		if (!exists)
+			break;
+		struct population pop = { 0 };
+		struct journal_data md = { 0 };
+		if (store_read_generation(dir, g, &pop, &md, l->err, sizeof l->err) < 0) {
+			population_free(&pop);
+			journal_data_free(&md);
+			return -1;
+		}
+		for (size_t i = 0; i < pop.n; i++) {
+			int parent = pop.v[i]->parent_id ? bt_find(&run->ratings, pop.v[i]->parent_id) : -1;
+			bt_register(&run->ratings, pop.v[i]->id,
+				    parent >= 0 ? run->ratings.theta[parent] : 0.0);
+		}
+		for (size_t k = 0; k < md.nm; k++) {
+			struct journal_match *m = &md.m[k];
+			int a = bt_find(&run->ratings, m->a), b = bt_find(&run->ratings, m->b);
+			if (m->winner && a >= 0 && b >= 0)
+				bt_add(&run->ratings, a, b,
+				       m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0);
+		}
+		journal_data_free(&md);
+		population_free(&l->pop);
+		l->pop = pop;
+		l->done = g + 1;
+	}
+	if (l->done)
+		bt_refit(&run->ratings, NULL, 0, NULL);
+	run->resumed_from = l->done;
+	return journal_load(dir, &run->reuse, l->err, sizeof l->err);
+}
+
+/* Did the run being resumed reach "complete"?  (A kill can land between
+ * the last generation file and that, leaving best.txt to write.) */
+static int finished_before(const struct loop *l)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(l->run.previous, "status");
+	return cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
+}
+
+/* Everything before the first request: options, texts, the directory.
+ * Returns 0, or an exit status. */
+static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
+{
+	struct run *run = &l->run;
+	enum options_result pr = options_parse(opt, argc, argv);
+	if (pr != OPTIONS_RUN)
+		return pr == OPTIONS_EXIT ? -1 : AW_EXIT_USAGE;
+	run->opt = opt;
+	run->started = aw_wall();
+	run->journal.fd = -1;
+	rng_seed(&run->rng, opt->seed);
+	if (opt->resume_dir) {
+		char *inputs = xasprintf("%s/inputs", opt->out_dir);
+		int rc = store_prepare(opt->out_dir, 1, l->err, sizeof l->err) < 0 ||
+			 texts_load(&run->texts, opt, inputs, l->err, sizeof l->err) < 0 ||
+			 texts_check_resumed(&run->texts, opt, l->err, sizeof l->err) < 0 ||
+			 load_previous(l) < 0;
+		free(inputs);
+		return rc ? AW_EXIT_USAGE : 0;
+	}
+	if (texts_load(&run->texts, opt, NULL, l->err, sizeof l->err) < 0 ||
+	    store_prepare(opt->out_dir, 0, l->err, sizeof l->err) < 0)
+		return AW_EXIT_USAGE;
+	if (store_write_inputs(opt->out_dir, &run->texts, l->err, sizeof l->err) < 0)
+		return AW_EXIT_FAILED;
+	return 0;
+}
+
 int evolve_main(int argc, char **argv)
 {
 	struct options opt;
 	struct loop l;
+	char *url = NULL;
 	memset(&l, 0, sizeof l);
-	enum options_result pr = options_parse(&opt, argc, argv);
-	if (pr != OPTIONS_RUN) {
-		options_release(&opt);
-		return pr == OPTIONS_EXIT ? AW_EXIT_OK : AW_EXIT_USAGE;
-	}
 	struct run *run = &l.run;
-	run->opt = &opt;
-	run->started = aw_wall();
-	rng_seed(&run->rng, opt.seed);
-
-	if (texts_load(&run->texts, &opt, l.err, sizeof l.err) < 0 ||
-	    store_prepare(opt.out_dir, l.err, sizeof l.err) < 0) {
-		aw_error("%s", l.err);
-		texts_free(&run->texts);
-		options_release(&opt);
-		return AW_EXIT_USAGE;
+	int status = prepare(&l, &opt, argc, argv);
+	if (status != 0) {
+		if (status > 0 && l.err[0])
+			aw_error("%s", l.err);
+		status = status < 0 ? AW_EXIT_OK : status;
+		goto early;
+	}
+	if (opt.resume_dir && l.done > opt.generations && finished_before(&l)) {
+		if (!opt.quiet)
+			printf("alphawrite: the run in %s/ is complete (%d generations); nothing to do\n",
+			       opt.out_dir, l.done);
+		goto early;
 	}
 
-	int status = AW_EXIT_FAILED;
-	char *url = xasprintf("%s/chat/completions", opt.base_url);
+	status = AW_EXIT_FAILED;
+	url = xasprintf("%s/chat/completions", opt.base_url);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	interrupt_install();
 	struct http_config hc = {
@@ -179,7 +266,8 @@ int evolve_main(int argc, char **argv)
 		.jitter_seed = opt.seed ^ (unsigned long long)aw_now(),
 		.describe = llm_describe_error,
 		.wake_fd = interrupt_fd(),
-		.stop = &interrupt_flag,
+		.stop = &interrupt_count,
+		.grace = opt.timeout < GRACE_SECONDS ? opt.timeout : GRACE_SECONDS,
 		.tick = progress_tick,
 		.tick_arg = &run->progress,
 	};
@@ -187,11 +275,12 @@ int evolve_main(int argc, char **argv)
 	if (!run->http)
 		goto out;
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
-	if (store_write_run(opt.out_dir, run, "running", 0, NULL, NULL, l.err, sizeof l.err) < 0)
+	if (journal_open(&run->journal, opt.out_dir, l.err, sizeof l.err) < 0 ||
+	    store_write_run(opt.out_dir, run, "running", l.done, NULL, NULL, l.err, sizeof l.err) < 0)
 		goto out;
 
-	status = generation0(&l);
-	for (int g = 1; status == 0 && g <= opt.generations; g++)
+	status = l.done == 0 ? generation0(&l) : 0;
+	for (int g = l.done; status == 0 && g <= opt.generations; g++)
 		status = generation(&l, g);
 
 	const char *state = status == 0 ? "complete" :
@@ -207,18 +296,22 @@ int evolve_main(int argc, char **argv)
 		status = AW_EXIT_FAILED;
 	}
 	if (status == AW_EXIT_INTERRUPTED)
-		aw_error("interrupted; %d generation%s written to %s/", l.done,
-			 l.done == 1 ? "" : "s", opt.out_dir);
+		aw_error("interrupted; %d generation%s written to %s/ (continue with --resume %s)",
+			 l.done, l.done == 1 ? "" : "s", opt.out_dir, opt.out_dir);
 	else if (status == 0 && !opt.quiet)
 		summary(&l);
 out:
 	if (status == AW_EXIT_FAILED)
 		aw_error("%s", l.err);
+	http_free(run->http);
+	curl_global_cleanup();
+early:
+	journal_close(&run->journal);
+	journal_data_free(&run->reuse);
+	cJSON_Delete(run->previous);
 	population_free(&l.pop);
 	bt_ratings_free(&run->ratings);
-	http_free(run->http);
 	texts_free(&run->texts);
-	curl_global_cleanup();
 	free(url);
 	options_release(&opt);
 	return status;

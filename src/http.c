@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define BACKOFF_BASE 0.5      /* seconds before the first retry */
 #define BACKOFF_CAP 30.0      /* longest backoff we choose ourselves */
@@ -290,6 +291,8 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	land(h, j);
 
 	if (rc != CURLE_OK) {
+		h->stats.faults[j->too_big ? HF_TOO_LARGE :
+				rc == CURLE_OPERATION_TIMEDOUT ? HF_TIMEOUT : HF_CONNECTION]++;
 		if (j->too_big) {
 			snprintf(why, sizeof why, "reply larger than %zu bytes", h->cfg.max_reply);
 			retry_or_fail(h, j, why, 1);
@@ -314,6 +317,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 		if (o == HTTP_OK) {
 			job_free(j);
 		} else if (o == HTTP_RETRY) {
+			h->stats.faults[HF_BAD_REPLY]++;
 			retry_or_fail(h, j, why[0] ? why : "unusable reply", 1);
 		} else {
 			snprintf(h->error, sizeof h->error, "%s", why);
@@ -330,6 +334,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	if (j->should_retry >= 0)
 		retryable = j->should_retry;
 	if (retryable || (status >= 500 && j->should_retry == 0)) {
+		h->stats.faults[status == 429 ? HF_429 : status >= 500 ? HF_5XX : HF_OTHER_STATUS]++;
 		snprintf(why, sizeof why, "HTTP %ld%s%s", status, detail[0] ? ": " : "", detail);
 		retry_or_fail(h, j, why, retryable);
 		return;
@@ -390,7 +395,7 @@ static void drop_all(struct http *h)
 
 enum http_result http_run(struct http *h)
 {
-	double t0 = aw_now();
+	double t0 = aw_now(), stop_at = 0;
 	enum http_result res = HTTP_DONE;
 	struct curl_waitfd wfd = { h->cfg.wake_fd, CURL_WAIT_POLLIN, 0 };
 
@@ -399,13 +404,19 @@ enum http_result http_run(struct http *h)
 			res = HTTP_STOPPED;
 			break;
 		}
-		if (h->cfg.stop && *h->cfg.stop) {
-			res = HTTP_INTERRUPTED;
-			break;
-		}
 		double now = aw_now();
+		int stopping = h->cfg.stop && *h->cfg.stop;
+		if (stopping) {
+			if (stop_at == 0)
+				stop_at = now;
+			if (*h->cfg.stop > 1 || h->stats.in_flight == 0 ||
+			    now - stop_at >= h->cfg.grace) {
+				res = HTTP_INTERRUPTED;
+				break;
+			}
+		}
 		promote_due(h, now);
-		while (h->stats.in_flight < h->cfg.concurrency && h->ready) {
+		while (!stopping && h->stats.in_flight < h->cfg.concurrency && h->ready) {
 			struct job *j = h->ready;
 			h->ready = j->next;
 			if (!h->ready)
@@ -433,12 +444,14 @@ enum http_result http_run(struct http *h)
 			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 			finish(h, j, rc);
 		}
-		if (h->fatal || (h->stats.in_flight == 0 && !h->delayed))
+		if (h->fatal || (h->stats.in_flight == 0 && (!h->delayed || stopping)))
 			continue; /* stop, start what was queued, or finish */
 
 		long wait = 1000;
-		if (h->ready && h->stats.in_flight < h->cfg.concurrency)
+		if (!stopping && h->ready && h->stats.in_flight < h->cfg.concurrency)
 			wait = 0;
+		if (stopping) /* wake up when the grace period ends */
+			wait = (long)fmin((double)wait, ceil((stop_at + h->cfg.grace - now) * 1000));
 		now = aw_now();
 		for (struct job *j = h->delayed; j; j = j->next) {
 			long ms = (long)ceil((j->not_before - now) * 1000);
@@ -446,8 +459,13 @@ enum http_result http_run(struct http *h)
 				wait = ms < 0 ? 0 : ms;
 		}
 		if (wait > 0)
-			curl_multi_poll(h->multi, h->cfg.wake_fd >= 0 ? &wfd : NULL,
-					h->cfg.wake_fd >= 0 ? 1 : 0, (int)wait, NULL);
+			curl_multi_poll(h->multi, h->cfg.wake_fd >= 0 && !stopping ? &wfd : NULL,
+					h->cfg.wake_fd >= 0 && !stopping ? 1 : 0, (int)wait, NULL);
+		if (stopping && h->cfg.wake_fd >= 0) { /* a second signal ends the grace */
+			char drain[64];
+			while (read(h->cfg.wake_fd, drain, sizeof drain) > 0)
+				;
+		}
 		if (h->cfg.tick)
 			h->cfg.tick(h->cfg.tick_arg);
 	}
@@ -455,6 +473,13 @@ enum http_result http_run(struct http *h)
 		drop_all(h);
 	h->stats.busy_seconds += aw_now() - t0;
 	return res;
+}
+
+void http_abort(struct http *h, const char *msg)
+{
+	if (!h->fatal)
+		snprintf(h->error, sizeof h->error, "%s", msg);
+	h->fatal = 1;
 }
 
 const char *http_error(const struct http *h)

@@ -52,6 +52,8 @@ struct tourney {
 	const char *stop;
 	int round;               /* current round (deterministic modes) */
 	int async;               /* pair as verdicts arrive */
+	int gen;                 /* the generation judged */
+	unsigned char *busy;     /* stories already matched this round */
 };
 
 /* ------------------------------------------------------------- estimates */
@@ -151,7 +153,7 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		if (!m->reason && m->first_reply)
 			m->reason = xstrdup(m->first_reply); /* reasoning came first */
 		if (reply->logprobs) {
-			if (verdict_logprob(reply->logprobs, m->winner, &m->p_a) == 0) {
+			if (verdict_logprob(reply->logprobs, &v, &m->p_a) == 0) {
 				m->has_p = 1;
 				run->soft_verdicts++;
 			}
@@ -221,17 +223,11 @@ static void ask(struct match *m)
 	llm_ask(run->http, &req, &run->usage, on_text, on_fail, m);
 }
 
-static struct match *new_match(struct tourney *t, size_t i, size_t j)
+/* Put a match between stories i (shown first) and j on the list. */
+static struct match *add_match(struct tourney *t, size_t i, size_t j)
 {
-	struct run *run = t->run;
-	const struct texts *tx = &run->texts;
 	struct match_list *ml = t->ml;
 	struct match *m = xcalloc(1, sizeof *m);
-	if (rng_below(&run->rng, 2)) { /* who is shown first: a coin flip */
-		size_t s = i;
-		i = j;
-		j = s;
-	}
 	m->a = t->pop->v[i];
 	m->b = t->pop->v[j];
 	m->ia = i;
@@ -239,15 +235,6 @@ static struct match *new_match(struct tourney *t, size_t i, size_t j)
 	m->round = t->async ? 0 : t->round;
 	m->t = t;
 	m->index = ml->n;
-	char *fa = template_fence(&run->rng, "STORY A", m->a->text);
-	char *fb = template_fence(&run->rng, "STORY B", m->b->text);
-	struct tmpl_var vars[] = {
-		{ "prompt", tx->prompt }, { "rubric", tx->rubric },
-		{ "story_a", fa }, { "story_b", fb },
-	};
-	m->prompt = template_render(tx->judge, vars, AW_ARRAY_LEN(vars));
-	free(fa);
-	free(fb);
 	if (ml->n == ml->cap) {
 		ml->cap = ml->cap ? ml->cap * 2 : 64;
 		ml->v = xrealloc(ml->v, ml->cap * sizeof *ml->v);
@@ -261,10 +248,33 @@ static struct match *new_match(struct tourney *t, size_t i, size_t j)
 	return m;
 }
 
+/* A new match between i and j: who is shown first is a coin flip. */
+static struct match *new_match(struct tourney *t, size_t i, size_t j)
+{
+	struct run *run = t->run;
+	const struct texts *tx = &run->texts;
+	if (rng_below(&run->rng, 2)) {
+		size_t s = i;
+		i = j;
+		j = s;
+	}
+	struct match *m = add_match(t, i, j);
+	char *fa = template_fence(&run->rng, "STORY A", m->a->text);
+	char *fb = template_fence(&run->rng, "STORY B", m->b->text);
+	struct tmpl_var vars[] = {
+		{ "prompt", tx->prompt }, { "rubric", tx->rubric },
+		{ "story_a", fa }, { "story_b", fb },
+	};
+	m->prompt = template_render(tx->judge, vars, AW_ARRAY_LEN(vars));
+	free(fa);
+	free(fb);
+	return m;
+}
+
 static void fill(struct tourney *t);
 
-/* m has its outcome: book it, and in async mode pair again. */
-static void finished(struct match *m)
+/* m has its outcome: count it and give the verdict to the fit. */
+static void book(struct match *m)
 {
 	struct tourney *t = m->t;
 	struct run *run = t->run;
@@ -285,6 +295,15 @@ static void finished(struct match *m)
 		run->lost_matches++;
 	}
 	progress_step(&run->progress);
+}
+
+/* m has its outcome from the judge: record it, and in async mode pair
+ * again. */
+static void finished(struct match *m)
+{
+	struct tourney *t = m->t;
+	run_journal_match(t->run, t->gen, m);
+	book(m);
 	if (t->async) {
 		if (++t->since_fit >= t->refit_every)
 			refit_and_check(t);
@@ -292,12 +311,52 @@ static void finished(struct match *m)
 	}
 }
 
+static int find_story(const struct tourney *t, const char *id)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->pop->v[i]->id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A resumed run: put the matches the interrupted run had decided back in,
+ * in their order, without asking again.  Returns the last round seen. */
+static int replay(struct tourney *t)
+{
+	struct journal_data *d = &t->run->reuse;
+	int last_round = 0;
+	for (size_t k = 0; k < d->nm; k++) {
+		struct journal_match *jm = &d->m[k];
+		int ia, ib;
+		if (jm->used || jm->gen != t->gen || (ia = find_story(t, jm->a)) < 0 ||
+		    (ib = find_story(t, jm->b)) < 0 || t->ml->n >= t->target)
+			continue;
+		t->round = jm->round;
+		struct match *m = add_match(t, (size_t)ia, (size_t)ib);
+		m->winner = jm->winner;
+		m->has_p = jm->has_p;
+		m->p_a = jm->p_a;
+		m->reason = jm->reason;
+		m->error = jm->error;
+		m->asks = jm->asks;
+		jm->reason = jm->error = NULL;
+		jm->used = 1;
+		t->run->reused_matches++;
+		if (m->has_p)
+			t->run->soft_verdicts++;
+		book(m);
+		if (jm->round > last_round)
+			last_round = jm->round;
+	}
+	return last_round;
+}
+
 /* ---------------------------------------------------------------- pairing */
 
 static struct pairing_state pairing_of(const struct tourney *t)
 {
 	return (struct pairing_state){ t->n, t->run->opt->pairing, t->theta, t->u, t->top,
-				       t->met, t->played, t->load };
+				       t->met, t->played, t->load, t->busy };
 }
 
 /* Async mode: start matches until the window or the budget is full. */
@@ -325,6 +384,7 @@ static void fill(struct tourney *t)
 /* Deterministic modes: pair every story once. */
 static void one_round(struct tourney *t)
 {
+	run_reseed(t->run, t->gen, 2 + t->round);
 	struct pairing_state ps = pairing_of(t);
 	size_t *pairs = xmalloc((t->n + 1) * sizeof *pairs);
 	size_t np = pairing_round(&ps, &t->run->rng, t->round == 1, pairs);
@@ -397,6 +457,8 @@ enum http_result judge_tournament(struct run *run, int gen, struct population *p
 	long per_story = o->rounds ? o->rounds : o->judge_budget;
 	t.target = o->rounds ? (size_t)o->rounds * (n / 2) : ((size_t)per_story * n + 1) / 2;
 	t.refit_every = n / 4 > 2 ? n / 4 : 2;
+	t.gen = gen;
+	run_reseed(run, gen, 1);
 
 	/* Parents are known already; a variant starts from its parent. */
 	for (size_t i = 0; i < n; i++) {
@@ -405,10 +467,10 @@ enum http_result judge_tournament(struct run *run, int gen, struct population *p
 		t.gi[i] = bt_register(&run->ratings, s->id,
 				      parent >= 0 ? run->ratings.theta[parent] : 0.0);
 	}
-	refit(&t);
-
 	snprintf(label, sizeof label, "generation %d: judging", gen);
 	progress_begin(&run->progress, label, (long)t.target);
+	replay(&t);
+	refit(&t);
 	if (t.async) {
 		fill(&t);
 		res = http_run(run->http);
@@ -416,11 +478,25 @@ enum http_result judge_tournament(struct run *run, int gen, struct population *p
 			t.stop = "budget";
 	} else {
 		long rounds = per_story;
+		/* Random rounds do not depend on verdicts: draw them all and send
+		 * them together, with no barrier (the paper's scheme, fast). */
+		int at_once = o->rounds && o->pairing == PAIR_RANDOM;
+		size_t replayed = out->n;
+		t.busy = xcalloc(n, 1);
 		for (t.round = 1; t.round <= rounds && res == HTTP_DONE && !t.stopped; t.round++) {
+			/* A resumed run: stories already matched this round. */
+			memset(t.busy, 0, n);
+			for (size_t k = 0; k < replayed; k++)
+				if (out->v[k]->round == t.round)
+					t.busy[out->v[k]->ia] = t.busy[out->v[k]->ib] = 1;
 			one_round(&t);
-			res = http_run(run->http);
-			refit_and_check(&t);
+			if (!at_once) {
+				res = http_run(run->http);
+				refit_and_check(&t);
+			}
 		}
+		if (at_once)
+			res = http_run(run->http);
 		if (!t.stop)
 			t.stop = o->rounds ? "rounds" : "budget";
 	}
@@ -445,6 +521,7 @@ enum http_result judge_tournament(struct run *run, int gen, struct population *p
 	free(t.se);
 	free(t.u);
 	free(t.top);
+	free(t.busy);
 	return res;
 }
 

@@ -80,14 +80,19 @@ static char *strip_reasoning(const char *s)
 static long usage_field(const cJSON *usage, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(usage, name);
-	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (long)v->valuedouble : 0;
+	/* Counts beyond 10^15 are not token counts: ignore them rather than
+	 * overflow a long. */
+	return cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 1e15 ?
+		       (long)v->valuedouble : 0;
 }
 
-int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *why, size_t n)
+int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *why, size_t n,
+		    enum llm_bad *bad)
 {
 	memset(out, 0, sizeof *out);
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	int rc = -1;
+	enum llm_bad kind = LB_NOT_JSON;
 	if (!root) {
 		aw_fail(why, n, "reply is not JSON");
 		goto out;
@@ -102,10 +107,12 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 		char detail[400];
 		llm_describe_error(body, len, detail, sizeof detail);
 		aw_fail(why, n, "error inside a 200 reply: %s", detail);
+		kind = LB_ERROR_IN_200;
 		goto out;
 	}
 	if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) == 0) {
 		aw_fail(why, n, "reply has no choices");
+		kind = LB_NO_CHOICES;
 		goto out;
 	}
 	const cJSON *choice = cJSON_GetArrayItem(choices, 0);
@@ -129,11 +136,13 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 		aw_fail(why, n, "reply has no text (content is %s%s%s)",
 			cJSON_IsNull(content) ? "null" : content ? "not a string" : "missing",
 			out->finish[0] ? ", finish_reason " : "", out->finish);
+		kind = LB_NO_TEXT;
 		goto out;
 	}
 	if (strcmp(out->finish, "error") == 0 || strcmp(out->finish, "abort") == 0) {
 		aw_fail(why, n, "generation ended with finish_reason '%s'", out->finish);
 		free(joined);
+		kind = LB_FINISH_ERROR;
 		goto out;
 	}
 	out->content = strip_reasoning(joined ? joined : content->valuestring);
@@ -142,6 +151,7 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 		aw_fail(why, n, "reply text is empty");
 		free(out->content);
 		out->content = NULL;
+		kind = LB_EMPTY_TEXT;
 		goto out;
 	}
 	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
@@ -155,6 +165,8 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 	out->root = root;
 	return 0;
 out:
+	if (bad)
+		*bad = kind;
 	cJSON_Delete(root);
 	return rc;
 }
@@ -249,8 +261,11 @@ static enum http_outcome ask_reply(void *arg, const char *body, size_t len, char
 {
 	struct ask *a = arg;
 	struct llm_reply r;
-	if (llm_parse_reply(body, len, &r, why, whylen) < 0)
+	enum llm_bad bad;
+	if (llm_parse_reply(body, len, &r, why, whylen, &bad) < 0) {
+		a->usage->bad[bad]++;
 		return HTTP_RETRY;
+	}
 	if (r.prompt_tokens || r.completion_tokens) {
 		a->usage->prompt_tokens += r.prompt_tokens;
 		a->usage->completion_tokens += r.completion_tokens;

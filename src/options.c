@@ -8,8 +8,11 @@
  * an option is adding a row.
  */
 #include "aw/options.h"
+#include "aw/data.h"
 #include "aw/util.h"
 #include "aw/version.h"
+
+#include <cjson/cJSON.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -36,47 +39,57 @@ struct row {
 	const char *help;   /* one line of help */
 	const char *deflt;  /* default shown in --help, or NULL */
 	const char *const *choices; /* K_CHOICE: the accepted words */
+	unsigned flags;     /* ROW_* below */
+};
+
+/* What a row means to a resumed run (--resume): */
+enum {
+	ROW_KEEP = 1,  /* part of the run's meaning: may not change */
+	ROW_TEXT = 2,  /* names a text: its content may not change (run.c) */
+	ROW_FREE = 4,  /* may change when resuming */
+	ROW_NONE = 8   /* not a setting of the run (not saved) */
 };
 
 #define F(field) offsetof(struct options, field)
 
 static const struct row rows[] = {
-	{ "model", K_STR, F(model), 0, 0, "M", "writer model name (required)", NULL, NULL },
-	{ "judge-model", K_STR, F(judge_model), 0, 0, "J", "judge model name", "the writer model", NULL },
+	{ "model", K_STR, F(model), 0, 0, "M", "writer model name (required)", NULL, NULL, ROW_KEEP },
+	{ "judge-model", K_STR, F(judge_model), 0, 0, "J", "judge model name", "the writer model", NULL, ROW_KEEP },
 	{ "base-url", K_BASEURL, 0, 0, 0, "URL", "OpenAI-compatible endpoint, up to /v1",
-	  "$OPENAI_BASE_URL, else https://api.openai.com/v1", NULL },
-	{ "out", K_STR, F(out_dir), 0, 0, "DIR", "output directory, new or empty (required)", NULL, NULL },
-	{ "prompt", K_STR, F(prompt), 0, 0, "TEXT", "the writing prompt all stories answer", "bundled prompts/prompt.txt", NULL },
-	{ "prompt-file", K_STR, F(prompt_file), 0, 0, "FILE", "read the writing prompt from FILE", NULL, NULL },
-	{ "population", K_LONG, F(population), 2, 100000, "N", "stories in the initial generation", "60", NULL },
-	{ "generations", K_LONG, F(generations), 0, 1000, "G", "evolution steps after the initial population", "5", NULL },
-	{ "top", K_LONG, F(top), 1, 10000, "K", "parents selected per generation", "5", NULL },
-	{ "variants", K_LONG, F(variants), 1, 1000, "V", "variants written per parent", "5", NULL },
-	{ "judge-budget", K_LONG, F(judge_budget), 1, 1000, "M", "judge matches per story per generation, at most", "8", NULL },
-	{ "rounds", K_LONG, F(rounds), 1, 1000, "R", "the paper's scheme: exactly R rounds, one match per story each", NULL, NULL },
-	{ "pairing", K_CHOICE, F(pairing), 0, 0, "HOW", "random, swiss or boundary", "boundary", pairings },
-	{ "rank-by", K_CHOICE, F(rank_by), 0, 0, "HOW", "bt (Bradley-Terry) or elo", "bt", rank_bys },
-	{ "judge-logprobs", K_CHOICE, F(logprobs), 0, 0, "WHEN", "auto, on or off: judge probabilities as soft outcomes", "auto", logprob_modes },
-	{ "deterministic", K_FLAG, F(deterministic), 0, 0, NULL, "judge in rounds with barriers: reproducible from seed and verdicts", NULL, NULL },
-	{ "no-early-stop", K_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL },
-	{ "max-words", K_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL },
-	{ "styles", K_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", "bundled", NULL },
-	{ "themes", K_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", "bundled", NULL },
-	{ "goals", K_STR, F(goals_file), 0, 0, "FILE", "improvement goals, one per line", "bundled", NULL },
-	{ "rubric", K_STR, F(rubric_file), 0, 0, "FILE", "judging rubric", "bundled rubrics/story.txt", NULL },
-	{ "prompts-dir", K_STR, F(prompts_dir), 0, 0, "DIR", "directory with writer/variant/judge templates", "bundled", NULL },
-	{ "temperature", K_DOUBLE, F(temperature), 0, 2, "T", "writer sampling temperature", "1.0", NULL },
-	{ "judge-temperature", K_DOUBLE, F(judge_temperature), 0, 2, "T", "judge sampling temperature", "0", NULL },
-	{ "top-p", K_DOUBLE, F(top_p), 0.000001, 1, "P", "nucleus sampling, sent with every request", "1.0", NULL },
-	{ "judge-max-tokens", K_LONG, F(judge_max_tokens), 16, 1000000, "N", "token cap of a judge reply", "1024", NULL },
-	{ "token-param", K_STR, F(token_param), 0, 0, "NAME", "max_tokens or max_completion_tokens", "max_tokens", NULL },
-	{ "concurrency", K_LONG, F(concurrency), 1, 1024, "N", "requests in flight at once", "16", NULL },
-	{ "timeout", K_DOUBLE, F(timeout), 1, 86400, "S", "seconds allowed per request", "300", NULL },
-	{ "retries", K_LONG, F(retries), 0, 100, "N", "retries per request (backoff with jitter)", "5", NULL },
-	{ "cacert", K_STR, F(cacert), 0, 0, "FILE", "CA certificates for a private TLS endpoint", NULL, NULL },
-	{ "seed", K_SEED, F(seed), 0, 0, "S", "seed of every random choice, also sent to the endpoint", "from the clock, recorded", NULL },
-	{ "quiet", K_FLAG, F(quiet), 0, 0, NULL, "no progress output, errors only", NULL, NULL },
-	{ "help", K_HELP, 0, 0, 0, NULL, "show this help and exit", NULL, NULL },
+	  "$OPENAI_BASE_URL, else https://api.openai.com/v1", NULL, ROW_FREE },
+	{ "out", K_STR, F(out_dir), 0, 0, "DIR", "output directory, new or empty (required)", NULL, NULL, ROW_NONE },
+	{ "prompt", K_STR, F(prompt), 0, 0, "TEXT", "the writing prompt all stories answer", "bundled prompts/prompt.txt", NULL, ROW_TEXT },
+	{ "prompt-file", K_STR, F(prompt_file), 0, 0, "FILE", "read the writing prompt from FILE", NULL, NULL, ROW_TEXT },
+	{ "population", K_LONG, F(population), 2, 5000, "N", "stories in the initial generation", "60", NULL, ROW_KEEP },
+	{ "generations", K_LONG, F(generations), 0, 1000, "G", "evolution steps after the initial population", "5", NULL, ROW_FREE },
+	{ "top", K_LONG, F(top), 1, 5000, "K", "parents selected per generation", "5", NULL, ROW_KEEP },
+	{ "variants", K_LONG, F(variants), 1, 1000, "V", "variants written per parent", "5", NULL, ROW_KEEP },
+	{ "judge-budget", K_LONG, F(judge_budget), 1, 1000, "M", "judge matches per story per generation, at most", "8", NULL, ROW_KEEP },
+	{ "rounds", K_LONG, F(rounds), 1, 1000, "R", "the paper's scheme: exactly R rounds, one match per story each", NULL, NULL, ROW_KEEP },
+	{ "pairing", K_CHOICE, F(pairing), 0, 0, "HOW", "random, swiss or boundary", "boundary", pairings, ROW_KEEP },
+	{ "rank-by", K_CHOICE, F(rank_by), 0, 0, "HOW", "bt (Bradley-Terry) or elo", "bt", rank_bys, ROW_KEEP },
+	{ "judge-logprobs", K_CHOICE, F(logprobs), 0, 0, "WHEN", "auto, on or off: judge probabilities as soft outcomes", "auto", logprob_modes, ROW_KEEP },
+	{ "deterministic", K_FLAG, F(deterministic), 0, 0, NULL, "judge in rounds with barriers: reproducible from seed and verdicts", NULL, NULL, ROW_KEEP },
+	{ "no-early-stop", K_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL, ROW_KEEP },
+	{ "max-words", K_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL, ROW_KEEP },
+	{ "styles", K_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", "bundled", NULL, ROW_TEXT },
+	{ "themes", K_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", "bundled", NULL, ROW_TEXT },
+	{ "goals", K_STR, F(goals_file), 0, 0, "FILE", "improvement goals, one per line", "bundled", NULL, ROW_TEXT },
+	{ "rubric", K_STR, F(rubric_file), 0, 0, "FILE", "judging rubric", "bundled rubrics/story.txt", NULL, ROW_TEXT },
+	{ "prompts-dir", K_STR, F(prompts_dir), 0, 0, "DIR", "directory with writer/variant/judge templates", "bundled", NULL, ROW_TEXT },
+	{ "temperature", K_DOUBLE, F(temperature), 0, 2, "T", "writer sampling temperature", "1.0", NULL, ROW_KEEP },
+	{ "judge-temperature", K_DOUBLE, F(judge_temperature), 0, 2, "T", "judge sampling temperature", "0", NULL, ROW_KEEP },
+	{ "top-p", K_DOUBLE, F(top_p), 0.000001, 1, "P", "nucleus sampling, sent with every request", "1.0", NULL, ROW_KEEP },
+	{ "judge-max-tokens", K_LONG, F(judge_max_tokens), 16, 1000000, "N", "token cap of a judge reply", "1024", NULL, ROW_KEEP },
+	{ "token-param", K_STR, F(token_param), 0, 0, "NAME", "max_tokens or max_completion_tokens", "max_tokens", NULL, ROW_KEEP },
+	{ "concurrency", K_LONG, F(concurrency), 1, 1024, "N", "requests in flight at once", "16", NULL, ROW_FREE },
+	{ "timeout", K_DOUBLE, F(timeout), 1, 86400, "S", "seconds allowed per request", "300", NULL, ROW_FREE },
+	{ "retries", K_LONG, F(retries), 0, 100, "N", "retries per request (backoff with jitter)", "5", NULL, ROW_FREE },
+	{ "cacert", K_STR, F(cacert), 0, 0, "FILE", "CA certificates for a private TLS endpoint", NULL, NULL, ROW_FREE },
+	{ "seed", K_SEED, F(seed), 0, 0, "S", "seed of every random choice, also sent to the endpoint", "from the clock, recorded", NULL, ROW_KEEP },
+	{ "quiet", K_FLAG, F(quiet), 0, 0, NULL, "no progress output, errors only", NULL, NULL, ROW_NONE },
+	{ "resume", K_STR, F(resume_dir), 0, 0, "DIR", "continue the run in DIR where it stopped", NULL, NULL, ROW_NONE },
+	{ "help", K_HELP, 0, 0, 0, NULL, "show this help and exit", NULL, NULL, ROW_NONE },
 };
 
 void options_help(FILE *out)
@@ -256,6 +269,208 @@ static uint64_t clock_seed(void)
 	return x & AW_SEED_MAX;
 }
 
+/* "judge-model" -> "judge_model" */
+static void json_key(const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "%s", name);
+	for (char *c = out; *c; c++)
+		if (*c == '-')
+			*c = '_';
+}
+
+char *options_public_url(const char *url)
+{
+	const char *host = strstr(url, "://");
+	host = host ? host + 3 : url;
+	const char *at = strchr(host, '@');
+	const char *slash = strchr(host, '/');
+	if (!at || (slash && slash < at))
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+}
+
+/* One row's value as JSON. */
+static cJSON *row_json(const struct options *o, const struct row *r)
+{
+	const void *field = (const char *)o + r->off;
+	char buf[32];
+	switch (r->kind) {
+	case K_STR: {
+		const char *v = *(const char *const *)field;
+		return v ? cJSON_CreateString(v) : cJSON_CreateNull();
+	}
+	case K_LONG:
+		if (r->off == F(rounds) && o->rounds == 0)
+			return cJSON_CreateNull();
+		return cJSON_CreateNumber((double)*(const long *)field);
+	case K_DOUBLE:
+		return cJSON_CreateNumber(*(const double *)field);
+	case K_SEED: /* exact: a double would round some 53-bit seeds */
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
+		return cJSON_CreateRaw(buf);
+	case K_FLAG:
+		return cJSON_CreateBool(*(const int *)field);
+	case K_CHOICE:
+		return cJSON_CreateString(r->choices[*(const int *)field]);
+	case K_BASEURL: {
+		char *u = options_public_url(o->base_url ? o->base_url : "");
+		cJSON *j = cJSON_CreateString(u);
+		free(u);
+		return j;
+	}
+	case K_HELP:
+		break;
+	}
+	return cJSON_CreateNull();
+}
+
+cJSON *options_to_json(const struct options *o)
+{
+	cJSON *s = cJSON_CreateObject();
+	char key[40];
+	for (size_t i = 0; i < AW_ARRAY_LEN(rows); i++) {
+		if (rows[i].flags & ROW_NONE)
+			continue;
+		json_key(rows[i].name, key, sizeof key);
+		cJSON_AddItemToObject(s, key, row_json(o, &rows[i]));
+	}
+	return s;
+}
+
+int options_given(const struct options *o, const char *name)
+{
+	for (size_t i = 0; i < AW_ARRAY_LEN(rows); i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return o->given[i];
+	return 0;
+}
+
+/* Set a row from its value in a run's settings; -1 if it does not fit. */
+static int row_from_json(struct options *o, const struct row *r, const cJSON *v)
+{
+	void *field = (char *)o + r->off;
+	switch (r->kind) {
+	case K_STR:
+		if (cJSON_IsNull(v)) {
+			*(const char **)field = NULL;
+			return 0;
+		}
+		if (!cJSON_IsString(v) || o->nowned >= (int)AW_ARRAY_LEN(o->owned))
+			return -1;
+		o->owned[o->nowned] = xstrdup(v->valuestring);
+		*(const char **)field = o->owned[o->nowned++];
+		return 0;
+	case K_LONG:
+		if (r->off == F(rounds) && cJSON_IsNull(v)) {
+			o->rounds = 0;
+			return 0;
+		}
+		if (!cJSON_IsNumber(v) || v->valuedouble < r->min || v->valuedouble > r->max)
+			return -1;
+		*(long *)field = (long)v->valuedouble;
+		return 0;
+	case K_DOUBLE:
+		if (!cJSON_IsNumber(v) || v->valuedouble < r->min || v->valuedouble > r->max)
+			return -1;
+		*(double *)field = v->valuedouble;
+		return 0;
+	case K_SEED: {
+		char *end;
+		char *txt = cJSON_PrintUnformatted(v);
+		if (!txt)
+			return -1;
+		errno = 0;
+		unsigned long long seed = strtoull(txt, &end, 10);
+		int bad = errno || *end || !cJSON_IsNumber(v) || seed > AW_SEED_MAX;
+		cJSON_free(txt);
+		if (bad)
+			return -1;
+		o->seed = seed;
+		o->seed_given = 1;
+		return 0;
+	}
+	case K_FLAG:
+		if (!cJSON_IsBool(v))
+			return -1;
+		*(int *)field = cJSON_IsTrue(v);
+		return 0;
+	case K_CHOICE:
+		for (int i = 0; cJSON_IsString(v) && r->choices[i]; i++)
+			if (strcmp(v->valuestring, r->choices[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		return -1;
+	case K_BASEURL:
+		if (!cJSON_IsString(v))
+			return -1;
+		free(o->base_url);
+		o->base_url = xstrdup(v->valuestring);
+		return 0;
+	case K_HELP:
+		break;
+	}
+	return -1;
+}
+
+/* --resume: take the run's settings for every option not given, and
+ * refuse given ones that would change what the run means. */
+static int load_resumed(struct options *o)
+{
+	char *path = xasprintf("%s/run.json", o->resume_dir);
+	char err[512];
+	char *text = NULL;
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		free(path);
+		return usage_error("'%s' holds no run to resume (no run.json)", o->resume_dir);
+	}
+	if (data_read_text(path, &text, err, sizeof err) < 0) {
+		free(path);
+		return usage_error("%s", err);
+	}
+	cJSON *root = cJSON_Parse(text);
+	free(text);
+	const cJSON *set = cJSON_GetObjectItemCaseSensitive(root, "settings");
+	int rc = 0;
+	if (!cJSON_IsObject(set)) {
+		rc = usage_error("'%s' is not a run.json of alphawrite (no settings)", path);
+		goto out;
+	}
+	char key[40];
+	for (size_t i = 0; i < AW_ARRAY_LEN(rows) && rc == 0; i++) {
+		const struct row *r = &rows[i];
+		if (r->flags & (ROW_NONE | ROW_TEXT))
+			continue;
+		json_key(r->name, key, sizeof key);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(set, key);
+		if (!v) {
+			rc = usage_error("'%s': setting '%s' is missing", path, key);
+		} else if (!o->given[i]) {
+			if (row_from_json(o, r, v) < 0)
+				rc = usage_error("'%s': setting '%s' is not valid", path, key);
+		} else if (r->flags & ROW_KEEP) {
+			cJSON *mine = row_json(o, r);
+			int same = r->kind == K_SEED ?
+					   cJSON_IsNumber(v) && strtoull(mine->valuestring, NULL, 10) ==
+								       (unsigned long long)v->valuedouble :
+					   cJSON_Compare(mine, v, 1);
+			if (!same) {
+				char *was = cJSON_PrintUnformatted(v), *now = cJSON_PrintUnformatted(mine);
+				rc = usage_error("option '--%s': the run in '%s' was made with %s, not %s; "
+						 "a resumed run cannot change it",
+						 r->name, o->resume_dir, was ? was : "?", now ? now : "?");
+				cJSON_free(was);
+				cJSON_free(now);
+			}
+			cJSON_Delete(mine);
+		}
+	}
+out:
+	cJSON_Delete(root);
+	free(path);
+	return rc;
+}
+
 enum options_result options_parse(struct options *o, int argc, char **argv)
 {
 	struct option longopts[AW_ARRAY_LEN(rows) + 1];
@@ -285,6 +500,7 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		if (c == ':')
 			return usage_error("option '%s' requires an argument", argv[optind - 1]);
 		const struct row *r = &rows[c - 256];
+		o->given[c - 256] = 1;
 		if (r->off == F(top) && r->kind == K_LONG)
 			top_given = 1;
 		if (r->kind == K_HELP) {
@@ -297,6 +513,14 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 
+	if (o->resume_dir) {
+		if (o->out_dir)
+			return usage_error("options '--out' and '--resume' exclude each other");
+		o->out_dir = o->resume_dir;
+		if (load_resumed(o) != 0)
+			return OPTIONS_USAGE;
+		top_given = 1;
+	}
 	if (!o->model)
 		return usage_error("option '--model' is required");
 	if (!o->out_dir)
@@ -341,4 +565,7 @@ void options_release(struct options *o)
 {
 	free(o->base_url);
 	o->base_url = NULL;
+	for (int i = 0; i < o->nowned; i++)
+		free(o->owned[i]);
+	o->nowned = 0;
 }

@@ -222,11 +222,12 @@ static int heavier_first(const void *a, const void *b)
 
 size_t pairing_round(const struct pairing_state *s, struct rng *r, int first_round, size_t *pairs)
 {
-	size_t n = s->n, np = 0;
-	size_t *order = xmalloc((n ? n : 1) * sizeof *order);
-	unsigned char *taken = xcalloc(n ? n : 1, 1);
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
+	size_t n = 0, np = 0, all = s->n;
+	size_t *order = xmalloc((all ? all : 1) * sizeof *order);
+	unsigned char *taken = xcalloc(all ? all : 1, 1);
+	for (size_t i = 0; i < all; i++)
+		if (!s->busy || !s->busy[i])
+			order[n++] = i; /* only the stories still free this round */
 	rng_shuffle(r, order, n); /* breaks every tie at random */
 
 	if (s->rule == PAIR_RANDOM || first_round) {
@@ -258,9 +259,9 @@ size_t pairing_round(const struct pairing_state *s, struct rng *r, int first_rou
 				size_t j = order[b];
 				if (taken[j])
 					continue;
-				if (best == SIZE_MAX || s->met[i * n + j] < s->met[i * n + best])
+				if (best == SIZE_MAX || s->met[i * all + j] < s->met[i * all + best])
 					best = j;
-				if (s->met[i * n + best] == 0)
+				if (s->met[i * all + best] == 0)
 					break;
 			}
 			if (best == SIZE_MAX)

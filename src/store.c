@@ -2,6 +2,8 @@
  * store.c - writing the output directory (see store.h).
  */
 #include "aw/store.h"
+#include "aw/buf.h"
+#include "aw/data.h"
 #include "aw/util.h"
 #include "aw/version.h"
 
@@ -35,7 +37,27 @@ static int mkdirs(const char *path)
 	return rc;
 }
 
-int store_prepare(const char *dir, char *err, size_t errlen)
+/* Remove DIR/inputs and the files in it. */
+static int clear_inputs(const char *dir)
+{
+	char *sub = xasprintf("%s/inputs", dir);
+	DIR *d = opendir(sub);
+	int rc = 0;
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			    unlinkat(dirfd(d), e->d_name, 0) < 0)
+				rc = -1;
+		closedir(d);
+	}
+	if (rc == 0 && rmdir(sub) < 0 && errno != ENOENT)
+		rc = -1;
+	free(sub);
+	return rc;
+}
+
+int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 {
 	struct stat st;
 	if (stat(dir, &st) == 0) {
@@ -46,29 +68,155 @@ int store_prepare(const char *dir, char *err, size_t errlen)
 			return aw_fail(err, errlen, "cannot open output directory '%s':", dir);
 		struct dirent *e;
 		int has_run = 0, other = 0;
+		int has_inputs = 0;
 		while ((e = readdir(d))) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
 			if (!strcmp(e->d_name, "run.json"))
 				has_run = 1;
+			else if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp."))
+				unlinkat(dirfd(d), e->d_name, 0); /* left by a kill */
+			else if (!strcmp(e->d_name, "inputs"))
+				has_inputs = 1;
 			else
 				other = 1;
 		}
 		closedir(d);
-		if (has_run)
+		/* Only inputs/: a run killed before its run.json was written.
+		 * Nothing of it was paid for, so a new run may take its place. */
+		if (has_inputs && !has_run && !other && !resume && clear_inputs(dir) < 0)
+			return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+		other |= has_inputs && !has_run && resume;
+		if (has_run && !resume)
 			return aw_fail(err, errlen,
-				       "output directory '%s' already holds a run; choose a new --out",
-				       dir);
-		if (other)
+				       "output directory '%s' already holds a run; continue it with "
+				       "--resume '%s', or choose a new --out", dir, dir);
+		if (!has_run && (other || resume))
 			return aw_fail(err, errlen,
-				       "output directory '%s' is not empty and holds no run; choose a new or empty --out",
-				       dir);
+				       "%s '%s' is not empty and holds no run; choose a new or empty --out",
+				       resume ? "directory" : "output directory", dir);
+	} else if (resume) {
+		return aw_fail(err, errlen, "cannot resume '%s':", dir);
 	} else if (mkdirs(dir) < 0) {
 		return aw_fail(err, errlen, "cannot create output directory '%s':", dir);
 	}
 	if (access(dir, W_OK) < 0)
 		return aw_fail(err, errlen, "cannot write to output directory '%s':", dir);
 	return 0;
+}
+
+int store_write_inputs(const char *dir, const struct texts *t, char *err, size_t errlen)
+{
+	char *sub = xasprintf("%s/inputs", dir);
+	int rc = 0;
+	if (mkdir(sub, 0777) < 0 && errno != EEXIST) {
+		rc = aw_fail(err, errlen, "cannot create '%s':", sub);
+		goto out;
+	}
+	const char *one[6] = { t->prompt, t->rubric, t->writer, t->variant, t->judge, t->reask };
+	const struct strlist *lists[3] = { &t->styles, &t->themes, &t->goals };
+	for (int k = 0; k < 9 && rc == 0; k++) {
+		struct buf b = BUF_INIT;
+		if (k < 2) { /* prompt and rubric were trimmed when read */
+			buf_puts(&b, one[k]);
+			buf_puts(&b, "\n");
+		} else if (k < 6) { /* templates: exactly as read */
+			buf_puts(&b, one[k]);
+		} else {
+			for (size_t i = 0; i < lists[k - 6]->n; i++)
+				buf_printf(&b, "%s\n", lists[k - 6]->v[i]);
+		}
+		rc = store_write_file(sub, texts_file_name(k), buf_str(&b), b.len, err, errlen);
+		buf_release(&b);
+	}
+out:
+	free(sub);
+	return rc;
+}
+
+/* A string field, copied, or NULL. */
+static char *get_str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+static double get_num(const cJSON *o, const char *k, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+int store_read_generation(const char *dir, int gen, struct population *pop,
+			  struct journal_data *matches, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/gen-%03d.json", dir, gen);
+	char *text = NULL;
+	int rc = -1;
+	cJSON *root = NULL;
+	if (data_read_text(path, &text, err, errlen) < 0)
+		goto out;
+	root = cJSON_Parse(text);
+	const cJSON *stories = cJSON_GetObjectItemCaseSensitive(root, "stories");
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(root, "matches");
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(root, "generation");
+	if (!cJSON_IsArray(stories) || !cJSON_IsArray(ms) || !cJSON_IsNumber(g) ||
+	    (int)g->valuedouble != gen) {
+		aw_fail(err, errlen, "'%s' is not generation %d of a run", path, gen);
+		goto out;
+	}
+	const cJSON *o;
+	cJSON_ArrayForEach(o, stories) {
+		struct story *s = story_new();
+		s->id = get_str(o, "id");
+		s->text = get_str(o, "text");
+		if (!s->id || !s->text) {
+			story_free(s);
+			aw_fail(err, errlen, "'%s': a story without id or text", path);
+			goto out;
+		}
+		s->born = (int)get_num(o, "born", gen);
+		s->parent_id = get_str(o, "parent_id");
+		s->style = get_str(o, "style");
+		s->theme = get_str(o, "theme");
+		s->goal = get_str(o, "goal");
+		s->temperature = get_num(o, "temperature", 0);
+		s->words = text_count_words(s->text);
+		s->trimmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "trimmed"));
+		s->elo = get_num(o, "elo", s->elo);
+		s->rank = (int)get_num(o, "rank", 0);
+		population_add(pop, s);
+	}
+	cJSON_ArrayForEach(o, ms) {
+		/* A journal match record has the same fields, with "t", "gen" and
+		 * the winner as "A" or "B": convert, so that one parser serves. */
+		cJSON *rec = cJSON_Duplicate(o, 1);
+		const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "a"));
+		const char *b = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "b"));
+		const char *w = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "winner"));
+		cJSON_DeleteItemFromObjectCaseSensitive(rec, "winner");
+		if (w && a && strcmp(w, a) == 0)
+			cJSON_AddStringToObject(rec, "winner", "A");
+		else if (w && b && strcmp(w, b) == 0)
+			cJSON_AddStringToObject(rec, "winner", "B");
+		cJSON_AddStringToObject(rec, "t", "match");
+		cJSON_AddNumberToObject(rec, "gen", gen);
+		char *line = cJSON_PrintUnformatted(rec);
+		cJSON_Delete(rec);
+		int bad = !line || (w && !(a && !strcmp(w, a)) && !(b && !strcmp(w, b))) ||
+			  journal_parse_line(line, strlen(line), matches) < 0;
+		cJSON_free(line);
+		if (bad) {
+			aw_fail(err, errlen, "'%s': a match is not valid", path);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	free(text);
+	free(path);
+	return rc;
 }
 
 int store_write_file(const char *dir, const char *name, const char *data, size_t len,
@@ -235,16 +383,24 @@ static void iso_time(double t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The base URL without any user:password@ part. */
-static char *public_url(const char *url)
+/* Add the counts of an earlier process of the same run (a resume) into u:
+ * sums, but the most for peak_in_flight and this process's window_use. */
+static void add_usage(cJSON *u, const cJSON *before)
 {
-	const char *host = strstr(url, "://");
-	host = host ? host + 3 : url;
-	const char *at = strchr(host, '@');
-	const char *slash = strchr(host, '/');
-	if (!at || (slash && slash < at))
-		return xstrdup(url);
-	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+	if (!cJSON_IsObject(before))
+		return;
+	for (cJSON *f = u->child; f; f = f->next) {
+		const cJSON *old = cJSON_GetObjectItemCaseSensitive(before, f->string);
+		if (cJSON_IsObject(f)) {
+			add_usage(f, old);
+			continue;
+		}
+		if (!cJSON_IsNumber(f) || !cJSON_IsNumber(old) || !strcmp(f->string, "window_use"))
+			continue;
+		cJSON_SetNumberValue(f, !strcmp(f->string, "peak_in_flight") ?
+						fmax(f->valuedouble, old->valuedouble) :
+						f->valuedouble + old->valuedouble);
+	}
 }
 
 int store_write_run(const char *dir, const struct run *run, const char *status,
@@ -260,57 +416,36 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 	char seed[32]; /* exact: a double would round some 53-bit seeds */
 	snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
 	cJSON_AddRawToObject(root, "seed", seed);
+	char began[32];
+	iso_time(run->started, began, sizeof began);
 	iso_time(run->started, when, sizeof when);
-	cJSON_AddStringToObject(root, "started", when);
+	const cJSON *prev = run->previous;
+	const cJSON *first = cJSON_GetObjectItemCaseSensitive(prev, "started");
+	cJSON_AddStringToObject(root, "started", cJSON_IsString(first) ? first->valuestring : when);
 	if (strcmp(status, "running") != 0) {
 		iso_time(aw_wall(), when, sizeof when);
 		cJSON_AddStringToObject(root, "finished", when);
 	} else {
 		cJSON_AddNullToObject(root, "finished");
 	}
-	cJSON_AddNumberToObject(root, "elapsed_seconds", aw_wall() - run->started);
+	double before = 0;
+	const cJSON *el = cJSON_GetObjectItemCaseSensitive(prev, "elapsed_seconds");
+	if (cJSON_IsNumber(el))
+		before = el->valuedouble;
+	cJSON_AddNumberToObject(root, "elapsed_seconds", before + aw_wall() - run->started);
 	cJSON_AddNumberToObject(root, "generations_done", generations_done);
 	cJSON_AddItemToObject(root, "best_story", str_or_null(best ? best->id : NULL));
 	cJSON_AddItemToObject(root, "error", str_or_null(error));
 
-	cJSON *s = cJSON_AddObjectToObject(root, "settings");
-	cJSON_AddStringToObject(s, "model", o->model);
-	cJSON_AddStringToObject(s, "judge_model", o->judge_model);
-	char *url = public_url(o->base_url);
-	cJSON_AddStringToObject(s, "base_url", url);
-	free(url);
+	cJSON *s = options_to_json(o);
+	cJSON_AddItemToObject(root, "settings", s);
 	cJSON_AddBoolToObject(s, "api_key_set", o->api_key != NULL);
-	cJSON_AddStringToObject(s, "prompt", run->texts.prompt);
-	cJSON_AddNumberToObject(s, "population", (double)o->population);
-	cJSON_AddNumberToObject(s, "generations", (double)o->generations);
-	cJSON_AddNumberToObject(s, "top", (double)o->top);
-	cJSON_AddNumberToObject(s, "variants", (double)o->variants);
-	if (o->rounds)
-		cJSON_AddNumberToObject(s, "rounds", (double)o->rounds);
-	else
-		cJSON_AddNullToObject(s, "rounds");
-	cJSON_AddNumberToObject(s, "judge_budget", (double)(o->rounds ? o->rounds : o->judge_budget));
-	static const char *pairing[] = { "random", "swiss", "boundary" };
-	static const char *logprobs[] = { "auto", "on", "off" };
-	cJSON_AddStringToObject(s, "pairing", pairing[o->pairing]);
-	cJSON_AddStringToObject(s, "rank_by", o->rank_by == RANK_BT ? "bt" : "elo");
-	cJSON_AddStringToObject(s, "judge_logprobs", logprobs[o->logprobs]);
-	cJSON_AddBoolToObject(s, "deterministic", o->deterministic || o->rounds);
-	cJSON_AddBoolToObject(s, "early_stop", !o->rounds && !o->no_early_stop);
-	cJSON_AddNumberToObject(s, "max_words", (double)o->max_words);
-	cJSON_AddNumberToObject(s, "temperature", o->temperature);
-	cJSON_AddNumberToObject(s, "judge_temperature", o->judge_temperature);
-	cJSON_AddNumberToObject(s, "top_p", o->top_p);
-	cJSON_AddNumberToObject(s, "judge_max_tokens", (double)o->judge_max_tokens);
-	cJSON_AddStringToObject(s, "token_param", o->token_param);
-	cJSON_AddNumberToObject(s, "concurrency", (double)o->concurrency);
-	cJSON_AddNumberToObject(s, "timeout", o->timeout);
-	cJSON_AddNumberToObject(s, "retries", (double)o->retries);
-	cJSON_AddBoolToObject(s, "seed_given", o->seed_given);
+	cJSON_AddBoolToObject(s, "early_stop", !o->rounds && !o->no_early_stop); /* in effect */
+	cJSON_AddStringToObject(root, "prompt", run->texts.prompt);
 	static const char *names[] = { "prompt_file", "rubric_file", "writer_template",
 				       "variant_template", "judge_template", "reask_template",
 				       "styles_file", "themes_file", "goals_file" };
-	cJSON *files = cJSON_AddObjectToObject(s, "files");
+	cJSON *files = cJSON_AddObjectToObject(root, "files");
 	for (size_t i = 0; i < AW_ARRAY_LEN(names); i++)
 		cJSON_AddItemToObject(files, names[i], str_or_null(run->texts.paths[i]));
 
@@ -333,9 +468,37 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 				run->logprobs_refused ? "refused by the endpoint" :
 				run->soft_verdicts ? "used" :
 				run->logprobs_absent ? "not returned by the endpoint" : "none yet");
+	static const char *hf[HF_N] = { "timeout", "connection", "reply_too_large", "http_429",
+					"http_5xx", "http_other", "unusable_reply" };
+	static const char *lb[LB_N] = { "not_json", "error_in_200", "no_choices", "no_text",
+					"empty_text", "finish_error" };
+	cJSON *faults = cJSON_AddObjectToObject(u, "faults");
+	for (int i = 0; i < HF_N; i++)
+		cJSON_AddNumberToObject(faults, hf[i], (double)hs->faults[i]);
+	cJSON *fb = cJSON_AddObjectToObject(faults, "unusable_by_kind");
+	for (int i = 0; i < LB_N; i++)
+		cJSON_AddNumberToObject(fb, lb[i], (double)run->usage.bad[i]);
 	double window = hs->busy_seconds > 0 ?
 			hs->slot_seconds / (hs->busy_seconds * (double)o->concurrency) : 0;
 	cJSON_AddNumberToObject(u, "window_use", window);
+
+	/* A resumed run: usage counts the whole run, and each resume is listed. */
+	add_usage(u, cJSON_GetObjectItemCaseSensitive(prev, "usage"));
+	cJSON_AddNumberToObject(u, "reused_stories", (double)run->reused_stories);
+	cJSON_AddNumberToObject(u, "reused_matches", (double)run->reused_matches);
+	if (prev) {
+		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(prev, "resumes");
+		cJSON *list = cJSON_IsArray(pr) ? cJSON_Duplicate(pr, 1) : cJSON_CreateArray();
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "at", began);
+		cJSON_AddNumberToObject(r, "generations_done", run->resumed_from);
+		cJSON_AddNumberToObject(r, "reused_stories", (double)run->reused_stories);
+		cJSON_AddNumberToObject(r, "reused_matches", (double)run->reused_matches);
+		cJSON_AddItemToArray(list, r);
+		cJSON_AddItemToObject(root, "resumes", list);
+	} else {
+		cJSON_AddArrayToObject(root, "resumes");
+	}
 
 	char *json = print(root);
 	int rc = store_write_file(dir, "run.json", json, strlen(json), err, errlen);

@@ -91,7 +91,7 @@ static void find_json(const char *text, struct cand **v, size_t *n, size_t *cap)
 				if (it->string && cJSON_IsString(it) &&
 				    (strcasecmp(it->string, "reason") == 0 ||
 				     strcasecmp(it->string, "reasoning") == 0) &&
-				    it->valuestring[0])
+				    it->valuestring[0] && !c.reason)
 					c.reason = xstrdup(it->valuestring);
 			add(v, n, cap, c);
 			skip_until = c.end;
@@ -175,6 +175,7 @@ int verdict_parse(const char *text, struct verdict *v)
 	size_t n = 0, cap = 0;
 	v->winner = 0;
 	v->reason = NULL;
+	v->tail_from = v->tail_to = 0;
 	find_json(text, &c, &n, &cap);
 	find_lines(text, &c, &n, &cap);
 	if (n > 0) {
@@ -185,8 +186,11 @@ int verdict_parse(const char *text, struct verdict *v)
 			if (c[i].line == last->line && c[i].winner != last->winner)
 				conflict = 1;
 		if (!conflict) {
+			size_t len = strlen(text);
 			v->winner = last->winner;
 			v->reason = last->reason ? xstrdup(last->reason) : prose_before(text, last->pos);
+			v->tail_from = len - last->pos;
+			v->tail_to = len - last->end;
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -224,19 +228,38 @@ static char token_label(const char *tok)
 	return label;
 }
 
-int verdict_logprob(const struct cJSON *content, char winner, double *p_a)
+int verdict_logprob(const struct cJSON *content, const struct verdict *v, double *p_a)
 {
-	const cJSON *at = NULL, *tok;
+	const cJSON *tok, *at = NULL;
+	size_t total = 0, trail = 0;
+	if (!v->winner)
+		return -1;
+	/* Lay the tokens end to end: how long is the text, and how much of its
+	 * end is white space (the parsed reply was trimmed)? */
 	cJSON_ArrayForEach(tok, content) {
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(tok, "token");
-		if (cJSON_IsString(t) && token_label(t->valuestring))
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tok, "token"));
+		size_t n = t ? strlen(t) : 0;
+		total += n;
+		size_t k = n;
+		while (k > 0 && isspace((unsigned char)t[k - 1]))
+			k--;
+		trail = k == 0 ? trail + n : n - k;
+	}
+	if (total < trail + v->tail_from)
+		return -1; /* the tokens are not the text the verdict came from */
+	size_t from = total - trail - v->tail_from, to = total - trail - v->tail_to, off = 0;
+	cJSON_ArrayForEach(tok, content) {
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tok, "token"));
+		size_t n = t ? strlen(t) : 0;
+		if (t && off + n > from && off < to && token_label(t))
 			at = tok;
+		off += n;
 	}
 	if (!at)
 		return -1;
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(at, "token");
-	if (token_label(t->valuestring) != winner)
-		return -1; /* the last label is not the verdict we read */
+	if (token_label(t->valuestring) != v->winner)
+		return -1; /* the label there is not the verdict we read */
 	double pa = 0, pb = 0;
 	const cJSON *alt, *top = cJSON_GetObjectItemCaseSensitive(at, "top_logprobs");
 	cJSON_ArrayForEach(alt, top) {

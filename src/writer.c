@@ -18,12 +18,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct wphase;
+
 struct wjob {
 	struct run *run;          /* the run */
+	struct wphase *phase;     /* the phase it belongs to */
 	struct story *story;      /* the story (owned) */
-	char *prompt;             /* rendered prompt (owned) */
+	char *prompt;             /* rendered prompt (owned), NULL until sent
+				   * for stories of generation 0 */
 	int rewrites;             /* times written again for length */
 	int state;                /* 0 writing, 1 written, -1 failed */
+};
+
+/* The jobs of a phase are sent a window at a time: each one that ends
+ * sends the next, so that a population of thousands does not hold
+ * thousands of prompts and request bodies at once. */
+struct wphase {
+	struct wjob *jobs;        /* every job of the phase */
+	size_t n;                 /* how many */
+	size_t next;              /* the first not sent yet */
 };
 
 void writer_assign(struct rng *r, size_t nstyles, size_t nthemes, size_t n, size_t *style,
@@ -84,6 +97,15 @@ static long story_token_cap(const struct options *o)
 }
 
 static void send(struct wjob *j);
+static void feed(struct wphase *ph);
+
+/* j is finished (written or failed): free its prompt, send the next. */
+static void done(struct wjob *j)
+{
+	free(j->prompt);
+	j->prompt = NULL;
+	feed(j->phase);
+}
 
 static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char *why,
 				 size_t whylen)
@@ -112,7 +134,9 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 	}
 	s->words = text_count_words(s->text);
 	j->state = 1;
+	run_journal_story(run, s);
 	progress_step(&run->progress);
+	done(j);
 	return HTTP_OK;
 }
 
@@ -123,11 +147,28 @@ static void on_fail(void *ctx, const char *why)
 	j->state = -1;
 	j->run->failed_stories++;
 	progress_step(&j->run->progress);
+	done(j);
+}
+
+/* Render the prompt of a story of generation 0 (variants are rendered when
+ * the phase is set up, since their fence tags come from the run's stream). */
+static void render(struct wjob *j)
+{
+	const struct texts *t = &j->run->texts;
+	char words[32];
+	snprintf(words, sizeof words, "%ld", j->run->opt->max_words);
+	struct tmpl_var vars[] = {
+		{ "prompt", t->prompt }, { "style", j->story->style }, { "theme", j->story->theme },
+		{ "rubric", t->rubric }, { "max_words", words },
+	};
+	j->prompt = template_render(t->writer, vars, AW_ARRAY_LEN(vars));
 }
 
 static void send(struct wjob *j)
 {
 	const struct options *o = j->run->opt;
+	if (!j->prompt)
+		render(j);
 	struct llm_request req = {
 		.model = o->model,
 		.temperature = o->temperature,
@@ -144,11 +185,59 @@ static void send(struct wjob *j)
 
 /* Send every job, wait for all of them, and place the stories in job order;
  * frees the jobs and returns the http result. */
+/* A resumed run: the story the interrupted run already received for s, if
+ * the journal has it (same id, generation, parent and goal). */
+static int reuse(struct run *run, struct story *s)
+{
+	struct population *p = &run->reuse.stories;
+	for (size_t i = 0; i < p->n; i++) {
+		struct story *r = p->v[i];
+		if (!r || r->born != s->born || strcmp(r->id, s->id) != 0)
+			continue;
+		if ((r->parent_id || s->parent_id) &&
+		    (!r->parent_id || !s->parent_id || strcmp(r->parent_id, s->parent_id) != 0))
+			continue;
+		if ((r->goal || s->goal) && (!r->goal || !s->goal || strcmp(r->goal, s->goal) != 0))
+			continue;
+		s->text = r->text;
+		r->text = NULL;
+		s->words = text_count_words(s->text);
+		s->trimmed = r->trimmed;
+		story_free(r);
+		p->v[i] = NULL;
+		run->reused_stories++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Send the next job that the journal cannot answer. */
+static void feed(struct wphase *ph)
+{
+	while (ph->next < ph->n) {
+		struct wjob *j = &ph->jobs[ph->next++];
+		if (reuse(j->run, j->story)) {
+			j->state = 1;
+			free(j->prompt);
+			j->prompt = NULL;
+			progress_step(&j->run->progress);
+			continue;
+		}
+		send(j);
+		return;
+	}
+}
+
+/* Run every job, a window at a time, and place the stories in job order;
+ * frees the jobs and returns the http result. */
 static enum http_result run_jobs(struct run *run, struct wjob *jobs, size_t n,
 				 struct population *out, struct population *failed)
 {
+	struct wphase ph = { jobs, n, 0 };
 	for (size_t i = 0; i < n; i++)
-		send(&jobs[i]);
+		jobs[i].phase = &ph;
+	for (long k = 0; k < run->opt->concurrency && ph.next < n; k++)
+		feed(&ph);
 	enum http_result res = http_run(run->http);
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].state == 1)
@@ -171,9 +260,8 @@ enum http_result writer_initial(struct run *run, struct population *out, struct 
 	size_t n = (size_t)o->population;
 	size_t *style = xmalloc(n * sizeof *style), *theme = xmalloc(n * sizeof *theme);
 	struct wjob *jobs = xcalloc(n, sizeof *jobs);
-	char words[32];
-	snprintf(words, sizeof words, "%ld", o->max_words);
 
+	run_reseed(run, 0, 0);
 	writer_assign(&run->rng, t->styles.n, t->themes.n, n, style, theme);
 	progress_begin(&run->progress, "generation 0: writing stories", (long)n);
 	for (size_t i = 0; i < n; i++) {
@@ -183,13 +271,8 @@ enum http_result writer_initial(struct run *run, struct population *out, struct 
 		s->style = xstrdup(t->styles.v[style[i]]);
 		s->theme = xstrdup(t->themes.v[theme[i]]);
 		s->temperature = o->temperature;
-		struct tmpl_var vars[] = {
-			{ "prompt", t->prompt }, { "style", s->style }, { "theme", s->theme },
-			{ "rubric", t->rubric }, { "max_words", words },
-		};
 		jobs[i].run = run;
 		jobs[i].story = s;
-		jobs[i].prompt = template_render(t->writer, vars, AW_ARRAY_LEN(vars));
 	}
 	free(style);
 	free(theme);
@@ -210,6 +293,7 @@ enum http_result writer_variants(struct run *run, int gen, const struct populati
 	snprintf(label, sizeof label, "generation %d: writing variants", gen);
 
 	progress_begin(&run->progress, label, (long)n);
+	run_reseed(run, gen, 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct story *p = parents->v[i / (size_t)variants];
 		struct story *s = story_new();

@@ -287,6 +287,7 @@ class Mode:
         self.rounds, self.budget_opt = rounds, budget
         self.budget = budget if budget is not None else 8
         self.det_opt = deterministic
+        self.det_opt = deterministic
         self.deterministic = deterministic or rounds is not None
         self.early_opt = early_stop
         self.early_stop = early_stop and rounds is None
@@ -321,8 +322,8 @@ class Mode:
     def settings(self):
         """What run.json's settings must say."""
         return {"rounds": self.rounds, "pairing": self.pairing, "rank_by": self.rank_by,
-                "judge_logprobs": self.logprobs, "deterministic": self.deterministic,
-                "early_stop": self.early_stop}
+                "judge_logprobs": self.logprobs, "deterministic": self.det_opt,
+                "no_early_stop": not self.early_opt, "early_stop": self.early_stop}
 
 
 def check_settings(run, mode):
@@ -1356,6 +1357,14 @@ def sigint(tmp):
         path = os.path.join(out, name)
         if name == "best.txt":
             continue
+        if name == "inputs":  # the texts the run read, kept for --resume
+            check(os.path.isdir(path), "inputs is not a directory")
+            continue
+        if name == "journal.jsonl":  # one JSON record a line
+            with open(path) as f:
+                for line in f:
+                    json.loads(line)
+            continue
         check(name.endswith(".json"), f"unexpected file {name}")
         load_json(path)
     no_temp_files(out)
@@ -1828,7 +1837,10 @@ def window_half(tmp):
                        "--concurrency", N // 2, "--seed", 11)
         (g0,) = validate_run(out, N, 0, 5, 5, mode, max_words=500)
         most, fewest = meetings(g0["matches"])
-        if most > 3 or fewest < 4:
+        # boundary spends its calls on stories near the top-K line, so a
+        # story clearly on one side may meet only a few opponents
+        least = 2 if pairing == "boundary" else 4
+        if most > 3 or fewest < least:
             problems.append(f"--pairing {pairing}: a pair met {most} times, a story met only "
                             f"{fewest} distinct opponents in {len(g0['matches'])} matches")
     check(not problems, f"N={N} --concurrency {N // 2}: " + "; ".join(problems))

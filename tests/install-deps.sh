@@ -5,8 +5,10 @@
 #   build: gcc make pkg-config libcurl4-openssl-dev libcjson-dev
 #   tests: libcmocka-dev python3 (standard library only)
 #   examples: jq
+#   `install-deps.sh fuzz` also: clang libclang-rt-14-dev (libFuzzer)
 set -e
 pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev python3 jq ca-certificates"
+[ "$1" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

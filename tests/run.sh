@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/run.sh - run every test and end with one line "N passed, N failed".
 #
-# The unit tests (cmocka, tests/unit/) and the end-to-end tests
-# (tests/e2e.py: the real binary against tests/simendpoint.py on loopback)
-# each report their counts; this script adds them up.  Exit 0 only when
+# The unit tests (cmocka, tests/unit/) and the end-to-end suites
+# (tests/e2e.py and tests/e2e_resume.py: the real binary against
+# tests/simendpoint.py on loopback) each report their counts; this script
+# adds them up.  Exit 0 only when
 # nothing failed.  AW_VALGRIND=1 runs the binaries under valgrind.
 cd "$(dirname "$0")/.." || exit 1
 
@@ -25,14 +26,21 @@ if [ "$unit_rc" -ne 0 ] && [ "$ufail" -eq 0 ]; then
 	ufail=1 # crashed or valgrind found errors
 fi
 
-echo "== end-to-end tests"
-AW_VALGRIND="${AW_VALGRIND:-0}" python3 tests/e2e.py 2>&1 | tee "$tmp/e2e.out"
-epass=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$tmp/e2e.out" | tail -n 1)
-efail=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$tmp/e2e.out" | tail -n 1)
-if [ -z "$epass" ]; then
-	epass=0
-	efail=1 # the suite did not report: count it as a failure
-fi
+epass=0
+efail=0
+for suite in tests/e2e.py tests/e2e_resume.py; do
+	[ -f "$suite" ] || continue
+	echo "== end-to-end tests: $suite"
+	AW_VALGRIND="${AW_VALGRIND:-0}" python3 "$suite" 2>&1 | tee "$tmp/e2e.out"
+	p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$tmp/e2e.out" | tail -n 1)
+	f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$tmp/e2e.out" | tail -n 1)
+	if [ -z "$p" ]; then
+		p=0
+		f=1 # the suite did not report: count it as a failure
+	fi
+	epass=$((epass + p))
+	efail=$((efail + f))
+done
 
 pass=$((upass + epass))
 fail=$((ufail + efail))

@@ -32,7 +32,9 @@
 #ifndef BT_LAMBDA
 #define BT_LAMBDA 0.3       /* ridge prior precision, per logit^2 */
 #endif
-#define BT_EXACT_MAX 1500   /* exact standard errors up to this many items */
+#define BT_EXACT_MAX 400    /* exact standard errors up to this many items:
+			     * O(n^3) time and O(n^2) memory, so larger runs
+			     * use the Hessian's diagonal */
 #define BT_ELO_SCALE (400.0 / 2.302585092994046) /* logits -> Elo points */
 
 struct bt_obs {

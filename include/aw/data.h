@@ -40,6 +40,10 @@ int data_read_text(const char *path, char **out, char *err, size_t errlen);
  * skipped, items trimmed.  At least one item is required. */
 int data_read_list(const char *path, struct strlist *out, char *err, size_t errlen);
 
+/* The same from text already read (and checked as UTF-8), which it cuts
+ * into lines in place; path names it in messages. */
+int data_parse_list(char *text, const char *path, struct strlist *out, char *err, size_t errlen);
+
 void strlist_free(struct strlist *l);
 
 /* Is s valid UTF-8 in its first n bytes?  On failure *bad is the offset. */

@@ -63,10 +63,27 @@ struct http_config {
 	unsigned long long jitter_seed; /* seed of the backoff jitter */
 	/* Write the endpoint's own error message found in body into out. */
 	void (*describe)(const char *body, size_t len, char *out, size_t n);
-	int wake_fd;            /* readable when *stop is set, or -1 */
-	volatile sig_atomic_t *stop; /* nonzero: stop sending and return */
+	int wake_fd;            /* readable when *stop changes, or -1 */
+	/* *stop counts stop requests: at 1 no new request starts and those in
+	 * flight get `grace` seconds to finish (their callbacks run as
+	 * usual); at 2 or more, or when the grace is over, the rest are
+	 * abandoned and http_run() returns HTTP_INTERRUPTED. */
+	volatile sig_atomic_t *stop;
+	double grace;           /* seconds in-flight requests get after a stop */
 	void (*tick)(void *arg); /* called at least once a second while running */
 	void *tick_arg;
+};
+
+/* Why an attempt failed (retried or not), counted in http_stats.faults. */
+enum http_fault {
+	HF_TIMEOUT,      /* no complete reply within --timeout */
+	HF_CONNECTION,   /* refused, reset, dropped, DNS... */
+	HF_TOO_LARGE,    /* reply body over max_reply */
+	HF_429,          /* rate limited */
+	HF_5XX,          /* server errors */
+	HF_OTHER_STATUS, /* 408, 409, or a status x-should-retry said to retry */
+	HF_BAD_REPLY,    /* a 2xx the reply() callback could not use */
+	HF_N
 };
 
 struct http_stats {
@@ -77,6 +94,7 @@ struct http_stats {
 	long peak_in_flight;    /* most attempts ever in flight at once */
 	double slot_seconds;    /* integral of in_flight over time */
 	double busy_seconds;    /* time spent inside http_run() */
+	long faults[HF_N];      /* failed attempts by kind */
 };
 
 enum http_result {
@@ -91,6 +109,9 @@ struct http *http_new(const struct http_config *cfg, char *err, size_t errlen);
 void http_submit(struct http *h, char *body, const struct http_handler *handler);
 enum http_result http_run(struct http *h);
 const char *http_error(const struct http *h);         /* why the run stopped */
+/* Stop the run from inside a callback (e.g. a write failed): http_run()
+ * returns HTTP_STOPPED with msg as http_error(). */
+void http_abort(struct http *h, const char *msg);
 const struct http_stats *http_stats(const struct http *h);
 void http_free(struct http *h);
 

@@ -23,7 +23,10 @@
  *   --deterministic  rounds with barriers: each round pairs every story once
  *                    from the ratings after the previous round; the same
  *                    seed and verdicts give the same matches and ratings
- *   --rounds R       exactly R such rounds and no early stop (the paper)
+ *   --rounds R       exactly R such rounds and no early stop (the paper);
+ *                    random rounds do not depend on verdicts, so with
+ *                    --pairing random they are all drawn first and sent
+ *                    together, with no barrier
  *
  * The budget is --judge-budget matches per story per generation; the
  * tournament stops early once the top K has stayed the same for n verdicts

@@ -54,16 +54,30 @@ struct llm_reply {
 	long completion_tokens;
 };
 
+/* What was wrong with a 2xx reply that could not be used. */
+enum llm_bad {
+	LB_NOT_JSON,      /* not JSON, or not an object (HTML, truncated...) */
+	LB_ERROR_IN_200,  /* an error object and no choices */
+	LB_NO_CHOICES,    /* "choices" missing or empty */
+	LB_NO_TEXT,       /* content null, missing or not a string */
+	LB_EMPTY_TEXT,    /* content empty once <think> blocks are removed */
+	LB_FINISH_ERROR,  /* finish_reason "error" or "abort" */
+	LB_N
+};
+
 struct llm_usage {
 	long prompt_tokens;       /* summed over the run */
 	long completion_tokens;
 	long replies_without_usage; /* replies that reported no usage */
+	long bad[LB_N];           /* unusable 2xx replies by kind */
 };
 
 char *llm_request_json(const struct llm_request *r);
 
-/* Parse a 200 body.  0 and *out filled, or -1 with the reason in why. */
-int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *why, size_t n);
+/* Parse a 200 body.  0 and *out filled, or -1 with the reason in why and
+ * its kind in *bad (may be NULL). */
+int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *why, size_t n,
+		    enum llm_bad *bad);
 void llm_reply_release(struct llm_reply *r);
 
 /* The endpoint's own words from an error body of any known shape (OpenAI,

@@ -7,6 +7,10 @@
  * named by options are read and checked later by the run, still before any
  * request is sent.
  *
+ * --resume DIR reads the settings of the run in DIR back from its run.json:
+ * options not given keep the run's values; an option that would change the
+ * run's meaning (ROW_KEEP in options.c) is refused unless it is unchanged.
+ *
  * Ownership: strings in struct options point into argv or the environment,
  * or are owned by the struct when noted; options_release() frees those.
  */
@@ -60,6 +64,10 @@ struct options {
 	uint64_t seed;              /* seed of every random choice */
 	int seed_given;             /* --seed was given (else from the clock) */
 	int quiet;                  /* --quiet: errors only */
+	const char *resume_dir;     /* --resume DIR, or NULL */
+	unsigned char given[64];    /* by option row: given on the command line */
+	char *owned[48];            /* strings read back from run.json (owned) */
+	int nowned;
 };
 
 enum options_result {
@@ -73,5 +81,18 @@ enum options_result {
 enum options_result options_parse(struct options *o, int argc, char **argv);
 void options_release(struct options *o);
 void options_help(FILE *out);
+
+struct cJSON;
+
+/* The settings of a run as JSON, one key per option (dashes become
+ * underscores), for run.json.  Never holds the API key; the base URL is
+ * written without any user:password@ part.  Caller frees with cJSON_Delete. */
+struct cJSON *options_to_json(const struct options *o);
+
+/* Was the option with this long name given on the command line? */
+int options_given(const struct options *o, const char *name);
+
+/* The URL without any user:password@ part (malloc'd). */
+char *options_public_url(const char *url);
 
 #endif

@@ -32,6 +32,8 @@ struct pairing_state {
 	const unsigned short *met; /* n*n: times each pair has been matched */
 	const int *played;         /* matches finished per story */
 	const int *load;           /* matches in flight per story */
+	const unsigned char *busy; /* pairing_round: already paired this
+				    * round (a resumed round), or NULL */
 };
 
 /* The boundary rule's weight of judging i against j. */

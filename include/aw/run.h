@@ -14,6 +14,7 @@
 #include "aw/bt.h"
 #include "aw/data.h"
 #include "aw/http.h"
+#include "aw/journal.h"
 #include "aw/llm.h"
 #include "aw/options.h"
 #include "aw/progress.h"
@@ -49,17 +50,40 @@ struct run {
 	int logprobs_refused;       /* the endpoint refused logprobs (400/403) */
 	int logprobs_absent;        /* it answered judge requests without them */
 	long soft_verdicts;         /* verdicts with a usable probability */
+	struct journal journal;     /* every result, appended as it arrives */
+	struct journal_data reuse;  /* a resumed run: results to use again */
+	long reused_stories;        /* taken from the journal, not asked again */
+	long reused_matches;
+	struct cJSON *previous;     /* a resumed run's old run.json, or NULL */
+	int resumed_from;           /* generations done when this process began */
 	double started;             /* wall-clock start, seconds */
 };
+
+/* Record a result in the journal; a failed write stops the run (the HTTP
+ * client returns HTTP_STOPPED with the reason). */
+void run_journal_story(struct run *r, const struct story *s);
+void run_journal_match(struct run *r, int gen, const struct match *m);
+
+/* Reseed the run's random stream for a phase of generation gen (phase 0
+ * writing, 1 judging, 2+r round r), so that a resumed run draws exactly
+ * what the interrupted one drew for the same phase. */
+void run_reseed(struct run *r, int gen, int phase);
 
 /* Seed sent to the endpoint for a request: derived from the run's seed and
  * the request's identity, never from arrival order (31 bits, which every
  * server accepts). */
 unsigned long run_request_seed(const struct run *r, const char *id, long attempt);
 
-/* Read and validate every text the run needs (options choose the files,
- * else the bundled ones).  0, or -1 with "file:line: problem" in err. */
-int texts_load(struct texts *t, const struct options *o, char *err, size_t errlen);
+/* Read and validate every text the run needs: from the directory inputs
+ * (a resumed run's DIR/inputs) when not NULL, else the files the options
+ * name, else the bundled ones.  0, or -1 with "file:line: problem" in err. */
+int texts_load(struct texts *t, const struct options *o, const char *inputs, char *err,
+	       size_t errlen);
+/* A resumed run: refuse text options whose content differs from the run's. */
+int texts_check_resumed(const struct texts *run, const struct options *o, char *err,
+			size_t errlen);
+/* File name of text k (the order of struct texts' paths) in DIR/inputs. */
+const char *texts_file_name(int k);
 void texts_free(struct texts *t);
 
 #endif

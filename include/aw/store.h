@@ -11,18 +11,31 @@
  *                  "failed" (stories that could not be written)}
  *   run.json      status, seed, effective settings (never the key), usage
  *   best.txt      the best story of the last generation written
+ *   inputs/       the texts the run reads (prompt, rubric, templates, lists)
+ *   journal.jsonl every story and verdict as it arrives (journal.h)
  */
 #ifndef AW_STORE_H
 #define AW_STORE_H
 
 #include <stddef.h>
+#include "aw/journal.h"
 #include "aw/judge.h"
 #include "aw/run.h"
 #include "aw/story.h"
 
 /* Create dir if needed.  Refuses (-1, message in err) a path that is not a
- * directory, or a directory that is not empty. */
-int store_prepare(const char *dir, char *err, size_t errlen);
+ * directory, or a directory that is not empty; with resume, a directory
+ * that holds no run (temporary files left by a kill are removed). */
+int store_prepare(const char *dir, int resume, char *err, size_t errlen);
+
+/* Keep a copy of every text the run reads in DIR/inputs/, so that a resumed
+ * run uses exactly the same ones. */
+int store_write_inputs(const char *dir, const struct texts *t, char *err, size_t errlen);
+
+/* Read generation gen back: its stories (ranked, as written) into pop and
+ * its matches into matches->m.  0, or -1 with a message in err. */
+int store_read_generation(const char *dir, int gen, struct population *pop,
+			  struct journal_data *matches, char *err, size_t errlen);
 
 /* Write data to dir/name atomically.  0, or -1 with a message in err. */
 int store_write_file(const char *dir, const char *name, const char *data, size_t len,

@@ -14,9 +14,13 @@
 #ifndef AW_VERDICT_H
 #define AW_VERDICT_H
 
+#include <stddef.h>
+
 struct verdict {
-	char winner;   /* 'A', 'B', or 0 when the reply holds no verdict */
-	char *reason;  /* the judge's reasoning, or NULL (owned) */
+	char winner;      /* 'A', 'B', or 0 when the reply holds no verdict */
+	char *reason;     /* the judge's reasoning, or NULL (owned) */
+	size_t tail_from; /* where the verdict starts and ends, counted back */
+	size_t tail_to;   /* from the end of the reply (for verdict_logprob) */
 };
 
 /* 0 when a verdict was found, -1 when none (v->winner is then 0). */
@@ -29,13 +33,16 @@ struct cJSON;
 #define VERDICT_MASS_MIN 0.5 /* least probability on A and B together */
 
 /* The judge's probability that A is better, from the logprobs of its
- * reply (an OpenAI "logprobs.content" array): at the last token that reads
- * A or B (spaces, quotes, '*' and SentencePiece/BPE space marks ignored),
- * P(A) = sum of exp(logprob) over the alternatives reading A, divided by
- * that of A and B.  It is used only when that token is the verdict already
- * parsed from the text (winner), and A and B hold at least
- * VERDICT_MASS_MIN of the probability there.  Returns 0 and *p_a (clipped),
- * or -1 when the logprobs give no usable probability. */
-int verdict_logprob(const struct cJSON *content, char winner, double *p_a);
+ * reply (an OpenAI "logprobs.content" array) and the verdict v parsed from
+ * the same reply.  The tokens are laid end to end to find the verdict in
+ * them (counting from the end, so reasoning stripped from the front does
+ * not matter); at the last token inside it that reads A or B (spaces,
+ * quotes, '*' and SentencePiece/BPE space marks ignored), P(A) = the sum of
+ * exp(logprob) over the alternatives reading A, divided by that of A and B.
+ * It is refused when that token is not v's winner, or when A and B hold
+ * less than VERDICT_MASS_MIN (or, inconsistently, more than all) of the
+ * probability there.  Returns 0 and *p_a, clipped to [VERDICT_P_MIN,
+ * 1 - VERDICT_P_MIN], or -1 when the logprobs give no usable probability. */
+int verdict_logprob(const struct cJSON *content, const struct verdict *v, double *p_a);
 
 #endif

@@ -141,7 +141,7 @@ static void test_request_logprobs(void **state)
 static int parse(const char *body, struct llm_reply *r, char *why, size_t n)
 {
 	why[0] = '\0';
-	return llm_parse_reply(body, strlen(body), r, why, n);
+	return llm_parse_reply(body, strlen(body), r, why, n, NULL);
 }
 
 static void test_reply_openai(void **state)
@@ -384,10 +384,10 @@ static void test_reply_length_respected(void **state)
 	size_t len = strlen(buf) - strlen("GARBAGE");
 	struct llm_reply r;
 	char why[256];
-	assert_int_equal(llm_parse_reply(buf, len, &r, why, sizeof why), 0);
+	assert_int_equal(llm_parse_reply(buf, len, &r, why, sizeof why, NULL), 0);
 	assert_string_equal(r.content, "ok");
 	llm_reply_release(&r);
-	assert_int_equal(llm_parse_reply(buf, len - 1, &r, why, sizeof why), -1);
+	assert_int_equal(llm_parse_reply(buf, len - 1, &r, why, sizeof why, NULL), -1);
 }
 
 /* choices[0].logprobs.content is exposed, pointing into the parsed body. */

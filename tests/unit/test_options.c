@@ -150,9 +150,9 @@ struct range {
 };
 
 static const struct range ranges[] = {
-	{ "--population", "1", "2", "100000", "100001", 1, 2, 100000 },
+	{ "--population", "1", "2", "5000", "5001", 1, 2, 5000 },
 	{ "--generations", "-1", "0", "1000", "1001", 1, 0, 1000 },
-	{ "--top", "0", "1", "10000", "10001", 1, 1, 10000 },
+	{ "--top", "0", "1", "5000", "5001", 1, 1, 5000 },
 	{ "--variants", "0", "1", "1000", "1001", 1, 1, 1000 },
 	{ "--rounds", "0", "1", "1000", "1001", 1, 1, 1000 },
 	{ "--judge-budget", "0", "1", "1000", "1001", 1, 1, 1000 },
@@ -191,7 +191,7 @@ static enum options_result parse_one(struct options *o, const char *opt, const c
 	/* a large population so that --top's own range is what is tested */
 	if (!strcmp(opt, "--population"))
 		return PARSE(o, "--model", "m", "--out", "d", "--top", "1", opt, val);
-	return PARSE(o, "--model", "m", "--out", "d", "--population", "100000", opt, val);
+	return PARSE(o, "--model", "m", "--out", "d", "--population", "5000", opt, val);
 }
 
 static void test_numeric_ranges(void **state)

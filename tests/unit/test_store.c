@@ -447,28 +447,36 @@ static void test_prepare(void **state)
 	char out[4096];
 	/* a new nested directory is created */
 	snprintf(out, sizeof out, "%s/a/b/out", dir);
-	assert_int_equal(store_prepare(out, err, sizeof err), 0);
+	assert_int_equal(store_prepare(out, 0, err, sizeof err), 0);
 	struct stat st;
 	assert_int_equal(stat(out, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	/* an existing empty directory is accepted */
-	assert_int_equal(store_prepare(out, err, sizeof err), 0);
-	/* a directory holding a run is refused */
+	assert_int_equal(store_prepare(out, 0, err, sizeof err), 0);
+	/* a directory holding a run is refused, and the message says how to
+	 * continue it; with resume it is accepted, and a temporary file left
+	 * by a kill is removed */
 	free(tu_write_str(out, "run.json", "{}"));
-	assert_int_equal(store_prepare(out, err, sizeof err), -1);
+	assert_int_equal(store_prepare(out, 0, err, sizeof err), -1);
 	assert_true(tu_contains(err, out));
+	assert_true(tu_contains(err, "--resume"));
+	free(tu_write_str(out, ".gen-001.json.tmp.123", "half"));
+	assert_int_equal(store_prepare(out, 1, err, sizeof err), 0);
+	char tmpf[4200];
+	snprintf(tmpf, sizeof tmpf, "%s/.gen-001.json.tmp.123", out);
+	assert_int_equal(access(tmpf, F_OK), -1);
 	/* a directory holding something else is refused */
 	char other[4096];
 	snprintf(other, sizeof other, "%s/a/b/other", dir);
 	assert_int_equal(mkdir(other, 0755), 0);
 	free(tu_write_str(other, "notes.txt", "x"));
 	err[0] = '\0';
-	assert_int_equal(store_prepare(other, err, sizeof err), -1);
+	assert_int_equal(store_prepare(other, 0, err, sizeof err), -1);
 	assert_true(tu_contains(err, other));
 	/* a file is refused */
 	char *file = tu_write_str(dir, "plain", "x");
 	err[0] = '\0';
-	assert_int_equal(store_prepare(file, err, sizeof err), -1);
+	assert_int_equal(store_prepare(file, 0, err, sizeof err), -1);
 	assert_true(tu_contains(err, file));
 	free(file);
 }

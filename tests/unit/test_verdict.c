@@ -189,7 +189,7 @@ static void test_no_verdict(void **state)
 static void test_no_verdict_never_defaults_to_a(void **state)
 {
 	(void)state;
-	struct verdict v = { 'A', NULL };
+	struct verdict v = { 'A', NULL, 0, 0 };
 	assert_int_equal(verdict_parse("I cannot decide between them.", &v), -1);
 	assert_int_equal(v.winner, 0);
 	assert_null(v.reason);
@@ -490,12 +490,18 @@ static cJSON *content_of(const struct tok *t, size_t n)
 	return arr;
 }
 
-/* verdict_logprob on the tokens; *p_a is NAN unless it returned 0. */
+/* verdict_logprob on the tokens, with a verdict for `winner` that spans the
+ * whole text (so the last label token is the one read); *p_a is NAN unless
+ * it returned 0. */
 static int logprob_of(const struct tok *t, size_t n, char winner, double *p_a)
 {
 	cJSON *c = content_of(t, n);
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(t[i].text);
+	struct verdict v = { winner, NULL, len, 0 };
 	*p_a = NAN;
-	int rc = verdict_logprob(c, winner, p_a);
+	int rc = verdict_logprob(c, &v, p_a);
 	cJSON_Delete(c);
 	return rc;
 }
@@ -664,15 +670,79 @@ static void test_logprob_no_label_token(void **state)
 	assert_int_equal(logprob_of(t, NTOK(t), 'A', &p), -1);
 	/* no content at all, and an empty one */
 	p = NAN;
-	assert_int_equal(verdict_logprob(NULL, 'A', &p), -1);
+	struct verdict v = { 'A', NULL, 0, 0 };
+	assert_int_equal(verdict_logprob(NULL, &v, &p), -1);
 	cJSON *empty = cJSON_CreateArray();
-	assert_int_equal(verdict_logprob(empty, 'A', &p), -1);
+	assert_int_equal(verdict_logprob(empty, &v, &p), -1);
 	cJSON_Delete(empty);
 	/* a token without "token" is skipped, not a crash */
 	cJSON *odd = cJSON_Parse("[{\"logprob\": -0.1}, {\"token\": 7}, {\"token\": null}]");
 	assert_non_null(odd);
-	assert_int_equal(verdict_logprob(odd, 'A', &p), -1);
+	v.tail_from = 5;
+	assert_int_equal(verdict_logprob(odd, &v, &p), -1);
 	cJSON_Delete(odd);
+}
+
+/* A logprobs.content array of the given tokens (NULL-terminated), with
+ * alternatives "A" (probability pa) and "B" at every token that is a label
+ * alone once spaces and quotes are set aside. */
+static cJSON *tokens_of(const char *const *toks, double pa)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (; *toks; toks++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "token", *toks);
+		cJSON_AddNumberToObject(o, "logprob", -0.1);
+		cJSON *top = cJSON_AddArrayToObject(o, "top_logprobs");
+		const char *t = *toks;
+		while (*t == ' ' || *t == '\n' || *t == '"')
+			t++;
+		if ((*t == 'A' || *t == 'B') && (!t[1] || t[1] == '"')) {
+			cJSON *a = cJSON_CreateObject(), *b = cJSON_CreateObject();
+			cJSON_AddStringToObject(a, "token", "A");
+			cJSON_AddNumberToObject(a, "logprob", log(pa));
+			cJSON_AddStringToObject(b, "token", "B");
+			cJSON_AddNumberToObject(b, "logprob", log(1 - pa));
+			cJSON_AddItemToArray(top, a);
+			cJSON_AddItemToArray(top, b);
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* The probability is read at the verdict, not at a label elsewhere in the
+ * reply: prose naming " B" before a lowercase JSON verdict has no usable
+ * token, and a label after the JSON verdict is not it either. */
+static void test_logprob_reads_the_verdict_itself(void **state)
+{
+	(void)state;
+	static const char *const t1[] = { "Story", " B", " is", " better", ".\n{\"", "winner",
+					   "\":", " \"", "b", "\"}", NULL };
+	static const char *const t2[] = { "{\"", "winner", "\":", " \"", "A", "\"}\n", "B",
+					   " is", " weaker", " because", " A", " sings", ".", NULL };
+	struct verdict v;
+	double p;
+	char text[256] = "";
+	for (const char *const *t = t1; *t; t++)
+		strcat(text, *t);
+	assert_int_equal(verdict_parse(text, &v), 0);
+	assert_int_equal(v.winner, 'B');
+	cJSON *c = tokens_of(t1, 0.3);
+	assert_int_equal(verdict_logprob(c, &v, &p), -1); /* " B" is prose, "b" no label */
+	cJSON_Delete(c);
+	verdict_release(&v);
+
+	text[0] = '\0';
+	for (const char *const *t = t2; *t; t++)
+		strcat(text, *t);
+	assert_int_equal(verdict_parse(text, &v), 0);
+	assert_int_equal(v.winner, 'A');
+	c = tokens_of(t2, 0.8);
+	assert_int_equal(verdict_logprob(c, &v, &p), 0); /* the "A" in the JSON */
+	assert_true(fabs(p - 0.8) < 1e-9);
+	cJSON_Delete(c);
+	verdict_release(&v);
 }
 
 /* "AB", "Alice", "BA", "Bob" are words, not labels. */
@@ -735,6 +805,7 @@ int run_verdict_tests(void)
 		cmocka_unit_test(test_line_naming_both_has_none),
 		cmocka_unit_test(test_release_resets),
 		cmocka_unit_test(test_logprob_openai),
+		cmocka_unit_test(test_logprob_reads_the_verdict_itself),
 		cmocka_unit_test(test_logprob_clipped),
 		cmocka_unit_test(test_logprob_space_marks),
 		cmocka_unit_test(test_logprob_last_label_must_match),
