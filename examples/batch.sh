@@ -1,19 +1,19 @@
 #!/bin/sh
-# examples/batch.sh - a batch experiment: several seeds x two settings of
-# --rounds, one `alphawrite evolve` run each, summarised with jq.
+# examples/batch.sh - a batch experiment: several seeds x two judge budgets
+# (--judge-budget), one `alphawrite evolve` run each, summarised with jq.
 #
 #   sh examples/batch.sh [OUT_ROOT]
 #
 # With OPENAI_BASE_URL (and OPENAI_API_KEY, MODEL) set it uses your endpoint;
 # otherwise it starts the bundled simulated endpoint on loopback.  Every run
-# gets its own directory OUT_ROOT/rounds-R/seed-S, so a batch can be re-run
+# gets its own directory OUT_ROOT/budget-M/seed-S, so a batch can be re-run
 # into a new root and compared.
 set -e
 cd "$(dirname "$0")/.."
 root=${1:-batch-out}
 model=${MODEL:-sim-writer}
 seeds="1 2 3"
-rounds_list="4 8"
+budgets="4 8"
 
 make -s alphawrite
 if [ -z "$OPENAI_BASE_URL" ]; then
@@ -27,38 +27,38 @@ if [ -z "$OPENAI_BASE_URL" ]; then
 fi
 
 rm -rf "$root"
-for rounds in $rounds_list; do
+for budget in $budgets; do
 	for seed in $seeds; do
-		dir="$root/rounds-$rounds/seed-$seed"
+		dir="$root/budget-$budget/seed-$seed"
 		./alphawrite evolve --model "$model" --out "$dir" --seed "$seed" \
 			--population 16 --generations 2 --top 4 --variants 3 \
-			--rounds "$rounds" --max-words 300 --quiet ||
+			--judge-budget "$budget" --max-words 300 --quiet ||
 			echo "run $dir failed (exit $?)" >&2
 	done
 done
 
 # One line per run: settings, cost, and the best story of the last generation.
-echo "rounds seed status   requests tokens   best    elo   words"
-for run in "$root"/rounds-*/seed-*/run.json; do
+echo "budget seed status   requests tokens   best    rating words"
+for run in "$root"/budget-*/seed-*/run.json; do
 	dir=$(dirname "$run")
 	last=$(ls "$dir"/gen-*.json | tail -n 1)
 	jq -r --slurpfile g "$last" '
-		[.settings.rounds, .seed, .status, .usage.requests,
+		[.settings.judge_budget, .seed, .status, .usage.requests,
 		 (.usage.prompt_tokens + .usage.completion_tokens),
-		 $g[0].stories[0].id, ($g[0].stories[0].elo | round), $g[0].stories[0].words]
+		 $g[0].stories[0].id, ($g[0].stories[0].rating | round), $g[0].stories[0].words]
 		| @tsv' "$run"
 done | column -t
 
-# Per setting: mean requests and mean Elo gain of the best story over the
-# best of generation 0 (same rating scale: parents keep their ratings).
+# Per setting: mean requests and mean rating of the best story of the last
+# generation (ratings of one run share one Bradley-Terry scale; across runs
+# they are only roughly comparable, as each run is its own tournament).
 echo
-echo "per --rounds: runs, mean requests, mean elo gain of the best story over generation 0"
-for rounds in $rounds_list; do
-	for run in "$root/rounds-$rounds"/seed-*; do
+echo "per --judge-budget: runs, mean requests, mean rating of the best story"
+for budget in $budgets; do
+	for run in "$root/budget-$budget"/seed-*; do
 		last=$(ls "$run"/gen-*.json | tail -n 1)
-		jq -n --slurpfile r "$run/run.json" --slurpfile a "$run/gen-000.json" \
-			--slurpfile z "$last" \
-			'{requests: $r[0].usage.requests, gain: ($z[0].stories[0].elo - $a[0].stories[0].elo)}'
-	done | jq -rs --arg r "$rounds" \
-		'"rounds \($r): \(length) runs, \((map(.requests) | add / length) | round) requests, gain \((map(.gain) | add / length) | round)"'
+		jq -n --slurpfile r "$run/run.json" --slurpfile z "$last" \
+			'{requests: $r[0].usage.requests, best: $z[0].stories[0].rating}'
+	done | jq -rs --arg b "$budget" \
+		'"budget \($b): \(length) runs, \((map(.requests) | add / length) | round) requests, best rating \((map(.best) | add / length) | round)"'
 done

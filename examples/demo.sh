@@ -23,13 +23,13 @@ rm -rf "$out"
 echo "simulated endpoint on http://127.0.0.1:$port/v1 (stories and verdicts are simulated)"
 ./alphawrite evolve --model sim-writer --judge-model sim-judge \
 	--base-url "http://127.0.0.1:$port/v1" --out "$out" \
-	--population 20 --generations 3 --top 4 --variants 4 --rounds 6 \
+	--population 20 --generations 3 --top 4 --variants 4 --judge-budget 6 \
 	--max-words 300 --concurrency 16 --seed 2026
 
 echo
 echo "output in $out/: $(cd "$out" && ls | tr '\n' ' ')"
 echo "ranking of the last generation:"
-jq -r '.stories[:5][] | "  \(.rank). \(.id)  elo \(.elo | round)  \(.wins)-\(.losses)  born \(.born)  goal: \(.goal // "-")"' \
+jq -r '.stories[:5][] | "  \(.rank). \(.id)  rating \(.rating | round) [\(.rating_lo | round), \(.rating_hi | round)]  \(.wins)-\(.losses)  born \(.born)  goal: \(.goal // "-")"' \
 	"$out/$(cd "$out" && ls gen-*.json | tail -n 1)"
 echo
 echo "the start of the best story ($out/best.txt):"
