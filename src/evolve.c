@@ -275,8 +275,10 @@ int evolve_main(int argc, char **argv)
 	if (!run->http)
 		goto out;
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
-	if (journal_open(&run->journal, opt.out_dir, l.err, sizeof l.err) < 0 ||
-	    store_write_run(opt.out_dir, run, "running", l.done, NULL, NULL, l.err, sizeof l.err) < 0)
+	/* run.json first: a directory with a journal but no run.json would be
+	 * neither resumable nor new. */
+	if (store_write_run(opt.out_dir, run, "running", l.done, NULL, NULL, l.err, sizeof l.err) < 0 ||
+	    journal_open(&run->journal, opt.out_dir, l.err, sizeof l.err) < 0)
 		goto out;
 
 	status = l.done == 0 ? generation0(&l) : 0;

@@ -241,6 +241,16 @@ class Proc:
             return False
         return True
 
+    @staticmethod
+    def _read(path):
+        # The file was opened before the process started; if it is gone the
+        # harness (not the binary) lost it: report that instead of crashing.
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return f"<{os.path.basename(path)} missing>"
+
     def wait(self, timeout):
         try:
             return self.p.wait(timeout)
@@ -256,10 +266,7 @@ class Proc:
             rc = self.p.wait(10)
         self._out.close()
         self._err.close()
-        with open(self.out_path, "rb") as f:
-            out = f.read().decode("utf-8", "replace")
-        with open(self.err_path, "rb") as f:
-            err = f.read().decode("utf-8", "replace")
+        out, err = self._read(self.out_path), self._read(self.err_path)
         res = Result(rc, out, err, time.monotonic() - self.t0)
         res.hung = hung
         vg_check(res)
