@@ -281,7 +281,6 @@ static void book(struct match *m)
 	size_t i = m->ia, j = m->ib;
 	free(m->prompt);
 	m->prompt = NULL;
-	m->done = 1;
 	t->load[i]--;
 	t->load[j]--;
 	t->played[i]++;

@@ -65,7 +65,6 @@ struct match {
 	char *reason;        /* the judge's reasoning, or NULL */
 	char *error;         /* why there is no winner, or NULL */
 	int asks;            /* judge requests made */
-	int done;            /* the match has its outcome */
 	/* while judging: */
 	struct tourney *t;   /* the tournament it belongs to */
 	size_t ia, ib;       /* indices of a and b in the population */
