@@ -54,6 +54,9 @@ struct http {
 	double last_change;           /* when in_flight last changed */
 	char error[1024];             /* why the run stopped */
 	int fatal;                    /* a fatal reply was seen */
+	long jobs;                    /* submitted and not ended */
+	long ending;                  /* jobs whose reply or fail callback is
+				       * running: they no longer hold a slot */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -137,8 +140,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static void job_free(struct job *j)
+static void job_free(struct http *h, struct job *j)
 {
+	h->jobs--;
 	if (j->handler.release)
 		j->handler.release(j->handler.ctx);
 	free(j->body);
@@ -191,6 +195,7 @@ void http_submit(struct http *h, char *body, const struct http_handler *handler)
 	j->len = strlen(body);
 	j->handler = *handler;
 	buf_init(&j->reply, h->cfg.max_reply);
+	h->jobs++;
 	push_ready(h, j);
 }
 
@@ -234,6 +239,8 @@ static int start(struct http *h, struct job *j)
 	j->fnext = h->flying;
 	h->flying = j;
 	j->attempts++;
+	if (j->handler.sent)
+		(*j->handler.sent)++;
 	h->stats.requests++;
 	if (j->attempts > 1)
 		h->stats.retries++;
@@ -257,9 +264,11 @@ static void retry_or_fail(struct http *h, struct job *j, const char *why, int re
 	else
 		snprintf(msg, sizeof msg, "%s", why);
 	h->stats.failed++;
+	h->ending++;
 	if (j->handler.fail)
 		j->handler.fail(j->handler.ctx, msg);
-	job_free(j);
+	h->ending--;
+	job_free(h, j);
 }
 
 static int transport_fatal(CURLcode rc)
@@ -300,7 +309,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 			snprintf(h->error, sizeof h->error, "cannot reach '%s': %s", h->cfg.url,
 				 j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
 			h->fatal = 1;
-			job_free(j);
+			job_free(h, j);
 		} else {
 			snprintf(why, sizeof why, "%s",
 				 rc == CURLE_OPERATION_TIMEDOUT ? "request timed out" :
@@ -312,17 +321,19 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 
 	if (status >= 200 && status < 300) {
 		why[0] = '\0';
+		h->ending++;
 		enum http_outcome o = j->handler.reply(j->handler.ctx, buf_str(&j->reply),
 							j->reply.len, why, sizeof why);
+		h->ending--;
 		if (o == HTTP_OK) {
-			job_free(j);
+			job_free(h, j);
 		} else if (o == HTTP_RETRY) {
 			h->stats.faults[HF_BAD_REPLY]++;
 			retry_or_fail(h, j, why[0] ? why : "unusable reply", 1);
 		} else {
 			snprintf(h->error, sizeof h->error, "%s", why);
 			h->fatal = 1;
-			job_free(j);
+			job_free(h, j);
 		}
 		return;
 	}
@@ -357,7 +368,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 		snprintf(h->error, sizeof h->error, "the endpoint refused the request (HTTP %ld)%s%s",
 			 status, detail[0] ? ": " : "", detail);
 	h->fatal = 1;
-	job_free(j);
+	job_free(h, j);
 }
 
 static void promote_due(struct http *h, double now)
@@ -380,20 +391,20 @@ static void drop_all(struct http *h)
 	while (h->flying) {
 		struct job *j = h->flying;
 		land(h, j);
-		job_free(j);
+		job_free(h, j);
 	}
 	for (struct job *j = h->ready, *next; j; j = next) {
 		next = j->next;
-		job_free(j);
+		job_free(h, j);
 	}
 	for (struct job *j = h->delayed, *next; j; j = next) {
 		next = j->next;
-		job_free(j);
+		job_free(h, j);
 	}
 	h->ready = h->ready_tail = h->delayed = NULL;
 }
 
-enum http_result http_run(struct http *h)
+enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *arg)
 {
 	double t0 = aw_now(), stop_at = 0;
 	enum http_result res = HTTP_DONE;
@@ -424,11 +435,13 @@ enum http_result http_run(struct http *h)
 			if (start(h, j) < 0) {
 				snprintf(h->error, sizeof h->error, "cannot start a transfer");
 				h->fatal = 1;
-				job_free(j);
+				job_free(h, j);
 				break;
 			}
 		}
 		if (h->stats.in_flight == 0 && !h->ready && !h->delayed)
+			break;
+		if (done && !stopping && done(arg))
 			break;
 
 		int running;
@@ -473,6 +486,16 @@ enum http_result http_run(struct http *h)
 		drop_all(h);
 	h->stats.busy_seconds += aw_now() - t0;
 	return res;
+}
+
+enum http_result http_run(struct http *h)
+{
+	return http_run_until(h, NULL, NULL);
+}
+
+long http_pending(const struct http *h)
+{
+	return h->jobs - h->ending;
 }
 
 void http_abort(struct http *h, const char *msg)

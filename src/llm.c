@@ -305,6 +305,6 @@ void llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usag
 	a->on_text = on_text;
 	a->on_fail = on_fail;
 	a->ctx = ctx;
-	struct http_handler hd = { ask_reply, ask_fail, ask_refused, free, a };
+	struct http_handler hd = { ask_reply, ask_fail, ask_refused, free, a, r->sent };
 	http_submit(h, llm_request_json(r), &hd);
 }

@@ -50,6 +50,7 @@ struct http_handler {
 	 * (may be NULL): the place to free ctx. */
 	void (*release)(void *ctx);
 	void *ctx;
+	long *sent;   /* if set, incremented on every attempt started */
 };
 
 struct http_config {
@@ -107,7 +108,17 @@ struct http;
 
 struct http *http_new(const struct http_config *cfg, char *err, size_t errlen);
 void http_submit(struct http *h, char *body, const struct http_handler *handler);
+/* Run until every job has ended (callbacks may submit more). */
 enum http_result http_run(struct http *h);
+/* The same, but return HTTP_DONE as soon as done(arg) is true (checked
+ * after callbacks have run), leaving the other jobs queued or in flight
+ * for the next call: how one phase ends while the next one's requests are
+ * already on the wire. */
+enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *arg);
+/* Jobs submitted and not ended yet (queued, waiting, or in flight); inside
+ * a reply or fail callback its own job no longer counts, so the callback
+ * can start the next one in its place. */
+long http_pending(const struct http *h);
 const char *http_error(const struct http *h);         /* why the run stopped */
 /* Stop the run from inside a callback (e.g. a write failed): http_run()
  * returns HTTP_STOPPED with msg as http_error(). */

@@ -41,6 +41,7 @@ struct llm_request {
 				   * alternatives per token */
 	int *logprobs_refused;    /* if set: on 400/403 drop logprobs, set
 				   * *logprobs_refused and ask again */
+	long *sent;               /* if set: counts the attempts sent */
 };
 
 struct cJSON;
