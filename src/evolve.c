@@ -6,6 +6,13 @@
  *   generation g:  top K of g-1 + K*V variants (writer) -> tournament
  *                  -> gen-00g.json
  *
+ * The phases overlap, so that the request window stays full: the writer
+ * hands each story to the tournament as it arrives (story_ended), and once
+ * the tournament has sent its last match the free slots go to the variants
+ * of the stories almost surely in the top K (settling).  Neither changes
+ * what is written or chosen (writer.h).  Data still flows one way: writer
+ * -> tournament -> store, with this file passing stories along.
+ *
  * Parents keep their ratings; a variant starts from its parent's rating.
  * run.json is rewritten after every generation, so it always says how far
  * the run got.  Everything the run reads is validated before the first
@@ -34,9 +41,21 @@
 #define MAX_REPLY (8u << 20) /* largest reply body accepted: 8 MiB */
 #define GRACE_SECONDS 10.0   /* after SIGINT/SIGTERM, for requests in flight */
 
+#define LIKELY_U 0.3 /* a story's variants start before its tournament ends
+		      * when P(it is on the wrong side of the top-K line) is
+		      * below this */
+
 struct loop {
 	struct run run;           /* shared with the phases */
-	struct population pop;    /* the current generation, ranked */
+	struct population pop;    /* the last generation judged, ranked */
+	int gen;                  /* the generation under way */
+	struct tourney *t;        /* its tournament, or NULL */
+	struct wset *next;        /* generation gen+1's variants, asked for
+				   * early, or NULL */
+	struct wset **sets;       /* every writing set of the run: a job may
+				   * outlive its generation, so they are
+				   * freed at the end */
+	size_t nsets;
 	int done;                 /* generations written */
 	int logprobs_noted;       /* said why there are no soft verdicts */
 	char err[1024];           /* the last error */
@@ -69,67 +88,114 @@ static void note_logprobs(struct loop *l)
 	}
 }
 
-/* Judge generation gen's population and write its file. */
-static int rank_and_store(struct loop *l, int gen, struct population *failed)
+/* A story has been written (or lost): the tournament takes it, and what
+ * room is left goes to the next generation's early variants. */
+static void story_ended(void *ctx, struct story *s)
 {
+	struct loop *l = ctx;
+	if (l->t)
+		judge_story(l->t, s);
+	if (l->next)
+		writer_send(l->next);
+}
+
+static struct wset *keep(struct loop *l, struct wset *w)
+{
+	l->sets = xrealloc(l->sets, (l->nsets + 1) * sizeof *l->sets);
+	l->sets[l->nsets++] = w;
+	return w;
+}
+
+/* The tournament sends no more matches, so the window has room: start the
+ * variants of the stories that will almost surely be parents.  What they
+ * are does not depend on when they are written (writer.h); the few whose
+ * parent misses the top K after all are dropped and counted. */
+static void settling(void *ctx)
+{
+	struct loop *l = ctx;
 	struct run *run = &l->run;
-	struct match_list ml = { 0 };
-	struct judge_summary sum;
-	if (l->pop.n < 2) {
-		snprintf(l->err, sizeof l->err,
-			 "generation %d: only %zu stories could be written, too few to go on%s%s", gen,
-			 l->pop.n, failed->n ? "; last error: " : "",
-			 failed->n ? failed->v[failed->n - 1]->error : "");
-		return AW_EXIT_FAILED;
+	if (l->gen >= run->opt->generations)
+		return;
+	if (!l->next) {
+		struct writer_hooks wh = { story_ended, l };
+		l->next = keep(l, writer_variants(run, l->gen + 1, &wh));
 	}
-	int st = phase_status(l, judge_tournament(run, gen, &l->pop, &ml, &sum));
-	note_logprobs(l);
-	if (st == 0 &&
-	    store_write_generation(run->opt->out_dir, gen, &l->pop, &ml, failed, &sum, l->err,
-				   sizeof l->err) < 0)
-		st = AW_EXIT_FAILED;
-	match_list_free(&ml);
-	if (st == 0) {
-		l->done = gen + 1;
-		if (store_write_run(run->opt->out_dir, run, "running", l->done, l->pop.v[0], NULL,
-				    l->err, sizeof l->err) < 0)
-			st = AW_EXIT_FAILED;
-	}
-	return st;
+	const struct story **likely = xmalloc((size_t)run->opt->top * sizeof *likely);
+	size_t k = judge_likely_top(l->t, LIKELY_U, likely);
+	for (size_t i = 0; i < k; i++)
+		if (writer_want(l->next, likely[i]))
+			run->early_variants += run->opt->variants;
+	free(likely);
+	writer_send(l->next);
 }
 
-static int generation0(struct loop *l)
-{
-	struct population failed = { 0 };
-	int st = phase_status(l, writer_initial(&l->run, &l->pop, &failed));
-	if (st == 0)
-		st = rank_and_store(l, 0, &failed);
-	population_free(&failed);
-	return st;
-}
-
+/* Write, judge and store generation gen. */
 static int generation(struct loop *l, int gen)
 {
 	struct run *run = &l->run;
-	struct population next = { 0 }, variants = { 0 }, failed = { 0 };
-	size_t k = (size_t)run->opt->top < l->pop.n ? (size_t)run->opt->top : l->pop.n;
-	int st = phase_status(l, writer_variants(run, gen, &l->pop, (long)k, run->opt->variants,
-						 &variants, &failed));
-	if (st == 0) {
+	struct population pop = { 0 }, failed = { 0 };
+	struct match_list ml = { 0 };
+	struct judge_summary sum;
+	struct writer_hooks wh = { story_ended, l };
+	struct judge_hooks jh = { settling, l };
+	struct wset *w;
+	char label[64];
+
+	l->gen = gen;
+	if (gen == 0) {
+		w = keep(l, writer_initial(run, &wh));
+		writer_take(w, NULL, &pop);
+	} else {
+		/* The parents: the top K, carried over; then their variants. */
+		w = l->next ? l->next : keep(l, writer_variants(run, gen, &wh));
+		l->next = NULL;
+		size_t k = (size_t)run->opt->top < l->pop.n ? (size_t)run->opt->top : l->pop.n;
 		for (size_t i = 0; i < k; i++)
-			population_add(&next, story_copy(l->pop.v[i]));
-		for (size_t i = 0; i < variants.n; i++)
-			population_add(&next, variants.v[i]);
-		free(variants.v);
-		variants.v = NULL;
-		variants.n = 0;
-		population_free(&l->pop);
-		l->pop = next;
-		st = rank_and_store(l, gen, &failed);
+			population_add(&pop, story_copy(l->pop.v[i]));
+		for (size_t i = 0; i < k; i++) {
+			writer_want(w, l->pop.v[i]);
+			writer_take(w, l->pop.v[i], &pop);
+		}
+		run->discarded_variants += writer_drop_untaken(w);
 	}
-	population_free(&variants);
+	long writing = 0;
+	for (size_t i = 0; i < pop.n; i++)
+		writing += !pop.v[i]->text && !pop.v[i]->error;
+	snprintf(label, sizeof label, "generation %d", gen);
+	progress_begin(&run->progress, label, writing, 0);
+	l->t = judge_new(run, gen, &pop, &ml, &jh);
+	writer_send(w);
+	enum http_result res = judge_run(l->t);
+	judge_end(l->t, res, &failed, &sum);
+	l->t = NULL;
+	progress_end(&run->progress);
+
+	int st = phase_status(l, res);
+	note_logprobs(l);
+	if (st == 0 && pop.n < 2) {
+		snprintf(l->err, sizeof l->err,
+			 "generation %d: only %zu stories could be written, too few to go on%s%s", gen,
+			 pop.n, failed.n ? "; last error: " : "",
+			 failed.n ? failed.v[failed.n - 1]->error : "");
+		st = AW_EXIT_FAILED;
+	}
+	if (st == 0 &&
+	    store_write_generation(run->opt->out_dir, gen, &pop, &ml, &failed, &sum, l->err,
+				   sizeof l->err) < 0)
+		st = AW_EXIT_FAILED;
+	match_list_free(&ml);
 	population_free(&failed);
-	return st;
+	if (st != 0) {
+		population_free(&pop); /* l->pop stays the last generation stored */
+		return st;
+	}
+	population_free(&l->pop);
+	l->pop = pop;
+	l->done = gen + 1;
+	if (store_write_run(run->opt->out_dir, run, "running", l->done, l->pop.v[0], NULL, l->err,
+			    sizeof l->err) < 0)
+		return AW_EXIT_FAILED;
+	return 0;
 }
 
 static void summary(const struct loop *l)
@@ -281,9 +347,13 @@ int evolve_main(int argc, char **argv)
 	    journal_open(&run->journal, opt.out_dir, l.err, sizeof l.err) < 0)
 		goto out;
 
-	status = l.done == 0 ? generation0(&l) : 0;
+	status = 0;
 	for (int g = l.done; status == 0 && g <= opt.generations; g++)
 		status = generation(&l, g);
+	/* Early variants whose parent missed the top K may still be out:
+	 * let them land in the journal rather than pay for nothing. */
+	if (status == 0)
+		status = phase_status(&l, http_run(run->http));
 
 	const char *state = status == 0 ? "complete" :
 			    status == AW_EXIT_INTERRUPTED ? "interrupted" : "failed";
@@ -312,6 +382,9 @@ early:
 	journal_data_free(&run->reuse);
 	cJSON_Delete(run->previous);
 	population_free(&l.pop);
+	for (size_t i = 0; i < l.nsets; i++)
+		writer_free(l.sets[i]);
+	free(l.sets);
 	bt_ratings_free(&run->ratings);
 	texts_free(&run->texts);
 	free(url);

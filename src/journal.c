@@ -3,7 +3,8 @@
  *
  * Records:
  *   {"t":"story","gen":g,"id":..,"parent_id":..,"style":..,"theme":..,
- *    "goal":..,"temperature":..,"words":..,"trimmed":..,"text":..}
+ *    "goal":..,"variant":v,"temperature":..,"words":..,"trimmed":..,
+ *    "text":..}            ("variant": which of its parent's, variants only)
  *   {"t":"match","gen":g,"round":r,"a":..,"b":..,"winner":"A"|"B"|null,
  *    "p_a":..,"reason":..,"error":..,"asks":n}
  */
@@ -71,6 +72,8 @@ int journal_story(struct journal *j, const struct story *s)
 	add_str(o, "style", s->style);
 	add_str(o, "theme", s->theme);
 	add_str(o, "goal", s->goal);
+	if (s->variant)
+		cJSON_AddNumberToObject(o, "variant", s->variant);
 	cJSON_AddNumberToObject(o, "temperature", s->temperature);
 	cJSON_AddNumberToObject(o, "words", (double)s->words);
 	cJSON_AddBoolToObject(o, "trimmed", s->trimmed);
@@ -136,6 +139,7 @@ int journal_parse_line(const char *line, size_t len, struct journal_data *d)
 		s->style = dup_or_null(str_field(o, "style"));
 		s->theme = dup_or_null(str_field(o, "theme"));
 		s->goal = dup_or_null(str_field(o, "goal"));
+		s->variant = num_field(o, "variant", &num) == 0 && num >= 1 && num < 1e6 ? (int)num : 0;
 		s->temperature = num_field(o, "temperature", &num) == 0 ? num : 0;
 		s->text = xstrdup(text);
 		s->words = text_count_words(s->text);

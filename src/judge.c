@@ -1,12 +1,15 @@
 /*
  * judge.c - the tournament (see judge.h for what it does and why).
  *
- * A struct tourney holds one generation's state: how many matches each
- * story has played and has in flight, how often each pair has met, and the
- * current estimates.  fill() tops the window up with new matches; every
- * verdict updates the state, refits now and then, checks whether the top K
- * has settled, and calls fill() again.  In the deterministic modes fill() is
- * replaced by one whole round at a time, with http_run() as the barrier.
+ * A struct tourney holds one generation's state: which stories are in play,
+ * how many matches each has played and has in flight, how often each pair
+ * has met, and the current estimates.  fill() tops the window up with new
+ * matches; every verdict, and every story that arrives, updates the state,
+ * refits now and then, checks whether the top K has settled, and calls
+ * fill() again.  The budget grows with the stories in play (--judge-budget
+ * halves of a match each), so stories written late still get theirs.  In
+ * the deterministic modes fill() is replaced by one whole round at a time,
+ * with the end of its matches as the barrier.
  */
 #include "aw/judge.h"
 #include "aw/bt.h"
@@ -33,6 +36,9 @@ struct tourney {
 	size_t k;                /* the top K that selection will take */
 	int *gi;                 /* story -> index in run->ratings */
 	int *load;               /* matches in flight per story */
+	unsigned char *avail;    /* PAIR_READY, PAIR_PENDING or PAIR_LOST */
+	size_t pending;          /* stories still being written */
+	size_t ready;            /* stories in play */
 	int *played;             /* matches finished per story */
 	unsigned short *met;     /* n*n: times each pair was matched */
 	double *theta;           /* current strength per story (logits) */
@@ -53,7 +59,11 @@ struct tourney {
 	int round;               /* current round (deterministic modes) */
 	int async;               /* pair as verdicts arrive */
 	int gen;                 /* the generation judged */
-	unsigned char *busy;     /* stories already matched this round */
+	unsigned char *busy;     /* stories not to pair this round */
+	int running;             /* judge_run() has begun */
+	long per_story;          /* --judge-budget, or --rounds */
+	long calls;              /* judge requests sent */
+	struct judge_hooks hooks;
 };
 
 /* ------------------------------------------------------------- estimates */
@@ -62,6 +72,8 @@ static double norm_cdf(double x)
 {
 	return 0.5 * erfc(-x / sqrt(2.0));
 }
+
+static void stop(struct tourney *t, const char *why);
 
 /* Refit the run's ratings and refresh theta, se, u and the top K. */
 static void refit(struct tourney *t)
@@ -77,28 +89,32 @@ static void refit(struct tourney *t)
 	free(se_all);
 	t->since_fit = 0;
 
-	/* The top K by theta, and the line between K and K+1. */
-	size_t *order = xmalloc(n * sizeof *order);
+	/* The top K by theta among the stories not lost, and the line
+	 * between K and K+1. */
+	size_t *order = xmalloc((n ? n : 1) * sizeof *order), m = 0;
 	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	for (size_t i = 1; i < n; i++) { /* insertion sort: n is small */
+		if (t->avail[i] != PAIR_LOST)
+			order[m++] = i;
+	for (size_t i = 1; i < m; i++) { /* insertion sort: n is small */
 		size_t v = order[i], j = i;
 		while (j > 0 && t->theta[order[j - 1]] < t->theta[v])
 			order[j] = order[j - 1], j--;
 		order[j] = v;
 	}
+	size_t k = t->k < m ? t->k : m;
 	memset(t->top, 0, n);
-	for (size_t i = 0; i < t->k && i < n; i++)
+	for (size_t i = 0; i < k; i++)
 		t->top[order[i]] = 1;
-	double line = t->k < n ? (t->theta[order[t->k - 1]] + t->theta[order[t->k]]) / 2 : -INFINITY;
+	double line = k && k < m ? (t->theta[order[k - 1]] + t->theta[order[k]]) / 2 : -INFINITY;
 	t->separation = INFINITY;
-	if (t->k < n) {
-		size_t a = order[t->k - 1], b = order[t->k];
+	if (k && k < m) {
+		size_t a = order[k - 1], b = order[k];
 		double var = bt_contrast_var(&t->run->ratings, t->gi[a], t->gi[b]);
 		t->separation = var > 0 ? (t->theta[a] - t->theta[b]) / sqrt(var) : INFINITY;
 	}
 	for (size_t i = 0; i < n; i++)
-		t->u[i] = t->k < n ? norm_cdf(-fabs(t->theta[i] - line) / t->se[i]) : 0;
+		t->u[i] = k && k < m && t->avail[i] != PAIR_LOST ?
+				  norm_cdf(-fabs(t->theta[i] - line) / t->se[i]) : 0;
 	free(order);
 }
 
@@ -110,23 +126,22 @@ static void check_stop(struct tourney *t, const unsigned char *before)
 	if (!t->early_stop || t->stopped)
 		return;
 	size_t n = t->n;
-	int settled = memcmp(before, t->top, n) == 0 && t->separation >= SEPARATED_Z;
+	int settled = memcmp(before, t->top, n) == 0 && t->separation >= SEPARATED_Z &&
+		      !t->pending;
 	for (size_t i = 0; i < n; i++)
-		if (t->played[i] < 2)
+		if (t->avail[i] == PAIR_READY && t->played[i] < 2)
 			settled = 0;
 	if (!settled) {
 		t->stable_since = t->finished;
 		return;
 	}
-	if (t->finished >= 2 * n && t->finished - t->stable_since >= n) {
-		t->stopped = 1;
-		t->stop = "stable";
-	}
+	if (t->finished >= 2 * t->ready && t->finished - t->stable_since >= t->ready)
+		stop(t, "stable");
 }
 
 static void refit_and_check(struct tourney *t)
 {
-	unsigned char *before = xmalloc(t->n);
+	unsigned char *before = xmalloc(t->n ? t->n : 1);
 	memcpy(before, t->top, t->n);
 	refit(t);
 	check_stop(t, before);
@@ -213,6 +228,7 @@ static void ask(struct match *m)
 		.nmsg = 1,
 		.top_logprobs = want_logprobs(run) ? JUDGE_TOP_LOGPROBS : 0,
 		.logprobs_refused = o->logprobs == LOGPROBS_AUTO ? &run->logprobs_refused : NULL,
+		.sent = &m->t->calls,
 	};
 	if (m->first_reply) {
 		req.msg[1] = (struct llm_message){ "assistant", m->first_reply };
@@ -293,7 +309,7 @@ static void book(struct match *m)
 	} else {
 		run->lost_matches++;
 	}
-	progress_step(&run->progress);
+	progress_match(&run->progress);
 }
 
 /* m has its outcome from the judge: record it, and in async mode pair
@@ -308,6 +324,8 @@ static void finished(struct match *m)
 			refit_and_check(t);
 		fill(t);
 	}
+	if (t->stopped && t->hooks.settling)
+		t->hooks.settling(t->hooks.ctx); /* a slot is free for later work */
 }
 
 static int find_story(const struct tourney *t, const char *id)
@@ -355,26 +373,38 @@ static int replay(struct tourney *t)
 static struct pairing_state pairing_of(const struct tourney *t)
 {
 	return (struct pairing_state){ t->n, t->run->opt->pairing, t->theta, t->u, t->top,
-				       t->met, t->played, t->load, t->busy };
+				       t->met, t->played, t->load, t->busy, t->avail };
 }
 
-/* Async mode: start matches until the window or the budget is full. */
+/* The tournament will start no more matches. */
+static void stop(struct tourney *t, const char *why)
+{
+	t->stopped = 1;
+	t->stop = why;
+	if (t->hooks.settling)
+		t->hooks.settling(t->hooks.ctx);
+}
+
+/* Async mode: start matches while the window has room and the budget
+ * allows.  The budget counts the stories in play, so while some are still
+ * being written it waits for them rather than stop. */
 static void fill(struct tourney *t)
 {
 	long window = t->run->opt->concurrency;
+	size_t n = t->ready ? t->ready : 1;
 	/* A story may be in several matches at once when the window is wider
 	 * than half the population, or the window could not fill; one more
 	 * than the least that fills it leaves a choice of opponents. */
-	int cap = (int)((2 * window + (long)t->n - 1) / (long)t->n) + 1;
+	int cap = (int)((2 * window + (long)n - 1) / (long)n) + 1;
 	struct pairing_state ps = pairing_of(t);
 	size_t i, j;
-	while (!t->stopped && (long)t->in_flight < window) {
+	while (!t->stopped && http_pending(t->run->http) < window) {
 		if (t->ml->n >= t->target) {
-			t->stopped = 1;
-			t->stop = "budget";
+			if (!t->pending)
+				stop(t, "budget");
 			break;
 		}
-		if (!pairing_next(&ps, &t->run->rng, cap < 1 ? 1 : cap, &i, &j))
+		if (!pairing_next(&ps, &t->run->rng, cap, &i, &j))
 			break; /* everyone is busy: wait for a verdict */
 		ask(new_match(t, i, j));
 	}
@@ -426,102 +456,226 @@ static void rate(struct tourney *t, struct judge_summary *sum)
 	free(se);
 }
 
-enum http_result judge_tournament(struct run *run, int gen, struct population *pop,
-				  struct match_list *out, struct judge_summary *sum)
+/* The budget for the stories in play. */
+static size_t budget_for(const struct tourney *t, size_t stories)
+{
+	if (t->run->opt->rounds)
+		return (size_t)t->per_story * (stories / 2);
+	return ((size_t)t->per_story * stories + 1) / 2;
+}
+
+static void set_target(struct tourney *t)
+{
+	t->target = budget_for(t, t->ready);
+	t->run->progress.matches_total = (long)budget_for(t, t->ready + t->pending);
+}
+
+struct tourney *judge_new(struct run *run, int gen, struct population *pop,
+			  struct match_list *out, const struct judge_hooks *hooks)
 {
 	const struct options *o = run->opt;
-	struct tourney t = { 0 };
-	size_t n = pop->n;
-	char label[96];
-	long calls0 = http_stats(run->http)->requests;
-	enum http_result res = HTTP_DONE;
+	struct tourney *t = xcalloc(1, sizeof *t);
+	size_t n = pop->n, m = n ? n : 1;
 
-	memset(sum, 0, sizeof *sum);
 	memset(out, 0, sizeof *out);
-	t.run = run;
-	t.pop = pop;
-	t.n = n;
-	t.k = (size_t)o->top < n ? (size_t)o->top : n;
-	t.ml = out;
-	t.gi = xmalloc(n * sizeof *t.gi);
-	t.load = xcalloc(n, sizeof *t.load);
-	t.played = xcalloc(n, sizeof *t.played);
-	t.met = xcalloc(n * n, sizeof *t.met);
-	t.theta = xcalloc(n, sizeof *t.theta);
-	t.se = xcalloc(n, sizeof *t.se);
-	t.u = xcalloc(n, sizeof *t.u);
-	t.top = xcalloc(n, 1);
-	t.async = !o->rounds && !o->deterministic;
-	t.early_stop = !o->rounds && !o->no_early_stop;
-	long per_story = o->rounds ? o->rounds : o->judge_budget;
-	t.target = o->rounds ? (size_t)o->rounds * (n / 2) : ((size_t)per_story * n + 1) / 2;
-	t.refit_every = n / 4 > 2 ? n / 4 : 2;
-	t.gen = gen;
-	run_reseed(run, gen, 1);
+	t->run = run;
+	t->pop = pop;
+	t->n = n;
+	t->k = (size_t)o->top < n ? (size_t)o->top : n;
+	t->ml = out;
+	t->gi = xmalloc(m * sizeof *t->gi);
+	t->load = xcalloc(m, sizeof *t->load);
+	t->avail = xcalloc(m, 1);
+	t->played = xcalloc(m, sizeof *t->played);
+	t->met = xcalloc(m * m, sizeof *t->met);
+	t->theta = xcalloc(m, sizeof *t->theta);
+	t->se = xcalloc(m, sizeof *t->se);
+	t->u = xcalloc(m, sizeof *t->u);
+	t->top = xcalloc(m, 1);
+	t->busy = xcalloc(m, 1);
+	t->async = !o->rounds && !o->deterministic;
+	t->early_stop = !o->rounds && !o->no_early_stop;
+	t->per_story = o->rounds ? o->rounds : o->judge_budget;
+	t->refit_every = n / 4 > 2 ? n / 4 : 2;
+	t->gen = gen;
+	if (hooks)
+		t->hooks = *hooks;
 
 	/* Parents are known already; a variant starts from its parent. */
 	for (size_t i = 0; i < n; i++) {
 		struct story *s = pop->v[i];
 		int parent = s->parent_id ? bt_find(&run->ratings, s->parent_id) : -1;
-		t.gi[i] = bt_register(&run->ratings, s->id,
-				      parent >= 0 ? run->ratings.theta[parent] : 0.0);
+		t->gi[i] = bt_register(&run->ratings, s->id,
+				       parent >= 0 ? run->ratings.theta[parent] : 0.0);
+		t->avail[i] = s->text ? PAIR_READY : s->error ? PAIR_LOST : PAIR_PENDING;
+		t->ready += t->avail[i] == PAIR_READY;
+		t->pending += t->avail[i] == PAIR_PENDING;
 	}
-	snprintf(label, sizeof label, "generation %d: judging", gen);
-	progress_begin(&run->progress, label, (long)t.target);
-	replay(&t);
-	refit(&t);
-	if (t.async) {
-		fill(&t);
-		res = http_run(run->http);
-		if (!t.stop)
-			t.stop = "budget";
+	set_target(t);
+	return t;
+}
+
+void judge_story(struct tourney *t, const struct story *s)
+{
+	size_t i = 0;
+	while (i < t->n && t->pop->v[i] != s)
+		i++;
+	if (i == t->n || t->avail[i] != PAIR_PENDING)
+		return; /* not one of this tournament's */
+	t->pending--;
+	if (s->text) {
+		t->avail[i] = PAIR_READY;
+		t->ready++;
 	} else {
-		long rounds = per_story;
-		/* Random rounds do not depend on verdicts: draw them all and send
-		 * them together, with no barrier (the paper's scheme, fast). */
-		int at_once = o->rounds && o->pairing == PAIR_RANDOM;
-		size_t replayed = out->n;
-		t.busy = xcalloc(n, 1);
-		for (t.round = 1; t.round <= rounds && res == HTTP_DONE && !t.stopped; t.round++) {
-			/* A resumed run: stories already matched this round. */
-			memset(t.busy, 0, n);
-			for (size_t k = 0; k < replayed; k++)
-				if (out->v[k]->round == t.round)
-					t.busy[out->v[k]->ia] = t.busy[out->v[k]->ib] = 1;
-			one_round(&t);
-			if (!at_once) {
-				res = http_run(run->http);
-				refit_and_check(&t);
-			}
+		t->avail[i] = PAIR_LOST;
+	}
+	set_target(t);
+	if (t->async && t->running)
+		fill(t);
+}
+
+/* http_run_until() conditions. */
+static int all_in(void *arg)
+{
+	return ((struct tourney *)arg)->pending == 0;
+}
+
+static int round_over(void *arg)
+{
+	return ((struct tourney *)arg)->in_flight == 0;
+}
+
+static int over(void *arg)
+{
+	struct tourney *t = arg;
+	return t->pending == 0 && t->in_flight == 0;
+}
+
+/* Every request ended while stories were still awaited: a bug, said
+ * plainly rather than a generation judged without them. */
+static enum http_result never_sent(struct tourney *t)
+{
+	char msg[128];
+	snprintf(msg, sizeof msg, "internal error: generation %d: %zu stories were never written",
+		 t->gen, t->pending);
+	http_abort(t->run->http, msg);
+	return HTTP_STOPPED;
+}
+
+enum http_result judge_run(struct tourney *t)
+{
+	struct run *run = t->run;
+	const struct options *o = run->opt;
+	enum http_result res = HTTP_DONE;
+
+	/* The reproducible modes pair whole rounds: every story first. */
+	if (!t->async && t->pending) {
+		res = http_run_until(run->http, all_in, t);
+		if (res == HTTP_DONE && t->pending)
+			return never_sent(t);
+		if (res != HTTP_DONE)
+			return res;
+	}
+	run_reseed(run, t->gen, 1);
+	set_target(t);
+	replay(t);
+	refit(t);
+	t->running = 1;
+	if (t->async) {
+		fill(t);
+		res = http_run_until(run->http, over, t);
+		if (res == HTTP_DONE && t->pending)
+			return never_sent(t);
+		if (!t->stop)
+			t->stop = "budget";
+		return res;
+	}
+
+	/* Random rounds do not depend on verdicts: draw them all and send
+	 * them together, with no barrier (the paper's scheme, fast). */
+	int at_once = o->rounds && o->pairing == PAIR_RANDOM;
+	size_t replayed = t->ml->n;
+	const char *why = o->rounds ? "rounds" : "budget";
+	for (t->round = 1; t->round <= t->per_story && res == HTTP_DONE && !t->stopped;
+	     t->round++) {
+		/* A resumed run: stories already matched this round; and the
+		 * stories that could not be written. */
+		for (size_t i = 0; i < t->n; i++)
+			t->busy[i] = t->avail[i] != PAIR_READY;
+		for (size_t k = 0; k < replayed; k++)
+			if (t->ml->v[k]->round == t->round)
+				t->busy[t->ml->v[k]->ia] = t->busy[t->ml->v[k]->ib] = 1;
+		one_round(t);
+		if (t->round == t->per_story && !at_once)
+			stop(t, why);
+		if (!at_once) {
+			res = http_run_until(run->http, round_over, t);
+			refit_and_check(t);
 		}
-		if (at_once)
-			res = http_run(run->http);
-		if (!t.stop)
-			t.stop = o->rounds ? "rounds" : "budget";
 	}
-	progress_end(&run->progress);
-
-	if (res == HTTP_DONE) {
-		rate(&t, sum);
-		population_rank(pop, o->rank_by == RANK_BT);
+	if (at_once) {
+		stop(t, why);
+		res = http_run_until(run->http, round_over, t);
 	}
-	sum->calls = http_stats(run->http)->requests - calls0;
-	sum->matches = (long)out->n;
-	sum->budget = (long)t.target;
-	sum->stop = t.stop;
-	for (size_t k = 0; k < out->n; k++)
-		sum->soft += out->v[k]->has_p;
-
-	free(t.gi);
-	free(t.load);
-	free(t.played);
-	free(t.met);
-	free(t.theta);
-	free(t.se);
-	free(t.u);
-	free(t.top);
-	free(t.busy);
+	if (!t->stop)
+		t->stop = why;
 	return res;
+}
+
+size_t judge_likely_top(const struct tourney *t, double max_u, const struct story **out)
+{
+	size_t *idx = xmalloc((t->k ? t->k : 1) * sizeof *idx), k = 0;
+	for (size_t i = 0; i < t->n && k < t->k; i++) {
+		if (!t->top[i] || t->avail[i] != PAIR_READY || t->u[i] >= max_u)
+			continue;
+		size_t j = k++; /* insertion by theta, best first */
+		while (j > 0 && t->theta[idx[j - 1]] < t->theta[i])
+			idx[j] = idx[j - 1], j--;
+		idx[j] = i;
+	}
+	for (size_t j = 0; j < k; j++)
+		out[j] = t->pop->v[idx[j]];
+	free(idx);
+	return k;
+}
+
+void judge_end(struct tourney *t, enum http_result res, struct population *failed,
+	       struct judge_summary *sum)
+{
+	const struct options *o = t->run->opt;
+	struct population *pop = t->pop;
+	memset(sum, 0, sizeof *sum);
+	if (res == HTTP_DONE)
+		rate(t, sum);
+	/* The stories that could not be written leave the population. */
+	size_t m = 0;
+	for (size_t i = 0; i < pop->n; i++) {
+		if (t->avail[i] == PAIR_LOST)
+			population_add(failed, pop->v[i]);
+		else
+			pop->v[m++] = pop->v[i];
+	}
+	pop->n = m;
+	if (res == HTTP_DONE)
+		population_rank(pop, o->rank_by == RANK_BT);
+	sum->calls = t->calls;
+	sum->matches = (long)t->ml->n;
+	sum->budget = (long)t->target;
+	sum->stop = t->stop;
+	for (size_t k = 0; k < t->ml->n; k++)
+		sum->soft += t->ml->v[k]->has_p;
+
+	free(t->gi);
+	free(t->load);
+	free(t->avail);
+	free(t->played);
+	free(t->met);
+	free(t->theta);
+	free(t->se);
+	free(t->u);
+	free(t->top);
+	free(t->busy);
+	free(t);
 }
 
 void match_list_free(struct match_list *l)

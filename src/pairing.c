@@ -59,7 +59,7 @@ int pairing_next(const struct pairing_state *s, struct rng *r, int cap, size_t *
 	double ckey[NEXT_TRIES][2];
 	size_t nc = 0;
 	for (size_t c = 0; c < s->n; c++) {
-		if (s->load[c] >= cap)
+		if (s->load[c] >= cap || (s->avail && s->avail[c] != PAIR_READY))
 			continue;
 		double count = s->played[c] + s->load[c];
 		double k[2] = { count, rng_unit(r) };
@@ -89,11 +89,11 @@ int pairing_next(const struct pairing_state *s, struct rng *r, int cap, size_t *
 		unsigned least = UINT32_MAX;
 		double key = INFINITY;
 		for (size_t c = 0; c < s->n; c++) {
-			if (c == i)
+			if (c == i || (s->avail && s->avail[c] == PAIR_LOST))
 				continue;
 			if (s->met[i * s->n + c] < least)
 				least = s->met[i * s->n + c];
-			if (s->load[c] < cap)
+			if (s->load[c] < cap && (!s->avail || s->avail[c] == PAIR_READY))
 				consider(r, c, opponent_key(s, i, c), &j, &key, &ties);
 		}
 		if (j != SIZE_MAX && s->met[i * s->n + j] <= least) {

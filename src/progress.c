@@ -19,27 +19,46 @@ static void draw(struct progress *p)
 {
 	double now = aw_now();
 	p->last_draw = now;
-	fprintf(stderr, "\r\033[K%s  %ld/%ld  retries %ld  %.1fs", p->label, p->done, p->total,
+	fprintf(stderr, "\r\033[K%s  stories %ld/%ld  matches %ld/%ld  retries %ld  %.1fs",
+		p->label, p->stories, p->stories_total, p->matches, p->matches_total,
 		p->stats->retries - p->retries0, now - p->t0);
 	fflush(stderr);
 }
 
-void progress_begin(struct progress *p, const char *label, long total)
+void progress_begin(struct progress *p, const char *label, long stories, long matches)
 {
 	snprintf(p->label, sizeof p->label, "%s", label);
-	p->done = 0;
-	p->total = total;
+	p->stories = p->matches = 0;
+	p->stories_total = stories;
+	p->matches_total = matches;
 	p->retries0 = p->stats->retries;
 	p->t0 = aw_now();
 	if (p->mode == 2)
 		draw(p);
 }
 
-void progress_step(struct progress *p)
+void progress_expect(struct progress *p, long stories, long matches)
 {
-	p->done++;
+	p->stories_total += stories;
+	p->matches_total += matches;
+}
+
+static void step(struct progress *p)
+{
 	if (p->mode == 2 && aw_now() - p->last_draw >= 0.1)
 		draw(p);
+}
+
+void progress_story(struct progress *p)
+{
+	p->stories++;
+	step(p);
+}
+
+void progress_match(struct progress *p)
+{
+	p->matches++;
+	step(p);
 }
 
 void progress_tick(void *arg)
@@ -55,7 +74,8 @@ void progress_end(struct progress *p)
 		draw(p);
 		fputc('\n', stderr);
 	} else if (p->mode == 1) {
-		fprintf(stderr, "%s: %ld/%ld done, %ld retries, %.1fs\n", p->label, p->done,
-			p->total, p->stats->retries - p->retries0, aw_now() - p->t0);
+		fprintf(stderr, "%s: %ld/%ld stories, %ld/%ld matches, %ld retries, %.1fs\n",
+			p->label, p->stories, p->stories_total, p->matches, p->matches_total,
+			p->stats->retries - p->retries0, aw_now() - p->t0);
 	}
 }

@@ -462,6 +462,8 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 	cJSON_AddNumberToObject(u, "judge_reasks", (double)run->reasks);
 	cJSON_AddNumberToObject(u, "matches_without_winner", (double)run->lost_matches);
 	cJSON_AddNumberToObject(u, "failed_stories", (double)run->failed_stories);
+	cJSON_AddNumberToObject(u, "early_variants", (double)run->early_variants);
+	cJSON_AddNumberToObject(u, "discarded_variants", (double)run->discarded_variants);
 	cJSON_AddNumberToObject(u, "soft_verdicts", (double)run->soft_verdicts);
 	cJSON_AddStringToObject(u, "logprobs",
 				o->logprobs == LOGPROBS_OFF ? "off" :

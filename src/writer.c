@@ -1,12 +1,12 @@
 /*
  * writer.c - writing the initial population and variants (see writer.h).
  *
- * Every random choice (style and theme pairs, goals, fence tags) is drawn
- * before the first request is sent; the requests then go out through the
- * window together and each reply lands in its own job, so the population is
- * in job order whatever order the replies arrive in.  The jobs of a phase
- * live in one array owned by the phase, so jobs dropped by an interrupted
- * run are freed all the same.
+ * Every random choice of generation 0 (style and theme pairs) is drawn when
+ * the set is made; a variant's (goal, fence tags) from its own stream, keyed
+ * by generation, parent and number.  Jobs are sent in the order they were
+ * made, only while the request window has room, and a job that ends sends
+ * the next: a population of thousands never holds thousands of prompts at
+ * once, and the window is shared fairly with the judge.
  */
 #include "aw/writer.h"
 #include "aw/llm.h"
@@ -18,25 +18,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct wphase;
+enum { J_QUEUED, J_SENT, J_ENDED, J_DROPPED };
 
 struct wjob {
-	struct run *run;          /* the run */
-	struct wphase *phase;     /* the phase it belongs to */
-	struct story *story;      /* the story (owned) */
-	char *prompt;             /* rendered prompt (owned), NULL until sent
-				   * for stories of generation 0 */
+	struct wset *set;         /* the set it belongs to */
+	struct story *story;      /* the story (owned unless taken) */
+	char *key;                /* request identity, for its seeds */
+	char *prompt;             /* rendered prompt, NULL until sent for
+				   * stories of generation 0 */
+	const char *parent_id;    /* story->parent_id, or NULL */
 	int rewrites;             /* times written again for length */
-	int state;                /* 0 writing, 1 written, -1 failed */
+	int state;                /* J_* */
+	int taken;                /* the story belongs to a population */
+	int reused;               /* it came from the journal */
 };
 
-/* The jobs of a phase are sent a window at a time: each one that ends
- * sends the next, so that a population of thousands does not hold
- * thousands of prompts and request bodies at once. */
-struct wphase {
-	struct wjob *jobs;        /* every job of the phase */
-	size_t n;                 /* how many */
-	size_t next;              /* the first not sent yet */
+struct wset {
+	struct run *run;          /* the run */
+	int gen;                  /* the generation written */
+	struct writer_hooks hooks;
+	struct wjob **jobs;       /* in the order asked for */
+	size_t n, cap;
+	size_t next;              /* no queued job before this one */
+	long busy;                /* sent and not ended */
+	long last_id;             /* highest id number given out */
 };
 
 void writer_assign(struct rng *r, size_t nstyles, size_t nthemes, size_t n, size_t *style,
@@ -97,21 +102,27 @@ static long story_token_cap(const struct options *o)
 }
 
 static void send(struct wjob *j);
-static void feed(struct wphase *ph);
 
-/* j is finished (written or failed): free its prompt, send the next. */
-static void done(struct wjob *j)
+/* j has ended (written or failed): send the next job, then tell. */
+static void ended(struct wjob *j)
 {
+	struct wset *w = j->set;
 	free(j->prompt);
 	j->prompt = NULL;
-	feed(j->phase);
+	j->state = J_ENDED;
+	w->busy--;
+	if (j->taken)
+		progress_story(&w->run->progress);
+	writer_send(w);
+	if (w->hooks.ended)
+		w->hooks.ended(w->hooks.ctx, j->story);
 }
 
 static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char *why,
 				 size_t whylen)
 {
 	struct wjob *j = ctx;
-	struct run *run = j->run;
+	struct run *run = j->set->run;
 	long max = run->opt->max_words;
 	long words = text_count_words(reply->content);
 	int cut_off = strcmp(reply->finish, "length") == 0;
@@ -133,10 +144,8 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		s->text = xstrdup(reply->content);
 	}
 	s->words = text_count_words(s->text);
-	j->state = 1;
 	run_journal_story(run, s);
-	progress_step(&run->progress);
-	done(j);
+	ended(j);
 	return HTTP_OK;
 }
 
@@ -144,19 +153,17 @@ static void on_fail(void *ctx, const char *why)
 {
 	struct wjob *j = ctx;
 	j->story->error = xstrdup(why);
-	j->state = -1;
-	j->run->failed_stories++;
-	progress_step(&j->run->progress);
-	done(j);
+	j->set->run->failed_stories++;
+	ended(j);
 }
 
 /* Render the prompt of a story of generation 0 (variants are rendered when
- * the phase is set up, since their fence tags come from the run's stream). */
+ * asked for, while their parent is at hand). */
 static void render(struct wjob *j)
 {
-	const struct texts *t = &j->run->texts;
+	const struct texts *t = &j->set->run->texts;
 	char words[32];
-	snprintf(words, sizeof words, "%ld", j->run->opt->max_words);
+	snprintf(words, sizeof words, "%ld", j->set->run->opt->max_words);
 	struct tmpl_var vars[] = {
 		{ "prompt", t->prompt }, { "style", j->story->style }, { "theme", j->story->theme },
 		{ "rubric", t->rubric }, { "max_words", words },
@@ -166,7 +173,8 @@ static void render(struct wjob *j)
 
 static void send(struct wjob *j)
 {
-	const struct options *o = j->run->opt;
+	struct run *run = j->set->run;
+	const struct options *o = run->opt;
 	if (!j->prompt)
 		render(j);
 	struct llm_request req = {
@@ -176,94 +184,93 @@ static void send(struct wjob *j)
 		.max_tokens = story_token_cap(o),
 		.token_param = o->token_param,
 		.has_seed = 1,
-		.seed = run_request_seed(j->run, j->story->id, j->rewrites),
+		.seed = run_request_seed(run, j->key, j->rewrites),
 		.msg = { { "user", j->prompt } },
 		.nmsg = 1,
 	};
-	llm_ask(j->run->http, &req, &j->run->usage, on_text, on_fail, j);
+	llm_ask(run->http, &req, &run->usage, on_text, on_fail, j);
 }
 
-/* Send every job, wait for all of them, and place the stories in job order;
- * frees the jobs and returns the http result. */
+void writer_send(struct wset *w)
+{
+	struct run *run = w->run;
+	while (w->next < w->n && http_pending(run->http) < run->opt->concurrency) {
+		struct wjob *j = w->jobs[w->next++];
+		if (j->state != J_QUEUED)
+			continue;
+		j->state = J_SENT;
+		w->busy++;
+		send(j);
+	}
+}
+
 /* A resumed run: the story the interrupted run already received for s, if
- * the journal has it (same id, generation, parent and goal). */
+ * the journal has it (generation 0: the same id; a variant: the same
+ * parent and number, whose id it takes). */
 static int reuse(struct run *run, struct story *s)
 {
 	struct population *p = &run->reuse.stories;
 	for (size_t i = 0; i < p->n; i++) {
 		struct story *r = p->v[i];
-		if (!r || r->born != s->born || strcmp(r->id, s->id) != 0)
+		if (!r || r->born != s->born)
 			continue;
-		if ((r->parent_id || s->parent_id) &&
-		    (!r->parent_id || !s->parent_id || strcmp(r->parent_id, s->parent_id) != 0))
+		if (s->parent_id ? !r->parent_id || strcmp(r->parent_id, s->parent_id) != 0 ||
+				   r->variant != s->variant
+				 : r->parent_id || strcmp(r->id, s->id) != 0)
 			continue;
-		if ((r->goal || s->goal) && (!r->goal || !s->goal || strcmp(r->goal, s->goal) != 0))
-			continue;
+		free(s->id);
+		s->id = r->id;
+		r->id = NULL;
 		s->text = r->text;
 		r->text = NULL;
 		s->words = text_count_words(s->text);
 		s->trimmed = r->trimmed;
 		story_free(r);
 		p->v[i] = NULL;
-		run->reused_stories++;
 		return 1;
 	}
 	return 0;
 }
 
-/* Send the next job that the journal cannot answer. */
-static void feed(struct wphase *ph)
+static struct wjob *add_job(struct wset *w, struct story *s, char *key)
 {
-	while (ph->next < ph->n) {
-		struct wjob *j = &ph->jobs[ph->next++];
-		if (reuse(j->run, j->story)) {
-			j->state = 1;
-			free(j->prompt);
-			j->prompt = NULL;
-			progress_step(&j->run->progress);
-			continue;
-		}
-		send(j);
-		return;
+	struct wjob *j = xcalloc(1, sizeof *j);
+	j->set = w;
+	j->story = s;
+	j->key = key;
+	j->parent_id = s->parent_id;
+	if (reuse(w->run, s)) {
+		j->state = J_ENDED;
+		j->reused = 1;
 	}
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->jobs = xrealloc(w->jobs, w->cap * sizeof *w->jobs);
+	}
+	w->jobs[w->n++] = j;
+	return j;
 }
 
-/* Run every job, a window at a time, and place the stories in job order;
- * frees the jobs and returns the http result. */
-static enum http_result run_jobs(struct run *run, struct wjob *jobs, size_t n,
-				 struct population *out, struct population *failed)
+static struct wset *new_set(struct run *run, int gen, const struct writer_hooks *hooks)
 {
-	struct wphase ph = { jobs, n, 0 };
-	for (size_t i = 0; i < n; i++)
-		jobs[i].phase = &ph;
-	for (long k = 0; k < run->opt->concurrency && ph.next < n; k++)
-		feed(&ph);
-	enum http_result res = http_run(run->http);
-	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].state == 1)
-			population_add(out, jobs[i].story);
-		else if (jobs[i].state == -1)
-			population_add(failed, jobs[i].story);
-		else
-			story_free(jobs[i].story);
-		free(jobs[i].prompt);
-	}
-	free(jobs);
-	progress_end(&run->progress);
-	return res;
+	struct wset *w = xcalloc(1, sizeof *w);
+	w->run = run;
+	w->gen = gen;
+	if (hooks)
+		w->hooks = *hooks;
+	return w;
 }
 
-enum http_result writer_initial(struct run *run, struct population *out, struct population *failed)
+struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks)
 {
 	const struct options *o = run->opt;
 	const struct texts *t = &run->texts;
 	size_t n = (size_t)o->population;
 	size_t *style = xmalloc(n * sizeof *style), *theme = xmalloc(n * sizeof *theme);
-	struct wjob *jobs = xcalloc(n, sizeof *jobs);
+	struct wset *w = new_set(run, 0, hooks);
 
 	run_reseed(run, 0, 0);
 	writer_assign(&run->rng, t->styles.n, t->themes.n, n, style, theme);
-	progress_begin(&run->progress, "generation 0: writing stories", (long)n);
 	for (size_t i = 0; i < n; i++) {
 		struct story *s = story_new();
 		s->id = xasprintf("g0-%03zu", i + 1);
@@ -271,49 +278,120 @@ enum http_result writer_initial(struct run *run, struct population *out, struct 
 		s->style = xstrdup(t->styles.v[style[i]]);
 		s->theme = xstrdup(t->themes.v[theme[i]]);
 		s->temperature = o->temperature;
-		jobs[i].run = run;
-		jobs[i].story = s;
+		add_job(w, s, xstrdup(s->id));
 	}
 	free(style);
 	free(theme);
-	return run_jobs(run, jobs, n, out, failed);
+	return w;
 }
 
-enum http_result writer_variants(struct run *run, int gen, const struct population *parents,
-				 long top, long variants, struct population *out,
-				 struct population *failed)
+struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks *hooks)
 {
+	struct wset *w = new_set(run, gen, hooks);
+	/* New ids go above every id the journal holds for this generation. */
+	const struct population *p = &run->reuse.stories;
+	char prefix[32];
+	int plen = snprintf(prefix, sizeof prefix, "g%d-", gen);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct story *r = p->v[i];
+		if (r && r->born == gen && strncmp(r->id, prefix, (size_t)plen) == 0) {
+			long num = strtol(r->id + plen, NULL, 10);
+			if (num > w->last_id)
+				w->last_id = num;
+		}
+	}
+	return w;
+}
+
+int writer_want(struct wset *w, const struct story *p)
+{
+	struct run *run = w->run;
 	const struct options *o = run->opt;
 	const struct texts *t = &run->texts;
-	size_t k = (size_t)top < parents->n ? (size_t)top : parents->n;
-	size_t n = k * (size_t)variants;
-	struct wjob *jobs = xcalloc(n, sizeof *jobs);
-	char words[32], label[96];
+	char words[32];
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->jobs[i]->parent_id, p->id) == 0)
+			return 0;
 	snprintf(words, sizeof words, "%ld", o->max_words);
-	snprintf(label, sizeof label, "generation %d: writing variants", gen);
-
-	progress_begin(&run->progress, label, (long)n);
-	run_reseed(run, gen, 0);
-	for (size_t i = 0; i < n; i++) {
-		const struct story *p = parents->v[i / (size_t)variants];
+	for (long v = 1; v <= o->variants; v++) {
 		struct story *s = story_new();
-		s->id = xasprintf("g%d-%03zu", gen, i + 1);
-		s->born = gen;
+		char *key = xasprintf("g%d:%s:%ld", w->gen, p->id, v);
+		struct rng r;
+		rng_seed(&r, rng_mix(o->seed, run_request_seed(run, key, -1)));
+		s->id = xasprintf("g%d-%03ld", w->gen, ++w->last_id);
+		s->born = w->gen;
 		s->parent_id = xstrdup(p->id);
+		s->variant = (int)v;
 		s->style = xstrdup(p->style);
 		s->theme = xstrdup(p->theme);
-		s->goal = xstrdup(t->goals.v[rng_below(&run->rng, t->goals.n)]);
+		s->goal = xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
 		s->temperature = o->temperature;
-		s->elo = p->elo; /* a variant starts from its parent's rating */
-		char *fenced = template_fence(&run->rng, "PARENT STORY", p->text);
-		struct tmpl_var vars[] = {
-			{ "prompt", t->prompt }, { "parent", fenced }, { "goal", s->goal },
-			{ "rubric", t->rubric }, { "max_words", words },
-		};
-		jobs[i].run = run;
-		jobs[i].story = s;
-		jobs[i].prompt = template_render(t->variant, vars, AW_ARRAY_LEN(vars));
-		free(fenced);
+		struct wjob *j = add_job(w, s, key);
+		if (j->state == J_QUEUED) {
+			char *fenced = template_fence(&r, "PARENT STORY", p->text);
+			struct tmpl_var vars[] = {
+				{ "prompt", t->prompt }, { "parent", fenced }, { "goal", s->goal },
+				{ "rubric", t->rubric }, { "max_words", words },
+			};
+			j->prompt = template_render(t->variant, vars, AW_ARRAY_LEN(vars));
+			free(fenced);
+		}
 	}
-	return run_jobs(run, jobs, n, out, failed);
+	return 1;
+}
+
+size_t writer_take(struct wset *w, const struct story *p, struct population *pop)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		struct wjob *j = w->jobs[i];
+		if (j->taken || j->state == J_DROPPED ||
+		    (p && (!j->parent_id || strcmp(j->parent_id, p->id) != 0)))
+			continue;
+		j->taken = 1;
+		if (p)
+			j->story->elo = p->elo; /* a variant starts from its parent's
+						 * rating, final now */
+		if (j->reused)
+			w->run->reused_stories++;
+		population_add(pop, j->story);
+		k++;
+	}
+	return k;
+}
+
+long writer_drop_untaken(struct wset *w)
+{
+	long sent = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		struct wjob *j = w->jobs[i];
+		if (j->taken)
+			continue;
+		if (j->state == J_QUEUED)
+			j->state = J_DROPPED;
+		else if (!j->reused)
+			sent++;
+	}
+	return sent;
+}
+
+long writer_busy(const struct wset *w)
+{
+	return w ? w->busy : 0;
+}
+
+void writer_free(struct wset *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n; i++) {
+		struct wjob *j = w->jobs[i];
+		if (!j->taken)
+			story_free(j->story);
+		free(j->prompt);
+		free(j->key);
+		free(j);
+	}
+	free(w->jobs);
+	free(w);
 }

@@ -1429,12 +1429,17 @@ def quiet(tmp):
     lines = r.err.splitlines()
     check("\r" not in r.err and "\033" not in r.err,
           "progress on a non-terminal uses carriage returns or escape codes")
-    phases = [(0, "writ"), (0, "judg"), (1, "writ"), (1, "judg")]
-    check(len(lines) == len(phases),
-          f"{len(lines)} progress lines on stderr, expected {len(phases)}: {short(r.err)}")
-    for line, (g, word) in zip(lines, phases):
-        check(re.search(r"\bgeneration %d\b" % g, line, re.I) and word in line.lower(),
-              f"progress line {line!r} is not generation {g} {word}...")
+    # One line per generation: its stories written and its matches judged
+    # (the two overlap), 6 + 3 matches, then 2 variants + 2 matches.
+    want = [(0, 6, 3), (1, 2, 2)]
+    check(len(lines) == len(want),
+          f"{len(lines)} progress lines on stderr, expected {len(want)}: {short(r.err)}")
+    for line, (g, ns, nm) in zip(lines, want):
+        m = re.search(r"\bgeneration (\d+)\b.*?(\d+)/(\d+) stories.*?(\d+)/(\d+) matches",
+                      line, re.I)
+        check(m and [int(x) for x in m.groups()] == [g, ns, ns, nm, nm],
+              f"progress line {line!r} is not 'generation {g}: {ns}/{ns} stories, "
+              f"{nm}/{nm} matches...'")
 
 
 @test
@@ -1844,6 +1849,61 @@ def window_half(tmp):
             problems.append(f"--pairing {pairing}: a pair met {most} times, a story met only "
                             f"{fewest} distinct opponents in {len(g0['matches'])} matches")
     check(not problems, f"N={N} --concurrency {N // 2}: " + "; ".join(problems))
+
+
+@test
+def early_variants(tmp):
+    """Variants of likely parents start while the last verdicts are out.
+    The parents are still exactly the final top K, a variant is the same
+    whether written early or late (its goal and request seed depend on the
+    seed, parent and number only), and every early variant whose story
+    missed the top K is journaled and counted, not hidden."""
+    N, G, K, V = 12, 2, 3, 3
+    mode = Mode(budget=10)
+
+    def one(name, conc):
+        out = os.path.join(tmp, name)
+        with Sim(tmp, "--seed", "5", "--latency", "0.02:0.25", "--quality-sd", "3",
+                 log=True, name=name) as sim:
+            run_evolve(sim, out, "--population", N, "--generations", G, "--top", K,
+                       "--variants", V, *mode.args(), "--concurrency", conc, "--seed", 99)
+            log = sim.log()
+        gens = validate_run(out, N, G, K, V, mode, max_words=500)
+        usage = load_json(os.path.join(out, "run.json"))["usage"]
+        recs = [json.loads(x) for x in open(os.path.join(out, "journal.jsonl")) if x.strip()]
+        in_files = {s["id"] for d in gens for s in d["stories"]}
+        variants = [r for r in recs if r.get("t") == "story" and r.get("parent_id")]
+        extra = [r["id"] for r in variants if r["id"] not in in_files]
+        check(len(extra) == usage["discarded_variants"],
+              f"{name}: {len(extra)} journaled variants are in no generation file ({extra}), "
+              f"run.json says {usage['discarded_variants']} were discarded")
+        check(usage["discarded_variants"] <= usage["early_variants"],
+              f"{name}: discarded {usage['discarded_variants']} > early "
+              f"{usage['early_variants']}")
+        sent = sum(1 for r in log if r.get("kind") == "variant")
+        check(sent == G * K * V + usage["discarded_variants"],
+              f"{name}: {sent} variant requests for {G * K * V} variants and "
+              f"{usage['discarded_variants']} discarded")
+        # Each parent's variants are numbered 1..V, once each.
+        by = {}
+        for r in variants:
+            if r["id"] in in_files:
+                by.setdefault((r["gen"], r["parent_id"]), []).append(r.get("variant"))
+        for (g, pid), nums in by.items():
+            check(sorted(nums) == list(range(1, V + 1)),
+                  f"{name}: the variants of {pid} in generation {g} are numbered "
+                  f"{sorted(nums)}")
+        return {(r["gen"], r["parent_id"], r["variant"]): r["goal"] for r in variants}, usage
+
+    wide, u1 = one("wide", 24)
+    narrow, u2 = one("narrow", 3)
+    check(u1["early_variants"] > 0, "with room in the window no variant was started early")
+    common = set(wide) & set(narrow)
+    differ = {k: (wide[k], narrow[k]) for k in common if wide[k] != narrow[k]}
+    check(not differ, f"the same seed, parent and number gave different goals: {differ}")
+    return (f"early variants {u1['early_variants']} (discarded {u1['discarded_variants']}) at "
+            f"--concurrency 24, {u2['early_variants']} at 3; {len(common)} variants in both "
+            "runs, same goals")
 
 
 @test

@@ -1011,6 +1011,16 @@ class Chain:
                 sig = (None, s["theme"]) if s["born"] == 0 else (s["parent_id"], s["goal"])
                 size[sig] = size.get(sig, 0) + 1
                 sig_of_id[s["id"]] = sig
+        # Variants started early for a story that then missed the top K are
+        # journaled but in no generation file (run.json discarded_variants).
+        final_ids = set(seen)
+        for r in recs:
+            if isinstance(r, dict) and r.get("t") == "story" and r.get("id") not in seen \
+                    and r.get("parent_id"):
+                seen.add(r["id"])
+                sig = (r["parent_id"], r.get("goal"))
+                size[sig] = size.get(sig, 0) + 1
+                sig_of_id[r["id"]] = sig
 
         def first_user(body):
             return next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
@@ -1111,11 +1121,20 @@ class Chain:
             entry = rec.get("entry")
             if rec["how"] == "resume" and rec["rc"] in (0, 130) and entry is not None:
                 g = rec["gens"]
-                js = sum(1 for r in journaled_before if r.get("t") == "story" and r.get("gen") == g)
+                # Stories it takes from the journal: those of generation g
+                # that are in the files at once, and the variants of later
+                # generations that were started early, when it gets there.
+                placed = [r for r in journaled_before if r.get("t") == "story"
+                          and r.get("id") in final_ids]
+                js = sum(1 for r in placed if r.get("gen") == g)
+                js_all = sum(1 for r in placed if r.get("gen", -1) >= g)
                 jm = sum(1 for r in journaled_before if r.get("t") == "match" and r.get("gen") == g)
-                if entry.get("reused_stories") != js:
-                    P.append(f"{who}: reused_stories {entry.get('reused_stories')}, the "
-                             f"journal held {js} stories of generation {g}")
+                got_s = entry.get("reused_stories")
+                if not (got_s == js_all if rec["rc"] == 0 else
+                        isinstance(got_s, int) and js <= got_s <= js_all):
+                    P.append(f"{who}: reused_stories {got_s}, the journal held {js} stories "
+                             f"of generation {g} and {js_all} of generations {g} on that "
+                             "the files hold")
                 if entry.get("reused_matches") not in ((jm,) if rec["rc"] == 0 else (0, jm)):
                     P.append(f"{who}: reused_matches {entry.get('reused_matches')}, the "
                              f"journal held {jm} verdicts of generation {g}")

@@ -42,8 +42,13 @@
  * probability for A (verdict.h) is the outcome in both the fit and Elo.
  * Elo is applied at the end in match order, not reply order.
  *
+ * Stories being written join the tournament as they arrive (the request
+ * window is shared with the writer), except in the two reproducible modes,
+ * which wait for all of them first.
+ *
  * Ownership: a match list owns its matches; matches borrow their stories
- * from the population they were drawn from.
+ * from the population they were drawn from.  A tourney borrows the run,
+ * the population and the match list until judge_end().
  */
 #ifndef AW_JUDGE_H
 #define AW_JUDGE_H
@@ -89,9 +94,38 @@ struct judge_summary {
 	long soft;             /* verdicts with a probability */
 };
 
-/* Judge generation gen's population, rate and rank it; matches go to *out. */
-enum http_result judge_tournament(struct run *run, int gen, struct population *pop,
-				  struct match_list *out, struct judge_summary *sum);
+struct tourney;
+
+struct judge_hooks {
+	/* The tournament will start no more matches (its budget is spent, or
+	 * it stopped early): called then and after every refit until the last
+	 * verdict, the moment to start work that waits on its outcome. */
+	void (*settling)(void *ctx);
+	void *ctx;
+};
+
+/* Set up generation gen's tournament over pop, whose stories may still be
+ * being written: a story joins when it has its text (judge_story() says
+ * when it arrives, or that it could not be written).  Matches go to *out. */
+struct tourney *judge_new(struct run *run, int gen, struct population *pop,
+			  struct match_list *out, const struct judge_hooks *hooks);
+
+/* Story s of the population has ended: written, or failed (s->error). */
+void judge_story(struct tourney *t, const struct story *s);
+
+/* Judge until every story is in and the tournament is over; requests of
+ * other phases may still be in flight when it returns HTTP_DONE. */
+enum http_result judge_run(struct tourney *t);
+
+/* The current top K stories whose probability of being on the wrong side
+ * of the top-K line is below max_u, best first, into out (room for K);
+ * returns how many. */
+size_t judge_likely_top(const struct tourney *t, double max_u, const struct story **out);
+
+/* After judge_run: rate and rank pop (HTTP_DONE only), move the stories
+ * that could not be written to failed, fill *sum, and free t. */
+void judge_end(struct tourney *t, enum http_result res, struct population *failed,
+	       struct judge_summary *sum);
 void match_list_free(struct match_list *l);
 
 #endif

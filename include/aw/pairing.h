@@ -32,9 +32,16 @@ struct pairing_state {
 	const unsigned short *met; /* n*n: times each pair has been matched */
 	const int *played;         /* matches finished per story */
 	const int *load;           /* matches in flight per story */
-	const unsigned char *busy; /* pairing_round: already paired this
-				    * round (a resumed round), or NULL */
+	const unsigned char *busy; /* pairing_round: not to be paired this
+				    * round (already paired in a resumed
+				    * round, or lost), or NULL */
+	const unsigned char *avail; /* pairing_next: PAIR_READY, PAIR_PENDING
+				     * (being written: not chosen, but a rematch
+				     * waits for it) or PAIR_LOST; NULL: all
+				     * ready */
 };
+
+enum { PAIR_LOST, PAIR_PENDING, PAIR_READY };
 
 /* The boundary rule's weight of judging i against j. */
 double pairing_weight(const struct pairing_state *s, size_t i, size_t j);

@@ -46,6 +46,10 @@ struct run {
 	long reasks;                /* judge replies asked again */
 	long lost_matches;          /* matches recorded with no winner */
 	long failed_stories;        /* stories that could not be written */
+	long early_variants;        /* variants asked for before their
+				     * parent's tournament had ended */
+	long discarded_variants;    /* ... sent for a story that then missed
+				     * the top K */
 	struct bt_ratings ratings;  /* every verdict of the run, for the BT fit */
 	int logprobs_refused;       /* the endpoint refused logprobs (400/403) */
 	int logprobs_absent;        /* it answered judge requests without them */

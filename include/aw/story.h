@@ -22,6 +22,7 @@ struct story {
 	char *style;        /* author style line it was written in */
 	char *theme;        /* theme line it was written for */
 	char *goal;         /* improvement goal (variants), else NULL */
+	int variant;        /* which of its parent's variants (1..V), else 0 */
 	double temperature; /* sampling temperature used */
 	long words;         /* word count of text */
 	int trimmed;        /* text was cut to the word limit by us */

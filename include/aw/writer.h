@@ -5,11 +5,28 @@
  * is enforced, not only asked for: a story over --max-words (or cut off by
  * the token cap) is written again up to WRITER_REWRITES times with a new
  * seed, and if it is still too long it is cut at the last sentence that
- * fits and marked "trimmed".
+ * fits and marked "trimmed".  A story that cannot be written (retries
+ * exhausted) gets its reason in story->error.
  *
- * Results are placed by slot, never by arrival order, so a seed gives the
- * same population whatever the endpoint's timing.  A story that cannot be
- * written (retries exhausted) is kept in `failed` with the reason.
+ * A struct wset is the stories of one generation being written.  Its jobs
+ * go out through the request window while other work is on the wire (the
+ * judge's matches, the previous generation's tournament), and each ending
+ * story is reported through the hooks, so the caller can judge it at once.
+ *
+ * Variants are asked for per parent (writer_want), possibly before the
+ * parents are final: the evolution loop starts the variants of stories that
+ * are almost surely in the top K while the last verdicts of a tournament are
+ * still out.  So everything about a variant - its goal, its prompt, its
+ * request seeds - is drawn from (run seed, generation, parent, variant
+ * number) alone, never from the order of events: a variant written early is
+ * exactly the one that would have been written late.  Ids are numbered in
+ * the order variants are asked for; a resumed run takes a variant the
+ * journal holds (same generation, parent and number) with its id.
+ *
+ * Ownership: a wset owns its jobs' stories until writer_take() hands them
+ * to a population; the job goes on writing into a taken story, which must
+ * therefore live until the job has ended (writer_busy() says whether any
+ * has not).  Stories never taken are freed with the set.
  */
 #ifndef AW_WRITER_H
 #define AW_WRITER_H
@@ -20,19 +37,43 @@
 
 #define WRITER_REWRITES 2
 
+struct writer_hooks {
+	/* s has ended: written (s->text set) or failed (s->error set). */
+	void (*ended)(void *ctx, struct story *s);
+	void *ctx;
+};
+
+struct wset;
+
 /* Spread n (style, theme) pairs evenly: each style is used floor(n/S) or
  * ceil(n/S) times, and no pair repeats before all S*T pairs are used. */
 void writer_assign(struct rng *r, size_t nstyles, size_t nthemes, size_t n, size_t *style,
 		   size_t *theme);
 
-/* Write generation 0.  Returns the http result; stories go to *out. */
-enum http_result writer_initial(struct run *run, struct population *out,
-				struct population *failed);
+/* Generation 0: one job per story of --population, not sent yet. */
+struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks);
 
-/* Write `variants` variants of each of the first `top` stories of ranked
- * parents, for generation gen. */
-enum http_result writer_variants(struct run *run, int gen, const struct population *parents,
-				 long top, long variants, struct population *out,
-				 struct population *failed);
+/* Generation gen's variants: no jobs until writer_want(). */
+struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks *hooks);
+
+/* Ask for parent p's --variants variants unless they were asked for
+ * already.  Returns 1 if they are new.  p is read now and not kept. */
+int writer_want(struct wset *w, const struct story *p);
+
+/* Send jobs while the request window (--concurrency) has room. */
+void writer_send(struct wset *w);
+
+/* Move the stories of parent p's jobs (p NULL: every job) into pop, in the
+ * order asked, written or not; returns how many. */
+size_t writer_take(struct wset *w, const struct story *p, struct population *pop);
+
+/* Never send the jobs that were not taken (speculation that missed);
+ * returns how many had already been sent. */
+long writer_drop_untaken(struct wset *w);
+
+/* Jobs sent and not ended. */
+long writer_busy(const struct wset *w);
+
+void writer_free(struct wset *w);
 
 #endif
