@@ -61,6 +61,8 @@ struct tourney {
 	int gen;                 /* the generation judged */
 	unsigned char *busy;     /* stories not to pair this round */
 	int running;             /* judge_run() has begun */
+	int informed;            /* the last refit had verdicts of this
+				  * generation */
 	long per_story;          /* --judge-budget, or --rounds */
 	long calls;              /* judge requests sent */
 	struct judge_hooks hooks;
@@ -82,6 +84,7 @@ static void refit(struct tourney *t)
 	size_t n = t->n;
 	double *se_all = xmalloc((r->n ? r->n : 1) * sizeof *se_all);
 	bt_refit(r, se_all, 0, NULL);
+	t->informed = t->finished > 0;
 	for (size_t i = 0; i < n; i++) {
 		t->theta[i] = r->theta[t->gi[i]];
 		t->se[i] = se_all[t->gi[i]];
@@ -624,6 +627,8 @@ enum http_result judge_run(struct tourney *t)
 
 size_t judge_likely_top(const struct tourney *t, double max_u, const struct story **out)
 {
+	if (!t->informed)
+		return 0; /* the estimates hold none of this generation's verdicts */
 	size_t *idx = xmalloc((t->k ? t->k : 1) * sizeof *idx), k = 0;
 	for (size_t i = 0; i < t->n && k < t->k; i++) {
 		if (!t->top[i] || t->avail[i] != PAIR_READY || t->u[i] >= max_u)

@@ -310,7 +310,7 @@ int writer_want(struct wset *w, const struct story *p)
 	const struct texts *t = &run->texts;
 	char words[32];
 	for (size_t i = 0; i < w->n; i++)
-		if (strcmp(w->jobs[i]->parent_id, p->id) == 0)
+		if (w->jobs[i]->parent_id && strcmp(w->jobs[i]->parent_id, p->id) == 0)
 			return 0;
 	snprintf(words, sizeof words, "%ld", o->max_words);
 	for (long v = 1; v <= o->variants; v++) {

@@ -130,23 +130,46 @@ def evolve_cmd(port, out, seed, args):
             "--out", out, "--seed", str(seed), "--quiet"] + list(args)
 
 
+def watch_hwm(pid, box, stop):
+    """Poll the process's VmHWM (peak resident memory of its own address
+    space) until it ends.  rusage's ru_maxrss is no good here: Linux keeps
+    the high-water mark of the address space a child had before exec, and a
+    child of this Python process starts as a copy of it."""
+    path = "/proc/%d/status" % pid
+    while not stop.is_set():
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        box[0] = max(box[0], int(line.split()[1]))
+        except (OSError, ValueError, IndexError):
+            pass
+        stop.wait(0.05)
+
+
 def run_binary(cmd):
-    """Run cmd; return (exit code, wall seconds, rusage of the child, stderr)."""
+    """Run cmd; return (exit code, wall seconds, rusage of the child, stderr,
+    peak resident memory in kB)."""
     t0 = time.monotonic()
     errf = tempfile.TemporaryFile()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errf, env=RUN_ENV)
     timer = threading.Timer(RUN_TIMEOUT, p.kill)
     timer.start()
+    hwm, stop = [0], threading.Event()
+    watcher = threading.Thread(target=watch_hwm, args=(p.pid, hwm, stop), daemon=True)
+    watcher.start()
     try:
         _, status, ru = os.wait4(p.pid, 0)
     finally:
         timer.cancel()
+        stop.set()
+        watcher.join()
     p.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - t0
     errf.seek(0)
     err = errf.read().decode(errors="replace")
     errf.close()
-    return p.returncode, wall, ru, err
+    return p.returncode, wall, ru, err, hwm[0] or ru.ru_maxrss
 
 
 def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE):
@@ -156,7 +179,7 @@ def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE):
         out = os.path.join(tmp, "out")
         cmd = evolve_cmd(port, out, seed, args)
         try:
-            code, wall, ru, err = run_binary(cmd)
+            code, wall, ru, err, peak_kb = run_binary(cmd)
             stats = sim_get(port, "stats")
             truth = sim_get(port, "truth")
         finally:
@@ -179,7 +202,7 @@ def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE):
             raise Broken("alphawrite evolve %s (seed %d) wrote no gen-000.json" % (shown, seed))
         return {"run": run, "gens": gens, "stats": stats, "truth": truth, "wall": wall,
                 "cpu": ru.ru_utime + ru.ru_stime, "utime": ru.ru_utime, "stime": ru.ru_stime,
-                "rss_kb": ru.ru_maxrss}
+                "rss_kb": peak_kb}
 
 
 # --------------------------------------------------------------------------
