@@ -331,6 +331,14 @@ static void finished(struct match *m)
 		t->hooks.settling(t->hooks.ctx); /* a slot is free for later work */
 }
 
+/* The budget for the stories in play. */
+static size_t budget_for(const struct tourney *t, size_t stories)
+{
+	if (t->run->opt->rounds)
+		return (size_t)t->per_story * (stories / 2);
+	return ((size_t)t->per_story * stories + 1) / 2;
+}
+
 static int find_story(const struct tourney *t, const char *id)
 {
 	for (size_t i = 0; i < t->n; i++)
@@ -349,7 +357,8 @@ static int replay(struct tourney *t)
 		struct journal_match *jm = &d->m[k];
 		int ia, ib;
 		if (jm->used || jm->gen != t->gen || (ia = find_story(t, jm->a)) < 0 ||
-		    (ib = find_story(t, jm->b)) < 0 || t->ml->n >= t->target)
+		    (ib = find_story(t, jm->b)) < 0 ||
+		    t->ml->n >= budget_for(t, t->ready + t->pending))
 			continue;
 		t->round = jm->round;
 		struct match *m = add_match(t, (size_t)ia, (size_t)ib);
@@ -457,14 +466,6 @@ static void rate(struct tourney *t, struct judge_summary *sum)
 	}
 	sum->bias = r->h;
 	free(se);
-}
-
-/* The budget for the stories in play. */
-static size_t budget_for(const struct tourney *t, size_t stories)
-{
-	if (t->run->opt->rounds)
-		return (size_t)t->per_story * (stories / 2);
-	return ((size_t)t->per_story * stories + 1) / 2;
 }
 
 static void set_target(struct tourney *t)
