@@ -471,7 +471,7 @@ static void rate(struct tourney *t, struct judge_summary *sum)
 static void set_target(struct tourney *t)
 {
 	t->target = budget_for(t, t->ready);
-	t->run->progress.matches_total = (long)budget_for(t, t->ready + t->pending);
+	progress_matches(&t->run->progress, (long)budget_for(t, t->ready + t->pending));
 }
 
 struct tourney *judge_new(struct run *run, int gen, struct population *pop,

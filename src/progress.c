@@ -37,10 +37,9 @@ void progress_begin(struct progress *p, const char *label, long stories, long ma
 		draw(p);
 }
 
-void progress_expect(struct progress *p, long stories, long matches)
+void progress_matches(struct progress *p, long total)
 {
-	p->stories_total += stories;
-	p->matches_total += matches;
+	p->matches_total = total;
 }
 
 static void step(struct progress *p)

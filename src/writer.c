@@ -26,7 +26,6 @@ struct wjob {
 	char *key;                /* request identity, for its seeds */
 	char *prompt;             /* rendered prompt, NULL until sent for
 				   * stories of generation 0 */
-	const char *parent_id;    /* story->parent_id, or NULL */
 	int rewrites;             /* times written again for length */
 	int state;                /* J_* */
 	int taken;                /* the story belongs to a population */
@@ -40,7 +39,6 @@ struct wset {
 	struct wjob **jobs;       /* in the order asked for */
 	size_t n, cap;
 	size_t next;              /* no queued job before this one */
-	long busy;                /* sent and not ended */
 	long last_id;             /* highest id number given out */
 };
 
@@ -110,7 +108,6 @@ static void ended(struct wjob *j)
 	free(j->prompt);
 	j->prompt = NULL;
 	j->state = J_ENDED;
-	w->busy--;
 	if (j->taken)
 		progress_story(&w->run->progress);
 	writer_send(w);
@@ -199,7 +196,6 @@ void writer_send(struct wset *w)
 		if (j->state != J_QUEUED)
 			continue;
 		j->state = J_SENT;
-		w->busy++;
 		send(j);
 	}
 }
@@ -238,7 +234,6 @@ static struct wjob *add_job(struct wset *w, struct story *s, char *key)
 	j->set = w;
 	j->story = s;
 	j->key = key;
-	j->parent_id = s->parent_id;
 	if (reuse(w->run, s)) {
 		j->state = J_ENDED;
 		j->reused = 1;
@@ -309,9 +304,11 @@ int writer_want(struct wset *w, const struct story *p)
 	const struct options *o = run->opt;
 	const struct texts *t = &run->texts;
 	char words[32];
-	for (size_t i = 0; i < w->n; i++)
-		if (w->jobs[i]->parent_id && strcmp(w->jobs[i]->parent_id, p->id) == 0)
+	for (size_t i = 0; i < w->n; i++) {
+		const char *pid = w->jobs[i]->story->parent_id;
+		if (pid && strcmp(pid, p->id) == 0)
 			return 0;
+	}
 	snprintf(words, sizeof words, "%ld", o->max_words);
 	for (long v = 1; v <= o->variants; v++) {
 		struct story *s = story_new();
@@ -345,8 +342,8 @@ size_t writer_take(struct wset *w, const struct story *p, struct population *pop
 	size_t k = 0;
 	for (size_t i = 0; i < w->n; i++) {
 		struct wjob *j = w->jobs[i];
-		if (j->taken || j->state == J_DROPPED ||
-		    (p && (!j->parent_id || strcmp(j->parent_id, p->id) != 0)))
+		const char *pid = j->story->parent_id;
+		if (j->taken || j->state == J_DROPPED || (p && (!pid || strcmp(pid, p->id) != 0)))
 			continue;
 		j->taken = 1;
 		if (p)
@@ -373,11 +370,6 @@ long writer_drop_untaken(struct wset *w)
 			sent++;
 	}
 	return sent;
-}
-
-long writer_busy(const struct wset *w)
-{
-	return w ? w->busy : 0;
 }
 
 void writer_free(struct wset *w)

@@ -23,7 +23,7 @@ struct progress {
 
 void progress_init(struct progress *p, int quiet, const struct http_stats *stats);
 void progress_begin(struct progress *p, const char *label, long stories, long matches);
-void progress_expect(struct progress *p, long stories, long matches); /* add to totals */
+void progress_matches(struct progress *p, long total); /* matches expected now */
 void progress_story(struct progress *p);  /* one story written or lost */
 void progress_match(struct progress *p);  /* one match decided or lost */
 void progress_tick(void *p);              /* redraw if due (http tick hook) */

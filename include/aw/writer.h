@@ -25,8 +25,8 @@
  *
  * Ownership: a wset owns its jobs' stories until writer_take() hands them
  * to a population; the job goes on writing into a taken story, which must
- * therefore live until the job has ended (writer_busy() says whether any
- * has not).  Stories never taken are freed with the set.
+ * therefore live until the job has ended.  Stories never taken are freed
+ * with the set, which must outlive every job it sent.
  */
 #ifndef AW_WRITER_H
 #define AW_WRITER_H
@@ -70,9 +70,6 @@ size_t writer_take(struct wset *w, const struct story *p, struct population *pop
 /* Never send the jobs that were not taken (speculation that missed);
  * returns how many had already been sent. */
 long writer_drop_untaken(struct wset *w);
-
-/* Jobs sent and not ended. */
-long writer_busy(const struct wset *w);
 
 void writer_free(struct wset *w);
 
