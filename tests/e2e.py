@@ -746,6 +746,12 @@ def judge_log(log):
     return [r for r in log if r.get("kind") in ("judge", "reask")]
 
 
+def user_text(rec):
+    """The first user message of a logged request: for a judge, the prompt
+    that quotes both stories."""
+    return next(m["content"] for m in rec["body"]["messages"] if m["role"] == "user")
+
+
 def asks_logprobs(rec):
     body = rec.get("body") or {}
     return body.get("logprobs") is True or "top_logprobs" in body
@@ -1032,8 +1038,7 @@ def request_schema(tmp):
     judge_firsts = []
     for rec in log:
         if rec["kind"] == "judge":
-            users = [m["content"] for m in rec["body"]["messages"] if m["role"] == "user"]
-            judge_firsts.append(users[0])
+            judge_firsts.append(user_text(rec))
     gens = [load_json(os.path.join(out, f)) for f in gen_files(out)]
     check(len(gens) == 2, f"{len(gens)} generation files")
     total = 0
@@ -1602,9 +1607,8 @@ def logprobs_used(tmp):
     # The judge's true P(A wins) for each ordered pair, as the simulator logged it.
     true_p = {}
     for rec in judges:
-        users = [m["content"] for m in rec["body"]["messages"] if m["role"] == "user"]
         marks = []
-        for mk in MARKER_RE.findall(users[0]):
+        for mk in MARKER_RE.findall(user_text(rec)):
             if mk not in marks:
                 marks.append(mk)
         true_p[(marks[0], marks[1])] = rec["p_a"]
@@ -1645,8 +1649,18 @@ def fallback_case(tmp, name, sim_mode, judge_logprobs):
         log = sim.log()
         stats = sim.stats()
     run = load_json(os.path.join(out, "run.json"))
-    kinds = [rec["kind"] for rec in log]
-    later = judge_log(log[kinds.index("variant"):]) if "variant" in kinds else []
+    # Generation 1 is judged only once generation 0's tournament has ended, so
+    # its judge requests are those from the first that shows a variant on.
+    # (A variant's own request may come earlier: variants of likely parents
+    # are written while generation 0's last matches are still in flight.)
+    judges = judge_log(log)
+    later = []
+    gen1 = os.path.join(out, "gen-001.json")
+    if os.path.exists(gen1):
+        variants = {marker_of(s) for s in load_json(gen1)["stories"] if s["born"] == 1}
+        shows = [i for i, rec in enumerate(judges)
+                 if variants & set(MARKER_RE.findall(user_text(rec)))]
+        later = judges[shows[0]:] if shows else []
     gens = None
     if r.rc == 0:
         gens = validate_run(out, 8, 1, 2, 1, Mode(logprobs=judge_logprobs, soft=False),
