@@ -172,10 +172,13 @@ def run_binary(cmd):
     return p.returncode, wall, ru, err, hwm[0] or ru.ru_maxrss
 
 
-def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE):
-    """Start a simulator, run `alphawrite evolve args`, collect everything."""
+def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE, log=False):
+    """Start a simulator, run `alphawrite evolve args`, collect everything;
+    with log, also the simulator's request log (arrival time, kind, delay)."""
     with tempfile.TemporaryDirectory(prefix="aw-bench-") as tmp:
-        sim, port = start_sim(tmp, latency, sim_seed, sim_extra)
+        logpath = os.path.join(tmp, "requests.jsonl")
+        extra = list(sim_extra) + (["--log", logpath] if log else [])
+        sim, port = start_sim(tmp, latency, sim_seed, extra)
         out = os.path.join(tmp, "out")
         cmd = evolve_cmd(port, out, seed, args)
         try:
@@ -200,9 +203,15 @@ def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE):
                          % (shown, seed, e))
         if not gens:
             raise Broken("alphawrite evolve %s (seed %d) wrote no gen-000.json" % (shown, seed))
+        requests = []
+        if log:
+            with open(logpath) as f:
+                for line in f:
+                    rec = json.loads(line)
+                    requests.append((rec["t"], rec.get("delay", 0.0), rec["kind"]))
         return {"run": run, "gens": gens, "stats": stats, "truth": truth, "wall": wall,
                 "cpu": ru.ru_utime + ru.ru_stime, "utime": ru.ru_utime, "stime": ru.ru_stime,
-                "rss_kb": peak_kb}
+                "rss_kb": peak_kb, "requests": requests}
 
 
 # --------------------------------------------------------------------------
@@ -755,8 +764,45 @@ def reference_model(lo, hi, n0=60, iters=5, top=5, variants=5, rounds=20, chunk=
     return mean(walls), statistics.pstdev(walls), calls, waves
 
 
+STRIP = " ▁▂▃▄▅▆▇█"
+
+
+def window_profile(requests, conc, lo, step=0.5):
+    """Where a run leaves the request window idle, from the simulator's log:
+    a strip of the window's use over time (one character per step seconds,
+    blank = empty, █ = full), the idle slot-seconds in all, and the share of
+    them that falls in the drains: gaps in the sending of judge requests
+    longer than the shortest latency, and the time after the last one, when
+    a tournament had sent its last match and waited for the verdicts."""
+    if not requests:
+        return None
+    t0 = min(t for t, _, _ in requests)
+    spans = [(t - t0, t - t0 + d) for t, d, _ in requests]
+    end = max(e for _, e in spans)
+    nb = max(1, int(math.ceil(end / step)))
+    busy = [0.0] * nb
+    for s, e in spans:
+        b = int(s / step)
+        while b < nb and b * step < e:
+            busy[b] += max(0.0, min(e, (b + 1) * step) - max(s, b * step))
+            b += 1
+    strip = "".join(STRIP[min(len(STRIP) - 1, int(round(x / step / conc * (len(STRIP) - 1))))]
+                    for x in busy)
+    sends = sorted(t - t0 for t, _, k in requests if k in ("judge", "reask"))
+    drains = [(a, b) for a, b in zip(sends, sends[1:]) if b - a > lo] + [(sends[-1], end)] \
+        if sends else []
+
+    def idle_in(a, b):
+        return conc * (b - a) - sum(max(0.0, min(e, b) - max(s, a)) for s, e in spans)
+
+    idle = idle_in(0.0, end)
+    drained = sum(idle_in(a, b) for a, b in drains)
+    return {"strip": strip, "step": step, "idle": idle, "drain_share": drained / idle if idle > 0
+            else 0.0, "drains": len(drains), "drain_secs": sum(b - a for a, b in drains)}
+
+
 def timed_run(name, args, latency, lo, hi, conc, population, seed=7, sim_seed=77):
-    res = sim_run(args, seed=seed, sim_seed=sim_seed, latency=latency)
+    res = sim_run(args, seed=seed, sim_seed=sim_seed, latency=latency, log=True)
     usage = res["run"]["usage"]
     phases = run_phases(res["gens"], population)
     calls = usage["requests"]
@@ -770,7 +816,8 @@ def timed_run(name, args, latency, lo, hi, conc, population, seed=7, sim_seed=77
             "rematch": [1 - len({tuple(sorted((m["a"], m["b"]))) for m in g["matches"]})
                         / max(len(g["matches"]), 1) for g in res["gens"]],
             "early": usage.get("early_variants", 0), "discarded": usage.get("discarded_variants", 0),
-            "cpu": res["cpu"], "rss_kb": res["rss_kb"]}
+            "cpu": res["cpu"], "rss_kb": res["rss_kb"],
+            "profile": window_profile(res["requests"], conc, lo)}
 
 
 def part2(opts, failures):
@@ -1031,6 +1078,18 @@ def write_md(path, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3
                         fifth * conc / ((lo + hi) / 2), ours[0]["calls"],
                         100 * m["calls"] * (lo + hi) / 2 / conc / m["wall"], m["calls"],
                         (lo + hi) / 2, conc, m["wall"]))
+            pr = ours[0]["profile"]
+            if pr:
+                L.append("- Where the window goes idle (ours): %.0f%% of the idle slot-time falls "
+                         "in the %d drains, %.1f s in all, when a tournament has sent its last "
+                         "match and waits for the verdicts before the next generation can be "
+                         "chosen; only variants of stories already sure to be parents can fill "
+                         "them. Window use over time, one character per %g s (blank empty, █ "
+                         "full):" % (100 * pr["drain_share"], pr["drains"], pr["drain_secs"],
+                                     pr["step"]))
+                L.append("")
+                L.append("      %s" % pr["strip"])
+                L.append("")
         refrun = [r for r in p2["runs"] if r["name"].startswith("reference")]
         if refrun:
             L.append("- The reference scheme on our client (`%s`): %d requests in %.1f s, "
@@ -1111,6 +1170,12 @@ def print_summary(p1, found, wc, p2, p3, big, failures):
             ratio = ours[0]["wall"] / m["wall"]
             print("ours / reference wall time: %.2f (target <= 0.20: %s)"
                   % (ratio, "met" if ratio <= 0.2 else "NOT met"))
+            pr = ours[0]["profile"]
+            if pr:
+                print("window use over time (%g s a character), %.0f%% of the idle in the "
+                      "%d tournament drains:" % (pr["step"], 100 * pr["drain_share"],
+                                                 pr["drains"]))
+                print("  " + pr["strip"])
     if p3:
         print()
         print("%-34s %8s %8s %10s %9s" % ("CPU and memory, latency 0", "requests", "wall s",

@@ -876,6 +876,7 @@ class SimHandler(BaseHTTPRequestHandler):
             else "unknown"
         rng = state.fork_rng()
         delay = state.draw_latency()
+        record["delay"] = delay
         # The judge's true P(A wins) is fixed by the hidden qualities, so it is known
         # (and logged) now; the winner itself is drawn when the reply is built.
         logit = state.judge_logit(ids[0], ids[1]) if kind in ("judge", "reask") else None
@@ -1058,7 +1059,8 @@ def parse_args(argv):
     p.add_argument("--faults", type=parse_faults, default=list(FAULT_KINDS))
     p.add_argument("--slow-seconds", type=float, default=30.0)
     p.add_argument("--status-all", type=int, help="answer every chat request with this status")
-    p.add_argument("--log", help="append one JSON line per chat request")
+    p.add_argument("--log", help="append one JSON line per chat request (arrival time \"t\", "
+                   "\"kind\", \"status\", \"delay\" before the reply, the body, ...)")
     p.add_argument("--max-seconds", type=float, default=3600.0)
     p.add_argument("--judge-noise", type=float, default=1.0)
     p.add_argument("--position-bias", type=float, default=0.3)
