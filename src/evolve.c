@@ -88,15 +88,17 @@ static void note_logprobs(struct loop *l)
 	}
 }
 
-/* A story has been written (or lost): the tournament takes it, and what
- * room is left goes to the next generation's early variants. */
+/* A story has been written (or lost), and its slot is free: the tournament
+ * takes the story, and what room is left goes to stories still to be
+ * written - of any set, since the job that ended may belong to an earlier
+ * one (a variant dropped while in flight). */
 static void story_ended(void *ctx, struct story *s)
 {
 	struct loop *l = ctx;
 	if (l->t)
 		judge_story(l->t, s);
-	if (l->next)
-		writer_send(l->next);
+	for (size_t i = 0; i < l->nsets; i++)
+		writer_send(l->sets[i]);
 }
 
 static struct wset *keep(struct loop *l, struct wset *w)

@@ -524,8 +524,12 @@ void judge_story(struct tourney *t, const struct story *s)
 	size_t i = 0;
 	while (i < t->n && t->pop->v[i] != s)
 		i++;
-	if (i == t->n || t->avail[i] != PAIR_PENDING)
-		return; /* not one of this tournament's */
+	if (i == t->n || t->avail[i] != PAIR_PENDING) {
+		/* Not one of this tournament's, but its slot is free. */
+		if (t->async && t->running)
+			fill(t);
+		return;
+	}
 	t->pending--;
 	if (s->text) {
 		t->avail[i] = PAIR_READY;
@@ -549,10 +553,12 @@ static int round_over(void *arg)
 	return ((struct tourney *)arg)->in_flight == 0;
 }
 
+/* Every story is in, nothing is in flight, and the budget is spent (or
+ * the tournament stopped early, or too few stories are left to pair). */
 static int over(void *arg)
 {
 	struct tourney *t = arg;
-	return t->pending == 0 && t->in_flight == 0;
+	return t->pending == 0 && t->in_flight == 0 && (t->stopped || t->ready < 2);
 }
 
 /* Every request ended while stories were still awaited: a bug, said
@@ -586,8 +592,18 @@ enum http_result judge_run(struct tourney *t)
 	refit(t);
 	t->running = 1;
 	if (t->async) {
-		fill(t);
-		res = http_run_until(run->http, over, t);
+		/* Requests of other work (variants dropped while in flight) may
+		 * fill the window, so that nothing of ours is in flight when
+		 * they end: pair again until the budget is spent. */
+		for (;;) {
+			size_t before = t->ml->n;
+			fill(t);
+			if (t->ml->n == before && http_pending(run->http) == 0)
+				break; /* nothing to pair, nothing to wait for */
+			res = http_run_until(run->http, over, t);
+			if (res != HTTP_DONE || t->pending || over(t))
+				break;
+		}
 		if (res == HTTP_DONE && t->pending)
 			return never_sent(t);
 		if (!t->stop)
