@@ -125,8 +125,7 @@ static void settling(void *ctx)
 	const struct story **likely = xmalloc((size_t)run->opt->top * sizeof *likely);
 	size_t k = judge_likely_top(l->t, LIKELY_U, likely);
 	for (size_t i = 0; i < k; i++)
-		if (writer_want(l->next, likely[i]))
-			run->early_variants += run->opt->variants;
+		run->early_variants += writer_want(l->next, likely[i]);
 	free(likely);
 	writer_send(l->next);
 }

@@ -6,7 +6,8 @@
  * by generation, parent and number.  Jobs are sent in the order they were
  * made, only while the request window has room, and a job that ends sends
  * the next: a population of thousands never holds thousands of prompts at
- * once, and the window is shared fairly with the judge.
+ * once.  A freed slot goes to writing first, then to the judge, so that
+ * stories reach the tournament as early as they can.
  */
 #include "aw/writer.h"
 #include "aw/llm.h"
@@ -310,6 +311,7 @@ int writer_want(struct wset *w, const struct story *p)
 			return 0;
 	}
 	snprintf(words, sizeof words, "%ld", o->max_words);
+	int asked = 0;
 	for (long v = 1; v <= o->variants; v++) {
 		struct story *s = story_new();
 		char *key = xasprintf("g%d:%s:%ld", w->gen, p->id, v);
@@ -332,9 +334,10 @@ int writer_want(struct wset *w, const struct story *p)
 			};
 			j->prompt = template_render(t->variant, vars, AW_ARRAY_LEN(vars));
 			free(fenced);
+			asked++;
 		}
 	}
-	return 1;
+	return asked;
 }
 
 size_t writer_take(struct wset *w, const struct story *p, struct population *pop)

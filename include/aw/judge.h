@@ -98,8 +98,9 @@ struct tourney;
 
 struct judge_hooks {
 	/* The tournament will start no more matches (its budget is spent, or
-	 * it stopped early): called then and after every refit until the last
-	 * verdict, the moment to start work that waits on its outcome. */
+	 * it stopped early): called then and after every verdict until the
+	 * last, each freeing a slot - the moment to start work that waits on
+	 * its outcome.  It may be called more than once in a row. */
 	void (*settling)(void *ctx);
 	void *ctx;
 };

@@ -46,7 +46,8 @@ struct run {
 	long reasks;                /* judge replies asked again */
 	long lost_matches;          /* matches recorded with no winner */
 	long failed_stories;        /* stories that could not be written */
-	long early_variants;        /* variants asked for before their
+	long early_variants;        /* variants requested (not taken from
+				     * the journal) before their
 				     * parent's tournament had ended */
 	long discarded_variants;    /* ... sent for a story that then missed
 				     * the top K */

@@ -57,7 +57,9 @@ struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks);
 struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks *hooks);
 
 /* Ask for parent p's --variants variants unless they were asked for
- * already.  Returns 1 if they are new.  p is read now and not kept. */
+ * already.  Returns how many of them will be requested (the others come
+ * from a resumed run's journal); 0 if they were asked for already.  p is
+ * read now and not kept. */
 int writer_want(struct wset *w, const struct story *p);
 
 /* Send jobs while the request window (--concurrency) has room. */
