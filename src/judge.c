@@ -592,18 +592,10 @@ enum http_result judge_run(struct tourney *t)
 	refit(t);
 	t->running = 1;
 	if (t->async) {
-		/* Requests of other work (variants dropped while in flight) may
-		 * fill the window, so that nothing of ours is in flight when
-		 * they end: pair again until the budget is spent. */
-		for (;;) {
-			size_t before = t->ml->n;
-			fill(t);
-			if (t->ml->n == before && http_pending(run->http) == 0)
-				break; /* nothing to pair, nothing to wait for */
-			res = http_run_until(run->http, over, t);
-			if (res != HTTP_DONE || t->pending || over(t))
-				break;
-		}
+		/* Every request that ends frees a slot and pairs again
+		 * (finished(), judge_story()), whoever sent it. */
+		fill(t);
+		res = http_run_until(run->http, over, t);
 		if (res == HTTP_DONE && t->pending)
 			return never_sent(t);
 		if (!t->stop)
