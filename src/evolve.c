@@ -180,6 +180,8 @@ static int generation(struct loop *l, int gen)
 			 failed.n ? failed.v[failed.n - 1]->error : "");
 		st = AW_EXIT_FAILED;
 	}
+	if (st == 0)
+		run->failed_stories += (long)failed.n; /* as listed, stored */
 	if (st == 0 &&
 	    store_write_generation(run->opt->out_dir, gen, &pop, &ml, &failed, &sum, l->err,
 				   sizeof l->err) < 0)
@@ -351,10 +353,8 @@ int evolve_main(int argc, char **argv)
 	status = 0;
 	for (int g = l.done; status == 0 && g <= opt.generations; g++)
 		status = generation(&l, g);
-	/* Early variants whose parent missed the top K may still be out:
-	 * let them land in the journal rather than pay for nothing. */
-	if (status == 0)
-		status = phase_status(&l, http_run(run->http));
+	/* What may still be out is only variants of stories that missed the
+	 * top K: the run is complete, and http_free() drops them. */
 
 	const char *state = status == 0 ? "complete" :
 			    status == AW_EXIT_INTERRUPTED ? "interrupted" : "failed";

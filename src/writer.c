@@ -151,7 +151,6 @@ static void on_fail(void *ctx, const char *why)
 {
 	struct wjob *j = ctx;
 	j->story->error = xstrdup(why);
-	j->set->run->failed_stories++;
 	ended(j);
 }
 
@@ -317,7 +316,6 @@ int writer_want(struct wset *w, const struct story *p)
 		char *key = xasprintf("g%d:%s:%ld", w->gen, p->id, v);
 		struct rng r;
 		rng_seed(&r, rng_mix(o->seed, run_request_seed(run, key, -1)));
-		s->id = xasprintf("g%d-%03ld", w->gen, ++w->last_id);
 		s->born = w->gen;
 		s->parent_id = xstrdup(p->id);
 		s->variant = (int)v;
@@ -325,8 +323,9 @@ int writer_want(struct wset *w, const struct story *p)
 		s->theme = xstrdup(p->theme);
 		s->goal = xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
 		s->temperature = o->temperature;
-		struct wjob *j = add_job(w, s, key);
+		struct wjob *j = add_job(w, s, key); /* a reused one has its id */
 		if (j->state == J_QUEUED) {
+			s->id = xasprintf("g%d-%03ld", w->gen, ++w->last_id);
 			char *fenced = template_fence(&r, "PARENT STORY", p->text);
 			struct tmpl_var vars[] = {
 				{ "prompt", t->prompt }, { "parent", fenced }, { "goal", s->goal },
@@ -372,6 +371,13 @@ long writer_drop_untaken(struct wset *w)
 		else if (!j->reused)
 			sent++;
 	}
+	/* A resumed run: the variants the interrupted one sent early for this
+	 * generation, which it never began, and which nobody asked for again.
+	 * (For the generation it was in, it counted its own.) */
+	const struct population *p = &w->run->reuse.stories;
+	if (w->gen > w->run->resumed_from)
+		for (size_t i = 0; i < p->n; i++)
+			sent += p->v[i] && p->v[i]->born == w->gen && p->v[i]->parent_id;
 	return sent;
 }
 

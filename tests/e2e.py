@@ -1128,6 +1128,36 @@ def faults(tmp):
     no_temp_files(out)
 
 
+@test
+def lost_stories(tmp):
+    """Without retries, a 500 loses the story: it is listed in its
+    generation's `failed`, never ranked, and counted once in run.json (an
+    early variant dropped with its parent is not a lost story; counting it
+    made usage.failed_stories disagree with the lists in about half of
+    these runs)."""
+    out = os.path.join(tmp, "out")
+    with Sim(tmp, "--fault-rate", "0.25", "--faults", "500", "--seed", "3",
+             "--latency", "0.01:0.05") as sim:
+        run_evolve(sim, out, "--population", 24, "--generations", 3, "--top", 4,
+                   "--variants", 4, "--judge-budget", 6, "--retries", 0, "--concurrency", 24,
+                   "--seed", 4)
+    run = load_json(os.path.join(out, "run.json"))
+    gens = [load_json(os.path.join(out, f)) for f in gen_files(out)]
+    check(run["status"] == "complete" and len(gens) == 4, f"status {run['status']!r}, "
+          f"{len(gens)} generation files")
+    lost = [s for d in gens for s in d["failed"]]
+    check(lost, "no story was lost: the test did not test anything")
+    check(all(s.get("error") and s.get("text") is None for s in lost),
+          f"a failed story without an error or with a text: {short(str(lost))}")
+    ranked = {s["id"] for d in gens for s in d["stories"]}
+    check(not ranked & {s["id"] for s in lost}, "a failed story was ranked")
+    check(run["usage"]["failed_stories"] == len(lost),
+          f"{len(lost)} stories in the failed lists, run.json usage.failed_stories says "
+          f"{run['usage']['failed_stories']}")
+    return (f"{len(lost)} stories lost, each listed once and counted once "
+            f"({run['usage']['discarded_variants']} early variants discarded)")
+
+
 def kendall_tau(x, y):
     conc = disc = tx = ty = 0
     for i in range(len(x)):
@@ -1888,7 +1918,9 @@ def early_variants(tmp):
         in_files = {s["id"] for d in gens for s in d["stories"]}
         variants = [r for r in recs if r.get("t") == "story" and r.get("parent_id")]
         extra = [r["id"] for r in variants if r["id"] not in in_files]
-        check(len(extra) == usage["discarded_variants"],
+        # One still in flight when the last generation is stored is
+        # abandoned, not journaled.
+        check(len(extra) <= usage["discarded_variants"] <= len(extra) + conc,
               f"{name}: {len(extra)} journaled variants are in no generation file ({extra}), "
               f"run.json says {usage['discarded_variants']} were discarded")
         check(usage["discarded_variants"] <= usage["early_variants"],

@@ -1653,6 +1653,9 @@ def fault_soak(tmp):
     total = sum(injected.values())
     check(total >= 0.2 * stats["requests"], f"only {total} faults in {stats['requests']} requests")
     failed = sum(len(d.get("failed", [])) for d in gens)
+    check(usage.get("failed_stories") == failed,
+          f"{failed} stories in the generation files' failed lists, run.json usage says "
+          f"{usage.get('failed_stories')!r}")
     return (f"{total} faults in {stats['requests']} requests survived; by kind "
             f"(injected->counted): {', '.join(lines)}, drop {injected.get('drop', 0)}->"
             f"{faults.get('connection', 0)} connection, unparseable {injected.get('unparseable')}"

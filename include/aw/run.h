@@ -45,7 +45,8 @@ struct run {
 	long trimmed;               /* stories cut to the limit after that */
 	long reasks;                /* judge replies asked again */
 	long lost_matches;          /* matches recorded with no winner */
-	long failed_stories;        /* stories that could not be written */
+	long failed_stories;        /* stories that could not be written, of
+				     * the generations stored */
 	long early_variants;        /* variants requested (not taken from
 				     * the journal) before their
 				     * parent's tournament had ended */

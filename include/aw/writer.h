@@ -70,7 +70,8 @@ void writer_send(struct wset *w);
 size_t writer_take(struct wset *w, const struct story *p, struct population *pop);
 
 /* Never send the jobs that were not taken (speculation that missed);
- * returns how many had already been sent. */
+ * returns how many had already been sent, counting those a resumed run's
+ * journal holds for this generation that were not asked for again. */
 long writer_drop_untaken(struct wset *w);
 
 void writer_free(struct wset *w);
