@@ -9,9 +9,10 @@
  * The phases overlap, so that the request window stays full: the writer
  * hands each story to the tournament as it arrives (story_ended), and once
  * the tournament has sent its last match the free slots go to the variants
- * of the stories almost surely in the top K (settling).  Neither changes
- * what is written or chosen (writer.h).  Data still flows one way: writer
- * -> tournament -> store, with this file passing stories along.
+ * of the stories likely to be in the top K (settling, --early-variants).
+ * Neither changes what is written or chosen (writer.h).  Data still flows
+ * one way: writer -> tournament -> store, with this file passing stories
+ * along.
  *
  * Parents keep their ratings; a variant starts from its parent's rating.
  * run.json is rewritten after every generation, so it always says how far
@@ -40,10 +41,6 @@
 
 #define MAX_REPLY (8u << 20) /* largest reply body accepted: 8 MiB */
 #define GRACE_SECONDS 10.0   /* after SIGINT/SIGTERM, for requests in flight */
-
-#define LIKELY_U 0.3 /* a story's variants start before its tournament ends
-		      * when P(it is on the wrong side of the top-K line) is
-		      * below this */
 
 struct loop {
 	struct run run;           /* shared with the phases */
@@ -116,14 +113,14 @@ static void settling(void *ctx)
 {
 	struct loop *l = ctx;
 	struct run *run = &l->run;
-	if (l->gen >= run->opt->generations)
+	if (l->gen >= run->opt->generations || run->opt->early_variants <= 0)
 		return;
 	if (!l->next) {
 		struct writer_hooks wh = { story_ended, l };
 		l->next = keep(l, writer_variants(run, l->gen + 1, &wh));
 	}
 	const struct story **likely = xmalloc((size_t)run->opt->top * sizeof *likely);
-	size_t k = judge_likely_top(l->t, LIKELY_U, likely);
+	size_t k = judge_likely_top(l->t, run->opt->early_variants, likely);
 	for (size_t i = 0; i < k; i++)
 		run->early_variants += writer_want(l->next, likely[i]);
 	free(likely);

@@ -71,6 +71,7 @@ static const struct row rows[] = {
 	{ "judge-logprobs", K_CHOICE, F(logprobs), 0, 0, "WHEN", "auto, on or off: judge probabilities as soft outcomes", "auto", logprob_modes, ROW_KEEP },
 	{ "deterministic", K_FLAG, F(deterministic), 0, 0, NULL, "judge in rounds with barriers: reproducible from seed and verdicts", NULL, NULL, ROW_KEEP },
 	{ "no-early-stop", K_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL, ROW_KEEP },
+	{ "early-variants", K_DOUBLE, F(early_variants), 0, 1, "P", "start variants early of stories whose P(missing the top K) < P", "0.3", NULL, ROW_FREE },
 	{ "max-words", K_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL, ROW_KEEP },
 	{ "styles", K_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", "bundled", NULL, ROW_TEXT },
 	{ "themes", K_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", "bundled", NULL, ROW_TEXT },
@@ -150,6 +151,7 @@ static void set_defaults(struct options *o)
 	memset(o, 0, sizeof *o);
 	o->population = 60;
 	o->generations = 5;
+	o->early_variants = 0.3;
 	o->top = 5;
 	o->variants = 5;
 	o->rounds = 0;
@@ -444,7 +446,9 @@ static int load_resumed(struct options *o)
 		json_key(r->name, key, sizeof key);
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(set, key);
 		if (!v) {
-			rc = usage_error("'%s': setting '%s' is missing", path, key);
+			/* A setting newer than the run: the default, if it may. */
+			if (!(r->flags & ROW_FREE))
+				rc = usage_error("'%s': setting '%s' is missing", path, key);
 		} else if (!o->given[i]) {
 			if (row_from_json(o, r, v) < 0)
 				rc = usage_error("'%s': setting '%s' is not valid", path, key);

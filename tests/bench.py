@@ -835,6 +835,8 @@ def part2(opts, failures):
            "ref_flags": ref_flags, "runs": []}
     print("part 2: paper-scale runs at latency %s s, %d in flight" % (latency, conc), flush=True)
     for name, args in (("ours, defaults", base),
+                       ("ours, --early-variants 0", base + ["--early-variants", "0"]),
+                       ("ours, --early-variants 0.5", base + ["--early-variants", "0.5"]),
                        ("reference scheme on our client", base + ref_flags)):
         try:
             out["runs"].append(timed_run(name, args, latency, lo, hi, conc, 60))
@@ -1090,6 +1092,19 @@ def write_md(path, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3
                 L.append("")
                 L.append("      %s" % pr["strip"])
                 L.append("")
+        spec = {r["name"].split()[-1]: r for r in p2["runs"] if "--early-variants" in r["name"]}
+        if ours and spec:
+            d = ours[0]
+            L.append("- Starting variants early trades requests for wall time (`--early-variants "
+                     "P`: a story's variants start once its chance of missing the top K is below "
+                     "P; the default is 0.3): "
+                     + "; ".join("P = %s: %.1f s, window use %.0f%%, %d requests (%+d against the "
+                                 "default), %d variants discarded"
+                                 % (p, r["wall"], 100 * (r["window"] or 0), r["calls"],
+                                    r["calls"] - d["calls"], r["discarded"])
+                                 for p, r in sorted(spec.items()))
+                     + "; default: %.1f s, %.0f%%, %d requests, %d discarded."
+                     % (d["wall"], 100 * (d["window"] or 0), d["calls"], d["discarded"]))
         refrun = [r for r in p2["runs"] if r["name"].startswith("reference")]
         if refrun:
             L.append("- The reference scheme on our client (`%s`): %d requests in %.1f s, "

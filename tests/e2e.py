@@ -1905,12 +1905,13 @@ def early_variants(tmp):
     N, G, K, V = 12, 2, 3, 3
     mode = Mode(budget=10)
 
-    def one(name, conc):
+    def one(name, conc, *extra):
         out = os.path.join(tmp, name)
         with Sim(tmp, "--seed", "5", "--latency", "0.02:0.25", "--quality-sd", "3",
                  log=True, name=name) as sim:
             run_evolve(sim, out, "--population", N, "--generations", G, "--top", K,
-                       "--variants", V, *mode.args(), "--concurrency", conc, "--seed", 99)
+                       "--variants", V, *mode.args(), "--concurrency", conc, "--seed", 99,
+                       *extra)
             log = sim.log()
         gens = validate_run(out, N, G, K, V, mode, max_words=500)
         usage = load_json(os.path.join(out, "run.json"))["usage"]
@@ -1943,13 +1944,25 @@ def early_variants(tmp):
 
     wide, u1 = one("wide", 24)
     narrow, u2 = one("narrow", 3)
+    never, u3 = one("never", 24, "--early-variants", 0)
     check(u1["early_variants"] > 0, "with room in the window no variant was started early")
-    common = set(wide) & set(narrow)
-    differ = {k: (wide[k], narrow[k]) for k in common if wide[k] != narrow[k]}
+    check(u3["early_variants"] == u3["discarded_variants"] == 0 and len(never) == G * K * V,
+          f"--early-variants 0: {u3['early_variants']} started early, "
+          f"{u3['discarded_variants']} discarded, {len(never)} variants written")
+    # Each variant two runs share (same generation, parent and number)
+    # must have the same goal.
+    runs = {"wide": wide, "narrow": narrow, "never": never}
+    differ, compared = [], 0
+    for x, y in (("wide", "narrow"), ("wide", "never"), ("narrow", "never")):
+        for k in set(runs[x]) & set(runs[y]):
+            compared += 1
+            if runs[x][k] != runs[y][k]:
+                differ.append((x, y, k, runs[x][k], runs[y][k]))
     check(not differ, f"the same seed, parent and number gave different goals: {differ}")
+    check(compared > 0, "the three runs share no variant to compare")
     return (f"early variants {u1['early_variants']} (discarded {u1['discarded_variants']}) at "
-            f"--concurrency 24, {u2['early_variants']} at 3; {len(common)} variants in both "
-            "runs, same goals")
+            f"--concurrency 24, {u2['early_variants']} at 3, 0 with --early-variants 0; "
+            f"{compared} variants compared between runs, same goals")
 
 
 @test

@@ -1519,11 +1519,19 @@ def resume_refusals(tmp):
             ("--timeout", ["--timeout", 30], {"timeout": 30}),
             ("--retries", ["--retries", 2], {"retries": 2}),
             ("--base-url", ["--base-url", simb.url], {"base_url": simb.url}),
+            ("--early-variants", ["--early-variants", 0.5], {"early_variants": 0.5}),
+            # A run.json written before --early-variants existed: the
+            # default, not a refusal.
+            ("no early_variants setting", [], {"early_variants": 0.3}),
         ]
         done = None
         for i, (name, extra, want) in enumerate(accepted):
             copy = os.path.join(tmp, f"accepted-{i}")
             shutil.copytree(out, copy)
+            if name == "no early_variants setting":
+                rj = load_json(os.path.join(copy, "run.json"))
+                del rj["settings"]["early_variants"]
+                write_file(os.path.join(copy, "run.json"), json.dumps(rj))
             b0 = simb.stats()["requests"]
             r = run_bin(["evolve", "--resume", copy] + extra)
             if r.rc != 0:

@@ -53,6 +53,8 @@ struct options {
 	int logprobs;               /* enum logprobs */
 	int deterministic;          /* rounds with barriers, reproducible */
 	int no_early_stop;          /* spend the whole budget */
+	double early_variants;      /* start a story's variants early when
+				     * P(it misses the top K) is below this */
 	long max_words;             /* enforced story length limit */
 	long judge_max_tokens;      /* token cap of a judge reply */
 	long concurrency;           /* requests in flight at once */
