@@ -1085,8 +1085,8 @@ def write_md(path, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3
                 L.append("- Where the window goes idle (ours): %.0f%% of the idle slot-time falls "
                          "in the %d drains, %.1f s in all, when a tournament has sent its last "
                          "match and waits for the verdicts before the next generation can be "
-                         "chosen; only variants of stories already sure to be parents can fill "
-                         "them. Window use over time, one character per %g s (blank empty, █ "
+                         "chosen; only variants of stories likely to be parents can fill them "
+                         "(see `--early-variants` below). Window use over time, one character per %g s (blank empty, █ "
                          "full):" % (100 * pr["drain_share"], pr["drains"], pr["drain_secs"],
                                      pr["step"]))
                 L.append("")
