@@ -31,8 +31,8 @@ relaxed then (the test line says so).  AW_E2E_KEEP=1 keeps the temporary
 directories of failed tests.
 
 The harness (the simulator, running the binary, the runner) is
-tests/harness.py, shared with tests/e2e_resume.py.  Python 3 standard library
-only.
+tests/harness.py, shared with tests/e2e_resume.py and tests/bench.py.  Python 3
+standard library only.
 """
 
 import json

@@ -28,9 +28,9 @@ keeps the temporary directories of failed tests.  AW_E2E_SEED=S changes the
 seed of the random kill points (default 4).
 
 The harness (the simulator, running the binary, the runner) is
-tests/harness.py, shared with tests/e2e.py; what only these tests need (a
-binary in the background, the journal, snapshots of a directory) is here.
-Python 3 standard library only.
+tests/harness.py, shared with tests/e2e.py and tests/bench.py; what only these
+tests need (a binary in the background, the journal, snapshots of a
+directory) is here.  Python 3 standard library only.
 """
 
 import hashlib

@@ -1,16 +1,16 @@
-"""tests/harness.py - the test harness that tests/e2e.py and tests/e2e_resume.py
-share: the simulated endpoint (tests/simendpoint.py on 127.0.0.1, port 0), a
-loopback-only environment, running the alphawrite binary (under valgrind with
-AW_VALGRIND=1), reading what a run wrote, and the runner of a suite, which
-prints a line per test ("ok NAME # figures" or "FAIL NAME: reason") and then
-exactly one line "N passed, N failed".
+"""tests/harness.py - the test harness that tests/e2e.py, tests/e2e_resume.py
+and tests/bench.py share: the simulated endpoint (tests/simendpoint.py on
+127.0.0.1, port 0), a loopback-only environment, running the alphawrite
+binary (under valgrind with AW_VALGRIND=1), reading what a run wrote, and the
+runner of a suite, which prints a line per test ("ok NAME # figures" or
+"FAIL NAME: reason") and then exactly one line "N passed, N failed".
 
 It exists so that the suites cannot drift apart in how they start the
 simulator, keep the binary off the network or count a failure: a fix here is
 a fix in every suite.  What only one suite needs stays in that suite.
 
-The suites import it as `harness`: `python3 tests/e2e.py` puts tests/ on
-sys.path.  Python 3 standard library only.
+Each of them imports it as `harness`: running `python3 tests/NAME.py` puts
+tests/ on sys.path.  Python 3 standard library only.
 """
 
 import json
