@@ -47,7 +47,6 @@ import math
 import os
 import platform
 import random
-import re
 import shlex
 import statistics
 import subprocess
@@ -55,12 +54,8 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "alphawrite")
-SIM = os.path.join(ROOT, "tests", "simendpoint.py")
-MARKER_RE = re.compile(r"\[simulated story #(\d+)\]")
+from harness import BIN, MARKER_RE, REPO, Sim, kendall_tau
 
 # The simulated judge of part 1: noise 1 (logit = quality difference), a
 # position bias of 0.5 logits for the story shown first, quality sd 1.
@@ -75,39 +70,6 @@ class Broken(Exception):
 # --------------------------------------------------------------------------
 # Running the simulator and the binary
 # --------------------------------------------------------------------------
-def start_sim(tmp, latency="0", seed=1, extra=()):
-    portfile = os.path.join(tmp, "port")
-    cmd = [sys.executable, SIM, "--port", "0", "--port-file", portfile, "--seed", str(seed),
-           "--latency", latency, "--max-seconds", "3600"] + list(extra)
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if os.path.exists(portfile):
-            text = open(portfile).read().strip()
-            if text:
-                return p, int(text)
-        if p.poll() is not None:
-            break
-        time.sleep(0.02)
-    p.kill()
-    err = p.communicate()[1].decode(errors="replace")[-500:]
-    raise Broken("the simulated endpoint did not start: %s" % err.strip())
-
-
-def stop_sim(p):
-    p.terminate()
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-
-
-def sim_get(port, what):
-    with urllib.request.urlopen("http://127.0.0.1:%d/sim/%s" % (port, what), timeout=60) as r:
-        return json.load(r)
-
-
 # The benchmark runs a private copy of ./alphawrite taken at the start (see
 # snapshot_binary), so that a rebuild while it runs cannot mix two binaries.
 RUN_BIN = BIN
@@ -120,14 +82,14 @@ def snapshot_binary(tmpdir):
     import shutil
     RUN_BIN = os.path.join(tmpdir, "alphawrite")
     shutil.copy2(BIN, RUN_BIN)
-    RUN_ENV = dict(os.environ, ALPHAWRITE_DATADIR=ROOT)
+    RUN_ENV = dict(os.environ, ALPHAWRITE_DATADIR=REPO)
     with open(RUN_BIN, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def evolve_cmd(port, out, seed, args):
-    return [RUN_BIN, "evolve", "--model", "sim", "--base-url", "http://127.0.0.1:%d/v1" % port,
-            "--out", out, "--seed", str(seed), "--quiet"] + list(args)
+def evolve_cmd(url, out, seed, args):
+    return [RUN_BIN, "evolve", "--model", "sim", "--base-url", url, "--out", out,
+            "--seed", str(seed), "--quiet"] + list(args)
 
 
 def watch_hwm(pid, box, stop):
@@ -176,17 +138,12 @@ def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE, log=False):
     """Start a simulator, run `alphawrite evolve args`, collect everything;
     with log, also the simulator's request log (arrival time, kind, delay)."""
     with tempfile.TemporaryDirectory(prefix="aw-bench-") as tmp:
-        logpath = os.path.join(tmp, "requests.jsonl")
-        extra = list(sim_extra) + (["--log", logpath] if log else [])
-        sim, port = start_sim(tmp, latency, sim_seed, extra)
         out = os.path.join(tmp, "out")
-        cmd = evolve_cmd(port, out, seed, args)
-        try:
-            code, wall, ru, err, peak_kb = run_binary(cmd)
-            stats = sim_get(port, "stats")
-            truth = sim_get(port, "truth")
-        finally:
-            stop_sim(sim)
+        with Sim(tmp, "--seed", sim_seed, "--latency", latency, *sim_extra, log=log,
+                 max_seconds=3600) as sim:
+            code, wall, ru, err, peak_kb = run_binary(evolve_cmd(sim.url, out, seed, args))
+            stats = sim.stats()
+            truth = sim.truth()
         shown = " ".join(shlex.quote(a) for a in args)
         if code != 0:
             raise Broken("alphawrite evolve %s (seed %d) exited %d: %s"
@@ -203,12 +160,7 @@ def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE, log=False):
                          % (shown, seed, e))
         if not gens:
             raise Broken("alphawrite evolve %s (seed %d) wrote no gen-000.json" % (shown, seed))
-        requests = []
-        if log:
-            with open(logpath) as f:
-                for line in f:
-                    rec = json.loads(line)
-                    requests.append((rec["t"], rec.get("delay", 0.0), rec["kind"]))
+        requests = [(rec["t"], rec.get("delay", 0.0), rec["kind"]) for rec in sim.log()]
         return {"run": run, "gens": gens, "stats": stats, "truth": truth, "wall": wall,
                 "cpu": ru.ru_utime + ru.ru_stime, "utime": ru.ru_utime, "stime": ru.ru_stime,
                 "rss_kb": peak_kb, "requests": requests}
@@ -219,27 +171,6 @@ def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE, log=False):
 # --------------------------------------------------------------------------
 PART1_BASE = ["--generations", "0", "--population", "60", "--top", "5", "--concurrency", "60"]
 TOPK = 5
-
-
-def kendall_tau_b(x, y):
-    n = len(x)
-    conc = disc = tx = ty = 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            dx = (x[i] > x[j]) - (x[i] < x[j])
-            dy = (y[i] > y[j]) - (y[i] < y[j])
-            if dx == 0 and dy == 0:
-                continue
-            if dx == 0:
-                tx += 1
-            elif dy == 0:
-                ty += 1
-            elif dx == dy:
-                conc += 1
-            else:
-                disc += 1
-    denom = math.sqrt((conc + disc + tx) * (conc + disc + ty))
-    return (conc - disc) / denom if denom else 0.0
 
 
 def sim_id(story):
@@ -267,7 +198,7 @@ def score_ranking(res):
     cut = true_top[-1]
     recall = sum(1 for v in chosen if v >= cut) / TOPK
     regret = max(0.0, sum(true_top) / TOPK - sum(chosen) / TOPK)  # never below 0
-    tau = kendall_tau_b([-s["rank"] for s in stories], q)
+    tau = kendall_tau([-s["rank"] for s in stories], q)
     j = gen["judging"]
     pairs = {tuple(sorted((m["a"], m["b"]))) for m in gen.get("matches", [])}
     nm = len(gen.get("matches", []))
@@ -904,9 +835,9 @@ def md_table(head, rows):
 
 def git_describe():
     try:
-        h = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+        h = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                            capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no",
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no",
                                 "--", "src", "include", "prompts", "rubrics", "Makefile"],
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return h + (" (with uncommitted changes in src/include)" if dirty else "") if h \
@@ -1216,7 +1147,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="a small version (about a minute)")
     ap.add_argument("--seeds", type=int, help="seeds per scheme in part 1 [6; 2 with --quick]")
     ap.add_argument("--jobs", type=int, default=2, help="part 1 runs in parallel [2]")
-    ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"),
+    ap.add_argument("--out", default=os.path.join(REPO, "bench-out"),
                     help="output directory [bench-out]")
     opts = ap.parse_args(argv)
     if opts.seeds is None:

@@ -30,7 +30,9 @@ and counts exit 99 as a failure; time limits of timing-sensitive checks are
 relaxed then (the test line says so).  AW_E2E_KEEP=1 keeps the temporary
 directories of failed tests.
 
-Python 3 standard library only.
+The harness (the simulator, running the binary, the runner) is
+tests/harness.py, shared with tests/e2e_resume.py and tests/bench.py.  Python 3
+standard library only.
 """
 
 import json
@@ -42,170 +44,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
-import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(REPO, "alphawrite")
-SIM = os.path.join(REPO, "tests", "simendpoint.py")
-GOALS_FILE = os.path.join(REPO, "prompts", "goals.txt")
-PROMPTS_DIR = os.path.join(REPO, "prompts")
+from harness import (MARKER_RE, PROMPTS_DIR, REPO, SLOW, VALGRIND, Result, Sim, TestFail,
+                     bin_cmd, check, clean_env, elo_expected, gen_files, is_int, is_num,
+                     kendall_tau, load_json, read_list, run_bin, run_tests, short, test,
+                     vg_check, word_count)
 
-VALGRIND = os.environ.get("AW_VALGRIND", "0") == "1"
-VG_CMD = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
-          "--errors-for-leak-kinds=definite"]
-SLOW = 10 if VALGRIND else 1          # time budget multiplier under valgrind
-KEEP = os.environ.get("AW_E2E_KEEP", "0") == "1"
-
-# urllib must never use a proxy: the simulator is on loopback.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "no_proxy")
-
-
-class TestFail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise TestFail(msg)
-
-
-def short(text, n=300):
-    text = text.strip().replace("\n", " | ")
-    return text if len(text) <= n else text[:n] + "..."
+GOALS_FILE = os.path.join(PROMPTS_DIR, "goals.txt")
 
 
 # --------------------------------------------------------------------------
-# The simulated endpoint
+# Running alphawrite evolve
 # --------------------------------------------------------------------------
-class Sim:
-    """tests/simendpoint.py on 127.0.0.1:0; use as a context manager."""
-
-    def __init__(self, tmp, *args, log=False, name="sim"):
-        self.tmp = tmp
-        self.port_file = os.path.join(tmp, name + ".port")
-        self.log_path = os.path.join(tmp, name + ".log") if log else None
-        cmd = [sys.executable, SIM, "--host", "127.0.0.1", "--port", "0",
-               "--port-file", self.port_file, "--max-seconds", "300"]
-        if self.log_path:
-            cmd += ["--log", self.log_path]
-        cmd += [str(a) for a in args]
-        self.err_path = os.path.join(tmp, name + ".stderr")
-        self._err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._err,
-                                     stdin=subprocess.DEVNULL, env=clean_env())
-        deadline = time.monotonic() + 15
-        self.port = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                with open(self.port_file) as f:
-                    text = f.read().strip()
-                if text:
-                    self.port = int(text)
-                    break
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.02)
-        if self.port is None:
-            self.stop()
-            with open(self.err_path, "rb") as f:
-                err = f.read().decode("utf-8", "replace")
-            raise TestFail("simulated endpoint did not start: " + short(err))
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-
-    def _get(self, path):
-        with OPENER.open(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
-            return json.loads(r.read().decode("utf-8"))
-
-    def stats(self):
-        return self._get("/sim/stats")
-
-    def truth(self):
-        return self._get("/sim/truth")
-
-    def log(self):
-        """The logged requests, one dict each."""
-        out = []
-        if not self.log_path or not os.path.exists(self.log_path):
-            return out
-        with open(self.log_path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    out.append(json.loads(line))
-        return out
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._err.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-
-# --------------------------------------------------------------------------
-# Running alphawrite
-# --------------------------------------------------------------------------
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if k.lower() not in PROXY_VARS and not k.startswith("OPENAI_")
-           and k != "ALPHAWRITE_DATADIR"}
-    env["no_proxy"] = env["NO_PROXY"] = "*"
-    # A safety net: if --base-url were ignored, this closed loopback port is
-    # where the binary would go - never a real endpoint.
-    env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"
-    for k, v in extra.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
-    return env
-
-
-class Result:
-    def __init__(self, rc, out, err, elapsed):
-        self.rc, self.out, self.err, self.elapsed = rc, out, err, elapsed
-
-    def __repr__(self):
-        return f"exit {self.rc}, stderr: {short(self.err)}"
-
-
-def vg_check(res):
-    if VALGRIND and res.rc == 99:
-        report = [l for l in res.err.splitlines() if l.startswith("==")] or [res.err]
-        raise TestFail("valgrind reported errors (exit 99): " + short("\n".join(report), 2000))
-
-
-def run_bin(args, env=None, cwd=None, timeout=120, binary=BIN, stdin=subprocess.DEVNULL):
-    cmd = (VG_CMD if VALGRIND else []) + [binary] + [str(a) for a in args]
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env=env if env is not None else clean_env(), cwd=cwd,
-                           timeout=timeout * SLOW)
-    except subprocess.TimeoutExpired:
-        raise TestFail(f"alphawrite {' '.join(map(str, args))[:200]} did not exit within "
-                       f"{timeout * SLOW}s") from None
-    res = Result(p.returncode, p.stdout.decode("utf-8", "replace"),
-                 p.stderr.decode("utf-8", "replace"), time.monotonic() - t0)
-    vg_check(res)
-    return res
-
-
 def evolve_args(sim, out, *extra, model="sim-writer"):
     return ["evolve", "--model", model, "--base-url", sim.url, "--out", out] + \
         [str(e) for e in extra]
@@ -216,40 +67,6 @@ def run_evolve(sim, out, *extra, expect=0, model="sim-writer", **kw):
     if expect is not None:
         check(res.rc == expect, f"expected exit {expect}, got {res!r}")
     return res
-
-
-def load_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise TestFail(f"{os.path.basename(path)}: cannot read as JSON: {e}") from None
-
-
-def word_count(text):
-    # Runs of non-space characters, spaces as C's isspace() sees them.
-    return len(text.encode("utf-8").split())
-
-
-def read_list(path):
-    items = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                items.append(line)
-    return items
-
-
-def is_num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def is_int(x):
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-MARKER_RE = re.compile(r"\[simulated story #(\d+)\]")
 
 
 # --------------------------------------------------------------------------
@@ -336,10 +153,6 @@ def check_settings(run, mode):
     check(not wrong, f"run.json settings {wrong}, expected {({k: want[k] for k in wrong})}")
     check(is_int(settings.get("judge_budget")) and settings["judge_budget"] > 0,
           f"run.json settings.judge_budget {settings.get('judge_budget')!r}")
-
-
-def elo_expected(ra, rb):
-    return 1.0 / (1.0 + 10.0 ** ((rb - ra) / 400.0))
 
 
 def sigmoid(z):
@@ -440,10 +253,6 @@ class BradleyTerry:
             se_c[sid] = math.sqrt(max(cov[i][i] - 2 * su[i] + usu, 0.0))
             se_p[sid] = math.sqrt(cov[i][i])
         return theta, x[n], se_c, se_p, math.sqrt(cov[n][n])
-
-
-def gen_files(out):
-    return sorted(f for f in os.listdir(out) if re.fullmatch(r"gen-\d+\.json", f))
 
 
 def rank_key(s, rank_by):
@@ -760,14 +569,6 @@ def asks_logprobs(rec):
 # --------------------------------------------------------------------------
 # Tests
 # --------------------------------------------------------------------------
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
 ISSUE_OPTIONS = ("model", "judge-model", "base-url", "out", "prompt", "prompt-file",
                  "population", "generations", "top", "variants", "rounds", "max-words",
                  "styles", "themes", "goals", "rubric", "temperature", "judge-temperature",
@@ -1158,26 +959,6 @@ def lost_stories(tmp):
             f"({run['usage']['discarded_variants']} early variants discarded)")
 
 
-def kendall_tau(x, y):
-    conc = disc = tx = ty = 0
-    for i in range(len(x)):
-        for j in range(i + 1, len(x)):
-            dx = (x[i] > x[j]) - (x[i] < x[j])
-            dy = (y[i] > y[j]) - (y[i] < y[j])
-            if dx == 0 and dy == 0:
-                continue
-            if dx == 0:
-                tx += 1
-            elif dy == 0:
-                ty += 1
-            elif dx == dy:
-                conc += 1
-            else:
-                disc += 1
-    denom = math.sqrt((conc + disc + tx) * (conc + disc + ty))
-    return (conc - disc) / denom if denom else 0.0
-
-
 @test
 def ranking(tmp):
     N, R = 24, 10
@@ -1362,9 +1143,8 @@ def balance(tmp):
 def sigint(tmp):
     out = os.path.join(tmp, "out")
     with Sim(tmp, "--latency", "0.5:1") as sim:
-        cmd = (VG_CMD if VALGRIND else []) + [BIN] + evolve_args(
-            sim, out, "--population", 16, "--rounds", 6, "--generations", 3, "--top", 3,
-            "--variants", 3)
+        cmd = bin_cmd(evolve_args(sim, out, "--population", 16, "--rounds", 6,
+                                  "--generations", 3, "--top", 3, "--variants", 3))
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=clean_env())
         try:
@@ -2202,55 +1982,5 @@ def rank_command(tmp):
     return f"{ref}: {len(got)} stories ranked"
 
 
-# --------------------------------------------------------------------------
-# Main
-# --------------------------------------------------------------------------
-def main(argv):
-    names = [t.__name__ for t in TESTS]
-    if "--list" in argv:
-        print("\n".join(names))
-        return 0
-    if argv and argv[0] in ("-h", "--help"):
-        print(__doc__)
-        return 0
-    chosen = argv or names
-    passed = failed = 0
-    t_all = time.monotonic()
-    if not os.access(BIN, os.X_OK):
-        print(f"FAIL setup: {BIN} is missing; run make first")
-        print("0 passed, 1 failed")
-        return 1
-    for name in chosen:
-        fn = next((t for t in TESTS if t.__name__ == name), None)
-        if fn is None:
-            print(f"FAIL {name}: no such test (try --list)", flush=True)
-            failed += 1
-            continue
-        tmp = tempfile.mkdtemp(prefix=f"aw-e2e-{name}-")
-        ok = False
-        try:
-            note = fn(tmp)
-            ok = True
-            extra = f" # {note}" if note else ""
-            print(f"ok {name}{extra}", flush=True)
-        except TestFail as e:
-            print(f"FAIL {name}: {e}", flush=True)
-        except Exception as e:   # a bug in the test or the environment
-            tb = traceback.format_exc().strip().splitlines()
-            print(f"FAIL {name}: {type(e).__name__}: {e} [{tb[-3].strip() if len(tb) > 2 else ''}]",
-                  flush=True)
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-        if ok or not KEEP:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print(f"  (kept {tmp})", flush=True)
-    print(f"# end-to-end tests took {time.monotonic() - t_all:.1f}s", flush=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_tests(sys.argv[1:], __doc__, "end-to-end tests", "aw-e2e-"))

@@ -27,8 +27,10 @@ a failure), with fewer kill points and relaxed time limits.  AW_E2E_KEEP=1
 keeps the temporary directories of failed tests.  AW_E2E_SEED=S changes the
 seed of the random kill points (default 4).
 
-Python 3 standard library only; self-contained (it shares conventions, not
-code, with tests/e2e.py).
+The harness (the simulator, running the binary, the runner) is
+tests/harness.py, shared with tests/e2e.py and tests/bench.py; what only these
+tests need (a binary in the background, the journal, snapshots of a
+directory) is here.  Python 3 standard library only.
 """
 
 import hashlib
@@ -42,178 +44,20 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
-import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(REPO, "alphawrite")
-SIM = os.path.join(REPO, "tests", "simendpoint.py")
-PROMPTS_DIR = os.path.join(REPO, "prompts")
+from harness import (MARKER_RE, PROMPTS_DIR, SLOW, VALGRIND, Result, Sim, TestFail, bin_cmd,
+                     check, clean_env, elo_expected, gen_files, is_int, is_num, load_json,
+                     read_list, run_bin, run_tests, short, test, vg_check, word_count)
 
-VALGRIND = os.environ.get("AW_VALGRIND", "0") == "1"
-VG_CMD = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
-          "--errors-for-leak-kinds=definite"]
-SLOW = 10 if VALGRIND else 1          # time budget multiplier under valgrind
-KEEP = os.environ.get("AW_E2E_KEEP", "0") == "1"
 SEED = int(os.environ.get("AW_E2E_SEED", "4"))
 
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "no_proxy")
-MARKER_RE = re.compile(r"\[simulated story #(\d+)\]")
-
-
-class TestFail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise TestFail(msg)
-
-
-def short(text, n=300):
-    text = text.strip().replace("\n", " | ")
-    return text if len(text) <= n else text[:n] + "..."
-
-
-def is_num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def is_int(x):
-    return isinstance(x, int) and not isinstance(x, bool)
-
 
 # --------------------------------------------------------------------------
-# The simulated endpoint
+# Running alphawrite in the background
 # --------------------------------------------------------------------------
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if k.lower() not in PROXY_VARS and not k.startswith("OPENAI_")
-           and k != "ALPHAWRITE_DATADIR"}
-    env["no_proxy"] = env["NO_PROXY"] = "*"
-    env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"   # closed: a safety net
-    for k, v in extra.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
-    return env
-
-
-class Sim:
-    """tests/simendpoint.py on 127.0.0.1:0; use as a context manager."""
-
-    def __init__(self, tmp, *args, log=False, name="sim", max_seconds=300):
-        self.port_file = os.path.join(tmp, name + ".port")
-        self.log_path = os.path.join(tmp, name + ".log") if log else None
-        cmd = [sys.executable, SIM, "--host", "127.0.0.1", "--port", "0",
-               "--port-file", self.port_file, "--max-seconds", str(max_seconds * SLOW)]
-        if self.log_path:
-            cmd += ["--log", self.log_path]
-        cmd += [str(a) for a in args]
-        self.err_path = os.path.join(tmp, name + ".stderr")
-        self._err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._err,
-                                     stdin=subprocess.DEVNULL, env=clean_env())
-        deadline = time.monotonic() + 15
-        self.port = None
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                with open(self.port_file) as f:
-                    text = f.read().strip()
-                if text:
-                    self.port = int(text)
-                    break
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.02)
-        if self.port is None:
-            self.stop()
-            with open(self.err_path, "rb") as f:
-                err = f.read().decode("utf-8", "replace")
-            raise TestFail("simulated endpoint did not start: " + short(err))
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-
-    def stats(self):
-        with OPENER.open(f"http://127.0.0.1:{self.port}/sim/stats", timeout=10) as r:
-            return json.loads(r.read().decode("utf-8"))
-
-    def log_count(self):
-        """Complete lines in the request log so far."""
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().count(b"\n")
-        except FileNotFoundError:
-            return 0
-
-    def log(self):
-        out = []
-        if self.log_path and os.path.exists(self.log_path):
-            with open(self.log_path, "rb") as f:
-                data = f.read()
-            for line in data[:data.rfind(b"\n") + 1].splitlines():
-                out.append(json.loads(line))
-        return out
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._err.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-
-# --------------------------------------------------------------------------
-# Running alphawrite
-# --------------------------------------------------------------------------
-class Result:
-    def __init__(self, rc, out, err, elapsed):
-        self.rc, self.out, self.err, self.elapsed = rc, out, err, elapsed
-
-    def __repr__(self):
-        return f"exit {self.rc}, stderr: {short(self.err)}"
-
-
-def vg_check(res):
-    if VALGRIND and res.rc == 99:
-        report = [l for l in res.err.splitlines() if l.startswith("==")] or [res.err]
-        raise TestFail("valgrind reported errors (exit 99): " + short("\n".join(report), 2000))
-
-
-def bin_cmd(args):
-    return (VG_CMD if VALGRIND else []) + [BIN] + [a if isinstance(a, bytes) else str(a)
-                                                   for a in args]
-
-
-def run_bin(args, env=None, cwd=None, timeout=120, preexec_fn=None):
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(bin_cmd(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env if env is not None else clean_env(),
-                           cwd=cwd, timeout=timeout * SLOW, preexec_fn=preexec_fn)
-    except subprocess.TimeoutExpired:
-        raise TestFail(f"alphawrite {short(' '.join(map(str, args)), 200)} did not exit within "
-                       f"{timeout * SLOW}s") from None
-    res = Result(p.returncode, p.stdout.decode("utf-8", "replace"),
-                 p.stderr.decode("utf-8", "replace"), time.monotonic() - t0)
-    vg_check(res)
-    return res
-
-
 class Proc:
     """alphawrite in the background, stdout and stderr to files."""
 
@@ -273,14 +117,9 @@ class Proc:
         return res
 
 
-def load_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise TestFail(f"{os.path.basename(path)}: cannot read as JSON: {e}") from None
-
-
+# --------------------------------------------------------------------------
+# Reading files
+# --------------------------------------------------------------------------
 def read_journal(path):
     """(records, complete lines, bytes after the last newline).  A complete
     line that is not JSON comes back as None."""
@@ -324,10 +163,6 @@ def file_hash(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def gen_files(out):
-    return sorted(f for f in os.listdir(out) if re.fullmatch(r"gen-\d{3}\.json", f))
-
-
 def temp_files(out):
     """Names starting with '.' anywhere under out (temporary files)."""
     found = []
@@ -336,20 +171,6 @@ def temp_files(out):
             if name.startswith("."):
                 found.append(os.path.relpath(os.path.join(dirpath, name), out))
     return found
-
-
-def word_count(text):
-    return len(text.encode("utf-8").split())
-
-
-def read_list(path):
-    items = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                items.append(line)
-    return items
 
 
 def write_file(path, data):
@@ -413,10 +234,6 @@ def lists_files(tmp):
 # --------------------------------------------------------------------------
 STORY_FIELDS = ("id", "rank", "elo", "wins", "losses", "matches", "born", "parent_id",
                 "style", "theme", "goal", "temperature", "words", "text")
-
-
-def elo_expected(ra, rb):
-    return 1.0 / (1.0 + 10.0 ** ((rb - ra) / 400.0))
 
 
 def validate_generation(d, g, n_expected, cfg, prev, prev_top, seen, allow_failed=False):
@@ -675,14 +492,6 @@ def journal_vs_files(out, gens_parsed):
 # --------------------------------------------------------------------------
 # Tests
 # --------------------------------------------------------------------------
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
 # ---------------------------------------------------------------- kill_resume
 KR = {"N": 12, "G": 2, "K": 3, "V": 3, "M": 6, "C": 8}
 # Tournament modes, and about how long an uninterrupted run takes in each
@@ -2055,62 +1864,6 @@ def prompt_injection_fence(tmp):
             "in the premise and styles harmless")
 
 
-# --------------------------------------------------------------------------
-# Main
-# --------------------------------------------------------------------------
-def main(argv):
-    names = [t.__name__ for t in TESTS]
-    if "--list" in argv:
-        print("\n".join(names))
-        return 0
-    if argv and argv[0] in ("-h", "--help"):
-        print(__doc__)
-        return 0
-    chosen = argv or names
-    passed = failed = 0
-    t_all = time.monotonic()
-    if not os.access(BIN, os.X_OK):
-        print(f"FAIL setup: {BIN} is missing; run make first")
-        print("0 passed, 1 failed")
-        return 1
-    for name in chosen:
-        fn = next((t for t in TESTS if t.__name__ == name), None)
-        if fn is None:
-            print(f"FAIL {name}: no such test (try --list)", flush=True)
-            failed += 1
-            continue
-        tmp = tempfile.mkdtemp(prefix=f"aw-e2e-resume-{name}-")
-        ok = False
-        t0 = time.monotonic()
-        try:
-            note = fn(tmp)
-            ok = True
-            extra = f" # {note}" if note else ""
-            print(f"ok {name}{extra} ({time.monotonic() - t0:.1f}s)", flush=True)
-        except TestFail as e:
-            print(f"FAIL {name}: {e} ({time.monotonic() - t0:.1f}s)", flush=True)
-        except Exception as e:   # a bug in the test or the environment
-            tb = traceback.format_exc().strip().splitlines()
-            print(f"FAIL {name}: {type(e).__name__}: {e} [{tb[-3].strip() if len(tb) > 2 else ''}]",
-                  flush=True)
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-        if ok or not KEEP:
-            for dirpath, dirs, _files in os.walk(tmp):
-                for d in dirs:          # a test may have left a directory read-only
-                    try:
-                        os.chmod(os.path.join(dirpath, d), 0o755)
-                    except OSError:
-                        pass
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print(f"  (kept {tmp})", flush=True)
-    print(f"# end-to-end resume/fault tests took {time.monotonic() - t_all:.1f}s", flush=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_tests(sys.argv[1:], __doc__, "end-to-end resume/fault tests",
+                       "aw-e2e-resume-", timed=True))
