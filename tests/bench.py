@@ -55,7 +55,7 @@ import tempfile
 import threading
 import time
 
-from harness import BIN, MARKER_RE, REPO, Sim, kendall_tau
+from harness import BIN, MARKER_RE, REPO, Sim, clean_env, kendall_tau
 
 # The simulated judge of part 1: noise 1 (logit = quality difference), a
 # position bias of 0.5 logits for the story shown first, quality sd 1.
@@ -82,7 +82,7 @@ def snapshot_binary(tmpdir):
     import shutil
     RUN_BIN = os.path.join(tmpdir, "alphawrite")
     shutil.copy2(BIN, RUN_BIN)
-    RUN_ENV = dict(os.environ, ALPHAWRITE_DATADIR=REPO)
+    RUN_ENV = clean_env(ALPHAWRITE_DATADIR=REPO)  # loopback only, as the tests
     with open(RUN_BIN, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
