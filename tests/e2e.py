@@ -104,7 +104,6 @@ class Mode:
         self.rounds, self.budget_opt = rounds, budget
         self.budget = budget if budget is not None else 8
         self.det_opt = deterministic
-        self.det_opt = deterministic
         self.deterministic = deterministic or rounds is not None
         self.early_opt = early_stop
         self.early_stop = early_stop and rounds is None
