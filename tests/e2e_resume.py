@@ -1536,6 +1536,8 @@ def bad_inputs(tmp):
         ("--judge-temperature 3", ["--judge-temperature", 3], ["--judge-temperature"]),
         ("--top-p 0", ["--top-p", 0], ["--top-p"]),
         ("--top-p 1.5", ["--top-p", 1.5], ["--top-p"]),
+        ("--early-variants 1.5", ["--early-variants", 1.5], ["--early-variants"]),
+        ("--early-variants -0.1", ["--early-variants", "-0.1"], ["--early-variants"]),
         ("--judge-max-tokens 5", ["--judge-max-tokens", 5], ["--judge-max-tokens"]),
         ("--concurrency 2000", ["--concurrency", 2000], ["--concurrency"]),
         ("--timeout 0", ["--timeout", 0], ["--timeout"]),
