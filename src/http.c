@@ -44,6 +44,9 @@ struct job {
 
 struct http {
 	struct http_config cfg;       /* settings (strings borrowed) */
+	char *shown_url;              /* cfg.url without user:password@ */
+	char *secrets[3];             /* key, URL user, URL password (owned) */
+	size_t nsecrets;
 	CURLM *multi;                 /* the one multi handle */
 	struct curl_slist *headers;   /* shared by every transfer */
 	struct job *ready, *ready_tail; /* jobs that may start now */
@@ -140,6 +143,59 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/*
+ * Secrets are cut out of everything an endpoint sends back, before anyone
+ * reads it: a server or proxy that echoes the request's Authorization header
+ * or URL in an error message, or even in a completion, must not carry the
+ * key into a story, a file or a message.  Strings shorter than SECRET_MIN
+ * are left alone: hiding them would mangle ordinary words and guard nothing.
+ */
+#define SECRET_MIN 4
+
+static void add_secret(struct http *h, const char *s, size_t n)
+{
+	if (n >= SECRET_MIN && h->nsecrets < AW_ARRAY_LEN(h->secrets))
+		h->secrets[h->nsecrets++] = xstrndup(s, n);
+}
+
+/* The user and password of a "scheme://user:password@host/..." URL. */
+static void add_url_secrets(struct http *h, const char *url)
+{
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	const char *at = strchr(p, '@'), *slash = strchr(p, '/');
+	if (!at || (slash && slash < at))
+		return;
+	const char *colon = memchr(p, ':', (size_t)(at - p));
+	add_secret(h, p, (size_t)((colon ? colon : at) - p));
+	if (colon)
+		add_secret(h, colon + 1, (size_t)(at - colon - 1));
+}
+
+/* Replace every secret in b with "[redacted]". */
+static void hide_secrets(const struct http *h, struct buf *b)
+{
+	for (size_t k = 0; k < h->nsecrets; k++) {
+		const char *s = h->secrets[k];
+		size_t n = strlen(s), from = 0;
+		struct buf out = BUF_INIT;
+		for (size_t i = 0; i + n <= b->len; i++) {
+			if (b->data[i] != s[0] || memcmp(b->data + i, s, n) != 0)
+				continue;
+			buf_append(&out, b->data + from, i - from);
+			buf_puts(&out, "[redacted]");
+			from = i + n;
+			i = from - 1;
+		}
+		if (from == 0)
+			continue;
+		buf_append(&out, b->data + from, b->len - from);
+		out.max = b->max;
+		buf_release(b);
+		*b = out;
+	}
+}
+
 static void job_free(struct http *h, struct job *j)
 {
 	h->jobs--;
@@ -166,9 +222,13 @@ struct http *http_new(const struct http_config *cfg, char *err, size_t errlen)
 {
 	struct http *h = xcalloc(1, sizeof *h);
 	h->cfg = *cfg;
+	h->shown_url = aw_public_url(cfg->url);
+	if (cfg->api_key)
+		add_secret(h, cfg->api_key, strlen(cfg->api_key));
+	add_url_secrets(h, cfg->url);
 	h->multi = curl_multi_init();
 	if (!h->multi) {
-		free(h);
+		http_free(h);
 		aw_fail(err, errlen, "cannot initialise libcurl");
 		return NULL;
 	}
@@ -298,6 +358,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	char why[1024];
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	land(h, j);
+	hide_secrets(h, &j->reply);
 
 	if (rc != CURLE_OK) {
 		h->stats.faults[j->too_big ? HF_TOO_LARGE :
@@ -306,7 +367,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 			snprintf(why, sizeof why, "reply larger than %zu bytes", h->cfg.max_reply);
 			retry_or_fail(h, j, why, 1);
 		} else if (transport_fatal(rc)) {
-			snprintf(h->error, sizeof h->error, "cannot reach '%s': %s", h->cfg.url,
+			snprintf(h->error, sizeof h->error, "cannot reach '%s': %s", h->shown_url,
 				 j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
 			h->fatal = 1;
 			job_free(h, j);
@@ -363,7 +424,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	if (status >= 300 && status < 400)
 		snprintf(h->error, sizeof h->error,
 			 "the endpoint '%s' answered with a redirect (HTTP %ld); give the final URL with --base-url",
-			 h->cfg.url, status);
+			 h->shown_url, status);
 	else
 		snprintf(h->error, sizeof h->error, "the endpoint refused the request (HTTP %ld)%s%s",
 			 status, detail[0] ? ": " : "", detail);
@@ -520,7 +581,13 @@ void http_free(struct http *h)
 	if (!h)
 		return;
 	drop_all(h);
-	curl_multi_cleanup(h->multi);
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
 	curl_slist_free_all(h->headers);
+	for (size_t k = 0; k < h->nsecrets; k++) {
+		memset(h->secrets[k], 0, strlen(h->secrets[k]));
+		free(h->secrets[k]);
+	}
+	free(h->shown_url);
 	free(h);
 }

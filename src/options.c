@@ -280,17 +280,6 @@ static void json_key(const char *name, char *out, size_t n)
 			*c = '_';
 }
 
-char *options_public_url(const char *url)
-{
-	const char *host = strstr(url, "://");
-	host = host ? host + 3 : url;
-	const char *at = strchr(host, '@');
-	const char *slash = strchr(host, '/');
-	if (!at || (slash && slash < at))
-		return xstrdup(url);
-	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
-}
-
 /* One row's value as JSON. */
 static cJSON *row_json(const struct options *o, const struct row *r)
 {
@@ -315,7 +304,7 @@ static cJSON *row_json(const struct options *o, const struct row *r)
 	case K_CHOICE:
 		return cJSON_CreateString(r->choices[*(const int *)field]);
 	case K_BASEURL: {
-		char *u = options_public_url(o->base_url ? o->base_url : "");
+		char *u = aw_public_url(o->base_url ? o->base_url : "");
 		cJSON *j = cJSON_CreateString(u);
 		free(u);
 		return j;

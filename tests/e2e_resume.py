@@ -1721,8 +1721,14 @@ def canary_everywhere(tmp):
     args = ["--population", 8, "--generations", 1, "--top", 2, "--variants", 2,
             "--judge-budget", 3, "--concurrency", 4, "--seed", 51]
     outs, results = [], []
+    # `wrong` and `echo` quote the Authorization header back, as a careless
+    # proxy might: in the 401's message, in 5xx messages, in HTML error
+    # pages and at the start of every completion.
     with Sim(tmp, "--require-key", canary, "--latency", "0.1:0.3", log=True, name="sim") as sim, \
-            Sim(tmp, "--require-key", "sk-some-other-key", log=True, name="wrongkey") as wrong:
+            Sim(tmp, "--require-key", "sk-some-other-key", "--echo-auth", log=True,
+                name="wrongkey") as wrong, \
+            Sim(tmp, "--require-key", canary, "--echo-auth", "--fault-rate", "0.3",
+                "--faults", "500,502html", "--seed", "5", log=True, name="echo") as echo:
         out = os.path.join(tmp, "run")
         outs.append(out)
         # Interrupted, then resumed, then resumed again (complete).
@@ -1758,13 +1764,34 @@ def canary_everywhere(tmp):
                     env=env)
         check(r.rc == 1, f"an endpoint refusing the key: {r!r}")
         results.append(r)
+        # An endpoint that echoes the key in replies and errors; without
+        # retries some failures are recorded in the generation files.
+        out4 = os.path.join(tmp, "echoed")
+        outs.append(out4)
+        r = run_bin(["evolve", "--model", "m", "--base-url", echo.url, "--out", out4,
+                     "--retries", 0] + args, env=env)
+        check(r.rc in (0, 1), f"a run against the echoing endpoint: {r!r}")
+        results.append(r)
+        redacted = 0
+        for dirpath, _dirs, names in os.walk(out4):
+            for name in names:
+                with open(os.path.join(dirpath, name), "rb") as f:
+                    redacted += f.read().count(b"[redacted]")
+        check(redacted > 0, "the echoed key was not replaced by [redacted] anywhere: the "
+              "echoing endpoint was not exercised")
+        # A key in the URL's user:password part stays out of messages too.
+        r = run_bin(["evolve", "--model", "m", "--base-url",
+                     f"http://me:{canary}@127.0.0.1:99999/v1", "--out",
+                     os.path.join(tmp, "urlkey")] + args, env=env)
+        check(r.rc == 2, f"a bad URL holding the key: {r!r}")
+        results.append(r)
         # Usage errors print no key either.
         r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out",
                      os.path.join(tmp, "bad"), "--population", 0], env=env)
         check(r.rc == 2, f"a usage error: {r!r}")
         results.append(r)
         log = sim.log()
-        logs = [sim.log_path, wrong.log_path]
+        logs = [sim.log_path, wrong.log_path, echo.log_path]
     leaks = []
     for i, r in enumerate(results):
         if canary in r.out:
@@ -1789,7 +1816,7 @@ def canary_everywhere(tmp):
     run = load_json(os.path.join(outs[0], "run.json"))
     check(run["settings"].get("api_key_set") is True, "run.json does not say a key was sent")
     return (f"canary absent from {nfiles} files, {2 * len(results)} outputs of {len(results)} "
-            f"invocations (exits {[r.rc for r in results]}) and 2 request logs "
+            f"invocations (exits {[r.rc for r in results]}) and {len(logs)} request logs "
             f"({len(log)} requests with the key)")
 
 

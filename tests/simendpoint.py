@@ -567,6 +567,30 @@ def error_reply(status, model, rng):
     return status, headers, "application/json", json.dumps(body).encode()
 
 
+def echo_auth(payload, auth):
+    """--echo-auth: a careless proxy that quotes the request's Authorization
+    header in every error message, at the start of every completion's text and
+    at the end of an HTML page.  Bodies that are not JSON or HTML (garbage, a
+    truncated reply) are left as they are."""
+    text = f"[request had Authorization: {auth}]"
+    if payload.lstrip().startswith(b"<"):
+        return payload + text.encode()
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        return payload
+    if not isinstance(doc, dict):
+        return payload
+    err = doc.get("error")
+    if isinstance(err, dict) and isinstance(err.get("message"), str):
+        err["message"] += " " + text
+    for choice in doc.get("choices") or []:
+        msg = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(msg, dict) and isinstance(msg.get("content"), str):
+            msg["content"] = text + "\n" + msg["content"]
+    return json.dumps(doc).encode()
+
+
 def logprobs_refusal(mode):
     """(status, headers, content type, body bytes) of a server that rejects logprobs."""
     if mode == "forbid":
@@ -934,6 +958,8 @@ class SimHandler(BaseHTTPRequestHandler):
                     self._generate(state, rng, body, kind, ids, first, fault, logit)
             else:
                 status, headers, ctype, payload = reply
+            if args.echo_auth:
+                payload = echo_auth(payload, self.headers.get("Authorization", ""))
             self._send(status, payload, ctype, headers)
         return send
 
@@ -1068,6 +1094,9 @@ def parse_args(argv):
     p.add_argument("--variant-gain", type=float, default=0.3)
     p.add_argument("--variant-sd", type=float, default=0.5)
     p.add_argument("--require-key", help="demand Authorization: Bearer KEY")
+    p.add_argument("--echo-auth", action="store_true",
+                   help="quote the request's Authorization header in every reply, as a "
+                        "careless proxy might (error messages, completions, HTML pages)")
     p.add_argument("--logprobs", choices=LOGPROB_MODES, default="ok",
                    help="answer logprobs:true with real log probabilities (ok), HTTP 400 "
                         "(refuse) or 403 (forbid), \"logprobs\": null (null), or no key (missing)")

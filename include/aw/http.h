@@ -55,7 +55,11 @@ struct http_handler {
 
 struct http_config {
 	const char *url;        /* full URL requests are POSTed to */
-	const char *api_key;    /* bearer token, or NULL for none */
+	const char *api_key;    /* bearer token, or NULL for none; it and any
+				 * user:password in url are replaced by
+				 * "[redacted]" in every reply before a
+				 * callback sees it, and messages show url
+				 * without them */
 	const char *cacert;     /* CA bundle file, or NULL for the system's */
 	long concurrency;       /* most requests in flight at once */
 	double timeout;         /* seconds allowed per attempt */

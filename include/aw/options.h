@@ -94,7 +94,4 @@ struct cJSON *options_to_json(const struct options *o);
 /* Was the option with this long name given on the command line? */
 int options_given(const struct options *o, const char *name);
 
-/* The URL without any user:password@ part (malloc'd). */
-char *options_public_url(const char *url);
-
 #endif

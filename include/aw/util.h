@@ -47,4 +47,8 @@ int aw_fail(char *buf, size_t n, const char *fmt, ...) AW_PRINTF(3, 4);
 double aw_now(void);
 double aw_wall(void);
 
+/* The URL without any user:password@ part, for messages and files
+ * (malloc'd). */
+char *aw_public_url(const char *url);
+
 #endif
