@@ -13,6 +13,7 @@
 #include "aw/version.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,7 +66,7 @@ static const struct row rows[] = {
 	{ "generations", K_LONG, F(generations), 0, 1000, "G", "evolution steps after the initial population", "5", NULL, ROW_FREE },
 	{ "top", K_LONG, F(top), 1, 5000, "K", "parents selected per generation", "5", NULL, ROW_KEEP },
 	{ "variants", K_LONG, F(variants), 1, 1000, "V", "variants written per parent", "5", NULL, ROW_KEEP },
-	{ "judge-budget", K_LONG, F(judge_budget), 1, 1000, "M", "judge matches per story per generation, at most", "8", NULL, ROW_KEEP },
+	{ "judge-budget", K_LONG, F(judge_budget), 1, 1000, "M", "judge matches per story per generation, on average", "8", NULL, ROW_KEEP },
 	{ "rounds", K_LONG, F(rounds), 1, 1000, "R", "the paper's scheme: exactly R rounds, one match per story each", NULL, NULL, ROW_KEEP },
 	{ "pairing", K_CHOICE, F(pairing), 0, 0, "HOW", "random, swiss or boundary", "boundary", pairings, ROW_KEEP },
 	{ "rank-by", K_CHOICE, F(rank_by), 0, 0, "HOW", "bt (Bradley-Terry) or elo", "bt", rank_bys, ROW_KEEP },
@@ -238,22 +240,75 @@ static int parse_value(struct options *o, const struct row *r, const char *arg)
 	return 0;
 }
 
-/* Check the endpoint URL (from `source`) and strip trailing slashes. */
-static int check_base_url(struct options *o, const char *source)
+/* Why the endpoint URL u is unusable, or NULL.  libcurl's own URL parser
+ * judges it, so that a URL curl would refuse is a usage error before
+ * anything is written.  detail holds curl's words when they are used. */
+static const char *base_url_problem(const char *u, char *detail, size_t n)
 {
-	char *u = o->base_url;
-	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
-		return usage_error("%s: base URL '%s' must start with http:// or https://", source, u);
-	const char *host = strstr(u, "://") + 3;
-	if (!*host || *host == '/')
-		return usage_error("%s: base URL '%s' has no host", source, u);
 	for (const char *c = u; *c; c++)
 		if ((unsigned char)*c <= ' ')
-			return usage_error("%s: base URL '%s' contains a space or control character",
-					   source, u);
-	size_t n = strlen(u);
-	while (n > 0 && u[n - 1] == '/')
-		u[--n] = '\0';
+			return "contains a space or control character";
+	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+		return "must start with http:// or https://";
+	const char *host = strstr(u, "://") + 3;
+	if (!*host || *host == '/')
+		return "has no host";
+	CURLU *cu = curl_url();
+	if (!cu)
+		return "cannot be checked (out of memory)";
+	const char *why = NULL;
+	char *part = NULL;
+	CURLUcode uc = curl_url_set(cu, CURLUPART_URL, u, 0);
+	if (uc != CURLUE_OK) {
+		snprintf(detail, n, "is not valid (%s)", curl_url_strerror(uc));
+		why = detail;
+	} else if (curl_url_get(cu, CURLUPART_QUERY, &part, 0) == CURLUE_OK) {
+		why = "has a query (?...); give the API's base, such as https://api.openai.com/v1";
+	} else if (curl_url_get(cu, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
+		why = "has a fragment (#...); give the API's base, such as https://api.openai.com/v1";
+	}
+	curl_free(part);
+	curl_url_cleanup(cu);
+	size_t len = strlen(u);
+	while (len > 0 && u[len - 1] == '/')
+		len--;
+	if (!why && len >= 17 && strncmp(u + len - 17, "/chat/completions", 17) == 0)
+		why = "ends in /chat/completions, which alphawrite adds; give the API's base, "
+		      "such as https://api.openai.com/v1";
+	return why;
+}
+
+/* Check the endpoint URL (from `source`) and strip trailing slashes.  The
+ * message shows the URL without any user:password@ part. */
+static int check_base_url(struct options *o, const char *source)
+{
+	char detail[200];
+	const char *why = base_url_problem(o->base_url, detail, sizeof detail);
+	if (why) {
+		char *shown = aw_public_url(o->base_url);
+		usage_error("%s: base URL '%s' %s", source, shown, why);
+		free(shown);
+		return -1;
+	}
+	size_t n = strlen(o->base_url);
+	while (n > 0 && o->base_url[n - 1] == '/')
+		o->base_url[--n] = '\0';
+	return 0;
+}
+
+/* The --cacert file must be readable and not a directory, so that a wrong
+ * path is a usage error before anything is written, not a failed request. */
+static int check_cacert(const char *path)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return usage_error("option '--cacert': cannot open '%s':", path);
+	int dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
+	fclose(f);
+	if (dir)
+		return usage_error("option '--cacert': '%s' is a directory, not a file of certificates",
+				   path);
 	return 0;
 }
 
@@ -522,7 +577,9 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		o->judge_model = o->model;
 	if (o->prompt && o->prompt_file)
 		return usage_error("options '--prompt' and '--prompt-file' exclude each other");
-	if (o->prompt && !*o->prompt)
+	if (options_given(o, "rounds") && options_given(o, "judge-budget"))
+		return usage_error("options '--rounds' and '--judge-budget' exclude each other");
+	if (o->prompt && !o->prompt[strspn(o->prompt, " \t\r\n")])
 		return usage_error("option '--prompt' needs a non-empty value");
 	if (o->top > o->population && !top_given)
 		o->top = o->population; /* the default does not fit a small run */
@@ -545,6 +602,8 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		o->base_url = xstrdup(env && *env ? env : "https://api.openai.com/v1");
 	}
 	if (check_base_url(o, source) != 0)
+		return OPTIONS_USAGE;
+	if (o->cacert && check_cacert(o->cacert) != 0)
 		return OPTIONS_USAGE;
 
 	const char *key = getenv("OPENAI_API_KEY");

@@ -1530,6 +1530,8 @@ def bad_inputs(tmp):
         ("--variants 0", ["--variants", 0], ["--variants"]),
         ("--judge-budget 0", ["--judge-budget", 0], ["--judge-budget"]),
         ("--rounds 0", ["--rounds", 0], ["--rounds"]),
+        ("--rounds with --judge-budget", ["--rounds", 3, "--judge-budget", 4],
+         ["--rounds", "--judge-budget"]),
         ("--max-words 10", ["--max-words", 10], ["--max-words"]),
         ("--temperature -0.1", ["--temperature", "-0.1"], ["--temperature"]),
         ("--temperature 2.5", ["--temperature", 2.5], ["--temperature"]),
@@ -1550,6 +1552,7 @@ def bad_inputs(tmp):
         ("--judge-logprobs maybe", ["--judge-logprobs", "maybe"], ["--judge-logprobs", "maybe"]),
         ("--token-param max_length", ["--token-param", "max_length"], ["--token-param"]),
         ("--prompt empty", ["--prompt", ""], ["--prompt"]),
+        ("--prompt blank", ["--prompt", " \t\n "], ["--prompt"]),
         ("--prompt invalid UTF-8", ["--prompt", b"caf\xe9 au lait"], ["--prompt", "UTF-8"]),
         ("--styles empty file", ["--styles", empty], [empty, "empty"]),
         ("--themes only comments", ["--themes", comments], [comments]),
@@ -1566,6 +1569,18 @@ def bad_inputs(tmp):
          [t_unterm, "line 4"]),
         ("--rubric empty", ["--rubric", rubric_empty], [rubric_empty, "empty"]),
         ("--prompt-file missing", ["--prompt-file", missing], [missing]),
+        ("--base-url port 99999", ["--base-url", "http://127.0.0.1:99999/v1"],
+         ["--base-url", "port"]),
+        ("--base-url port abc, with a password", ["--base-url",
+                                                  "http://me:sk-url-secret@127.0.0.1:abc/v1"],
+         ["--base-url", "port"]),
+        ("--base-url with a query", ["--base-url", "http://127.0.0.1:1/v1?x=1"],
+         ["--base-url", "query"]),
+        ("--base-url .../chat/completions",
+         ["--base-url", "http://127.0.0.1:1/v1/chat/completions"],
+         ["--base-url", "/chat/completions"]),
+        ("--cacert missing", ["--cacert", missing], ["--cacert", missing]),
+        ("--cacert a directory", ["--cacert", adir], ["--cacert", adir]),
         ("--out is a file", ["OUT=" + as_file], [as_file]),
         ("--out holds an unrelated file", ["OUT=" + full], [full]),
     ]
@@ -1599,6 +1614,8 @@ def bad_inputs(tmp):
                 errs.append("requests reached the endpoint")
             if len(r.err.strip().splitlines()) > 3:
                 errs.append("more than a short message")
+            if "sk-url-secret" in r.err:
+                errs.append("the message shows the URL's password")
             if errs:
                 problems.append(f"[{name}] {', '.join(errs)}: {short(r.err, 140)}")
     check(not snapshot_diff(snap_full, tree_snapshot(full)),

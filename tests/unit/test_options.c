@@ -110,7 +110,7 @@ static void test_all_options_set(void **state)
 			       "--temperature", "0.7", "--judge-temperature", "0.2", "--top-p", "0.9",
 			       "--judge-max-tokens", "2048", "--token-param", "max_completion_tokens",
 			       "--concurrency", "32", "--timeout", "45.5", "--retries", "7",
-			       "--cacert", "ca.pem", "--seed", "12345", "--quiet"),
+			       "--cacert", "/dev/null", "--seed", "12345", "--quiet"),
 			 OPTIONS_RUN);
 	assert_string_equal(o.judge_model, "j");
 	assert_string_equal(o.prompt_file, "p.txt");
@@ -119,7 +119,7 @@ static void test_all_options_set(void **state)
 	assert_string_equal(o.goals_file, "g.txt");
 	assert_string_equal(o.rubric_file, "r.txt");
 	assert_string_equal(o.prompts_dir, "pd");
-	assert_string_equal(o.cacert, "ca.pem");
+	assert_string_equal(o.cacert, "/dev/null");
 	assert_int_equal(o.population, 12);
 	assert_int_equal(o.generations, 3);
 	assert_int_equal(o.top, 4);
@@ -500,6 +500,18 @@ static void test_base_url_env(void **state)
 			 OPTIONS_RUN);
 	assert_string_equal(o.base_url, "http://b/v1");
 	options_release(&o);
+	/* IPv6 hosts, ports and credentials are valid URLs */
+	static const char *good[][2] = {
+		{ "http://[::1]:8080/v1/", "http://[::1]:8080/v1" },
+		{ "https://me:pw@proxy.example:443/openai/v1", "https://me:pw@proxy.example:443/openai/v1" },
+		{ "http://localhost:1", "http://localhost:1" },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (PARSE(&o, "--model", "m", "--out", "d", "--base-url", good[i][0]) != OPTIONS_RUN)
+			fail_msg("--base-url '%s' refused", good[i][0]);
+		assert_string_equal(o.base_url, good[i][1]);
+		options_release(&o);
+	}
 }
 
 static void test_base_url_rejected(void **state)
@@ -507,7 +519,10 @@ static void test_base_url_rejected(void **state)
 	(void)state;
 	static const char *bad[] = { "ftp://example.com/v1", "localhost:8000/v1", "example.com",
 				     "http://", "https:///v1", "http://exa mple.com/v1",
-				     "http://example.com/v1\n", "HTTP//x", "" };
+				     "http://example.com/v1\n", "HTTP//x", "",
+				     "http://127.0.0.1:99999/v1", "http://host:abc/v1",
+				     "http://[::1/v1", "http://h/v1?x=1", "http://h/v1#top",
+				     "http://h/v1/chat/completions", "http://h/v1/chat/completions/" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct options o;
 		if (PARSE(&o, "--model", "m", "--out", "d", "--base-url", bad[i]) != OPTIONS_USAGE)
