@@ -71,8 +71,9 @@ tests/unit/test-unit: $(UNIT_OBJ) $(LIBOBJ)
 build build/unit:
 	$(Q)mkdir -p $@
 
-# Rebuild everything when the build flavour changes (SANITIZE=1 or not).
-FLAVOUR := $(SANITIZE)$(CFLAGS)
+# Rebuild everything when the build flavour changes: SANITIZE=1 or not, the
+# flags, or the DATADIR compiled in (`make install PREFIX=...` after `make`).
+FLAVOUR := $(SANITIZE)$(CFLAGS)$(DATADIR)
 build/.flavour: FORCE | build
 	$(Q)echo '$(FLAVOUR)' | cmp -s - $@ || echo '$(FLAVOUR)' > $@
 $(OBJ) $(UNIT_OBJ): build/.flavour
