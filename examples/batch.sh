@@ -7,10 +7,23 @@
 # With OPENAI_BASE_URL (and OPENAI_API_KEY, MODEL) set it uses your endpoint;
 # otherwise it starts the bundled simulated endpoint on loopback.  Every run
 # gets its own directory OUT_ROOT/budget-M/seed-S, so a batch can be re-run
-# into a new root and compared.
+# into a new root and compared.  OUT_ROOT (default batch-out/, in the current
+# directory) is replaced if it holds an earlier batch; a directory holding
+# anything else is left alone.
 set -e
-cd "$(dirname "$0")/.."
 root=${1:-batch-out}
+case $root in /*) ;; *) root="$PWD/$root" ;; esac
+if [ -d "$root" ]; then
+	for f in "$root"/* "$root"/.[!.]*; do
+		[ -e "$f" ] || continue
+		case ${f##*/} in
+		budget-*) ;;
+		*)	echo "batch.sh: '$root' holds '${f##*/}', which no batch wrote; choose another OUT_ROOT" >&2
+			exit 2 ;;
+		esac
+	done
+fi
+cd "$(dirname "$0")/.."
 model=${MODEL:-sim-writer}
 seeds="1 2 3"
 budgets="4 8"

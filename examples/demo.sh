@@ -3,10 +3,18 @@
 # simulated endpoint on loopback: no network, no key.  Installs the build
 # dependencies if they are missing, builds, runs, and shows the result.
 #
-#   sh examples/demo.sh [OUT_DIR]        (default: demo-out/, replaced)
+#   sh examples/demo.sh [OUT_DIR]
+#
+# OUT_DIR (default demo-out/, in the current directory) is replaced if it
+# holds an earlier run; a directory holding anything else is left alone.
 set -e
-cd "$(dirname "$0")/.."
 out=${1:-demo-out}
+case $out in /*) ;; *) out="$PWD/$out" ;; esac
+if [ -d "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/run.json" ]; then
+	echo "demo.sh: '$out' is not empty and holds no earlier run; choose another OUT_DIR" >&2
+	exit 2
+fi
+cd "$(dirname "$0")/.."
 
 sh tests/install-deps.sh
 make -s alphawrite
