@@ -223,6 +223,13 @@ static int read_run(struct data *d, const char *dir, char *err, size_t errlen)
 		size_t len;
 		struct stat st;
 		if (stat(path, &st) < 0) {
+			int e = errno;
+			if (e != ENOENT && e != ENOTDIR) {
+				errno = e;
+				aw_fail(err, errlen, "cannot read '%s':", path);
+				free(path);
+				return -1;
+			}
 			free(path);
 			break;
 		}

@@ -62,7 +62,12 @@ static char *locate(const char *given, const char *dir, const char *name, const 
 	if (dir)
 		return xasprintf("%s/%s", dir, name);
 	char *p = data_path(rel);
-	if (!p)
+	const char *env = getenv("ALPHAWRITE_DATADIR");
+	if (!p && env && *env)
+		aw_fail(err, errlen,
+			"ALPHAWRITE_DATADIR is '%s', which holds no prompts/writer.txt; "
+			"point it at the directory holding prompts/ and rubrics/", env);
+	else if (!p)
 		aw_fail(err, errlen,
 			"cannot find the bundled '%s' (set ALPHAWRITE_DATADIR, or pass the file as an option)",
 			rel);
