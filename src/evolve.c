@@ -139,6 +139,7 @@ static int generation(struct loop *l, int gen)
 	struct wset *w;
 	char label[64];
 
+	size_t parents = 0;
 	l->gen = gen;
 	if (gen == 0) {
 		w = keep(l, writer_initial(run, &wh));
@@ -150,17 +151,20 @@ static int generation(struct loop *l, int gen)
 		size_t k = (size_t)run->opt->top < l->pop.n ? (size_t)run->opt->top : l->pop.n;
 		for (size_t i = 0; i < k; i++)
 			population_add(&pop, story_copy(l->pop.v[i]));
+		parents = k;
 		for (size_t i = 0; i < k; i++) {
 			writer_want(w, l->pop.v[i]);
 			writer_take(w, l->pop.v[i], &pop);
 		}
 		run->discarded_variants += writer_drop_untaken(w);
 	}
-	long writing = 0;
-	for (size_t i = 0; i < pop.n; i++)
-		writing += !pop.v[i]->text && !pop.v[i]->error;
+	/* The generation's new stories; those that ended before its phase (early
+	 * variants, stories reused by --resume) count as ended at once. */
 	snprintf(label, sizeof label, "generation %d", gen);
-	progress_begin(&run->progress, label, writing, 0);
+	progress_begin(&run->progress, label, (long)(pop.n - parents), 0);
+	for (size_t i = parents; i < pop.n; i++)
+		if (pop.v[i]->text || pop.v[i]->error)
+			progress_story(&run->progress, pop.v[i]->error != NULL);
 	l->t = judge_new(run, gen, &pop, &ml, &jh);
 	writer_send(w);
 	enum http_result res = judge_run(l->t);

@@ -312,7 +312,7 @@ static void book(struct match *m)
 	} else {
 		run->lost_matches++;
 	}
-	progress_match(&run->progress);
+	progress_match(&run->progress, !m->winner);
 }
 
 /* m has its outcome from the judge: record it, and in async mode pair

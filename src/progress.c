@@ -15,12 +15,24 @@ void progress_init(struct progress *p, int quiet, const struct http_stats *stats
 	p->mode = quiet ? 0 : isatty(STDERR_FILENO) ? 2 : 1;
 }
 
+/* "12/20" or "12/20 (3 lost)" */
+static const char *count(char *buf, size_t n, long done, long total, long lost)
+{
+	if (lost)
+		snprintf(buf, n, "%ld/%ld (%ld lost)", done, total, lost);
+	else
+		snprintf(buf, n, "%ld/%ld", done, total);
+	return buf;
+}
+
 static void draw(struct progress *p)
 {
 	double now = aw_now();
+	char s[64], m[64];
 	p->last_draw = now;
-	fprintf(stderr, "\r\033[K%s  stories %ld/%ld  matches %ld/%ld  retries %ld  %.1fs",
-		p->label, p->stories, p->stories_total, p->matches, p->matches_total,
+	fprintf(stderr, "\r\033[K%s  stories %s  matches %s  retries %ld  %.1fs", p->label,
+		count(s, sizeof s, p->stories, p->stories_total, p->lost_stories),
+		count(m, sizeof m, p->matches, p->matches_total, p->lost_matches),
 		p->stats->retries - p->retries0, now - p->t0);
 	fflush(stderr);
 }
@@ -28,7 +40,7 @@ static void draw(struct progress *p)
 void progress_begin(struct progress *p, const char *label, long stories, long matches)
 {
 	snprintf(p->label, sizeof p->label, "%s", label);
-	p->stories = p->matches = 0;
+	p->stories = p->matches = p->lost_stories = p->lost_matches = 0;
 	p->stories_total = stories;
 	p->matches_total = matches;
 	p->retries0 = p->stats->retries;
@@ -48,15 +60,17 @@ static void step(struct progress *p)
 		draw(p);
 }
 
-void progress_story(struct progress *p)
+void progress_story(struct progress *p, int lost)
 {
 	p->stories++;
+	p->lost_stories += lost != 0;
 	step(p);
 }
 
-void progress_match(struct progress *p)
+void progress_match(struct progress *p, int lost)
 {
 	p->matches++;
+	p->lost_matches += lost != 0;
 	step(p);
 }
 
@@ -73,8 +87,10 @@ void progress_end(struct progress *p)
 		draw(p);
 		fputc('\n', stderr);
 	} else if (p->mode == 1) {
-		fprintf(stderr, "%s: %ld/%ld stories, %ld/%ld matches, %ld retries, %.1fs\n",
-			p->label, p->stories, p->stories_total, p->matches, p->matches_total,
+		char s[64], m[64];
+		fprintf(stderr, "%s: %s stories, %s matches, %ld retries, %.1fs\n", p->label,
+			count(s, sizeof s, p->stories, p->stories_total, p->lost_stories),
+			count(m, sizeof m, p->matches, p->matches_total, p->lost_matches),
 			p->stats->retries - p->retries0, aw_now() - p->t0);
 	}
 }

@@ -110,7 +110,7 @@ static void ended(struct wjob *j)
 	j->prompt = NULL;
 	j->state = J_ENDED;
 	if (j->taken)
-		progress_story(&w->run->progress);
+		progress_story(&w->run->progress, j->story->error != NULL);
 	writer_send(w);
 	if (w->hooks.ended)
 		w->hooks.ended(w->hooks.ctx, j->story);

@@ -938,9 +938,9 @@ def lost_stories(tmp):
     out = os.path.join(tmp, "out")
     with Sim(tmp, "--fault-rate", "0.25", "--faults", "500", "--seed", "3",
              "--latency", "0.01:0.05") as sim:
-        run_evolve(sim, out, "--population", 24, "--generations", 3, "--top", 4,
-                   "--variants", 4, "--judge-budget", 6, "--retries", 0, "--concurrency", 24,
-                   "--seed", 4)
+        res = run_evolve(sim, out, "--population", 24, "--generations", 3, "--top", 4,
+                         "--variants", 4, "--judge-budget", 6, "--retries", 0,
+                         "--concurrency", 24, "--seed", 4)
     run = load_json(os.path.join(out, "run.json"))
     gens = [load_json(os.path.join(out, f)) for f in gen_files(out)]
     check(run["status"] == "complete" and len(gens) == 4, f"status {run['status']!r}, "
@@ -954,6 +954,12 @@ def lost_stories(tmp):
     check(run["usage"]["failed_stories"] == len(lost),
           f"{len(lost)} stories in the failed lists, run.json usage.failed_stories says "
           f"{run['usage']['failed_stories']}")
+    # The progress lines say how many of each generation's stories were lost.
+    shown = [int(m.group(1)) if m.group(1) else 0 for m in
+             re.finditer(r"^generation \d+: \d+/\d+(?: \((\d+) lost\))? stories", res.err, re.M)]
+    check(shown == [len(d["failed"]) for d in gens],
+          f"progress lines show {shown} lost stories, the generation files list "
+          f"{[len(d['failed']) for d in gens]}: {short(res.err)}")
     return (f"{len(lost)} stories lost, each listed once and counted once "
             f"({run['usage']['discarded_variants']} early variants discarded)")
 

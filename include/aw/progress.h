@@ -3,8 +3,9 @@
  *
  * A phase is one generation: the stories it writes and the matches it
  * judges, which overlap.  On a terminal: one live line per phase, redrawn
- * in place (stories and matches done/expected, retries, elapsed).  Not a terminal (a log file, CI): one plain line when
- * each phase ends.  --quiet: nothing.
+ * in place (stories and matches ended/expected, how many of them were
+ * lost, retries, elapsed).  Not a terminal (a log file, CI): one plain line
+ * when each phase ends.  --quiet: nothing.
  */
 #ifndef AW_PROGRESS_H
 #define AW_PROGRESS_H
@@ -15,7 +16,8 @@ struct progress {
 	int mode;                      /* 0 quiet, 1 plain lines, 2 live line */
 	char label[96];                /* current phase */
 	long stories, stories_total;   /* stories ended / expected */
-	long matches, matches_total;   /* matches decided / expected */
+	long matches, matches_total;   /* matches ended / expected */
+	long lost_stories, lost_matches; /* of those ended, the ones lost */
 	long retries0;                 /* stats->retries when the phase began */
 	double t0, last_draw;          /* phase start, last redraw */
 	const struct http_stats *stats; /* the client's counters */
@@ -24,8 +26,8 @@ struct progress {
 void progress_init(struct progress *p, int quiet, const struct http_stats *stats);
 void progress_begin(struct progress *p, const char *label, long stories, long matches);
 void progress_matches(struct progress *p, long total); /* matches expected now */
-void progress_story(struct progress *p);  /* one story written or lost */
-void progress_match(struct progress *p);  /* one match decided or lost */
+void progress_story(struct progress *p, int lost); /* one story written or lost */
+void progress_match(struct progress *p, int lost); /* one match decided or lost */
 void progress_tick(void *p);              /* redraw if due (http tick hook) */
 void progress_end(struct progress *p);
 
