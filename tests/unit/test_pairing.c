@@ -29,7 +29,7 @@ struct world {
 static struct pairing_state state_of(const struct world *w, int rule)
 {
 	return (struct pairing_state){ w->n, rule, w->theta, w->u, w->top,
-				       w->met, w->played, w->load, NULL };
+				       w->met, w->played, w->load, NULL, NULL };
 }
 
 static void meet(struct world *w, size_t i, size_t j, unsigned short times)
