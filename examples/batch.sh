@@ -53,8 +53,14 @@ done
 # One line per run: settings, cost, and the best story of the last generation.
 echo "budget seed status   requests tokens   best    rating words"
 for run in "$root"/budget-*/seed-*/run.json; do
+	[ -e "$run" ] || continue
 	dir=$(dirname "$run")
-	last=$(ls "$dir"/gen-*.json | tail -n 1)
+	last=$(ls "$dir"/gen-*.json 2>/dev/null | tail -n 1)
+	if [ -z "$last" ]; then # failed before its first generation was ranked
+		jq -r '[.settings.judge_budget, .seed, .status, .usage.requests, "-", "-", "-", "-"]
+			| @tsv' "$run"
+		continue
+	fi
 	jq -r --slurpfile g "$last" '
 		[.settings.judge_budget, .seed, .status, .usage.requests,
 		 (.usage.prompt_tokens + .usage.completion_tokens),
@@ -69,9 +75,11 @@ echo
 echo "per --judge-budget: runs, mean requests, mean rating of the best story"
 for budget in $budgets; do
 	for run in "$root/budget-$budget"/seed-*; do
-		last=$(ls "$run"/gen-*.json | tail -n 1)
+		last=$(ls "$run"/gen-*.json 2>/dev/null | tail -n 1)
+		[ -n "$last" ] || continue
 		jq -n --slurpfile r "$run/run.json" --slurpfile z "$last" \
 			'{requests: $r[0].usage.requests, best: $z[0].stories[0].rating}'
 	done | jq -rs --arg b "$budget" \
-		'"budget \($b): \(length) runs, \((map(.requests) | add / length) | round) requests, best rating \((map(.best) | add / length) | round)"'
+		'if length == 0 then "budget \($b): no run got as far as a ranked generation"
+		 else "budget \($b): \(length) runs, \((map(.requests) | add / length) | round) requests, best rating \((map(.best) | add / length) | round)" end'
 done

@@ -100,8 +100,9 @@ void options_help(FILE *out)
 	fprintf(out,
 		"usage: alphawrite evolve --model M --out DIR [options]\n"
 		"\n"
-		"Write a population of stories, rank them with pairwise LLM judging and Elo,\n"
-		"breed variants of the best, and repeat; every generation is written to DIR.\n"
+		"Write a population of stories, rank them by pairwise LLM judging (Bradley-Terry\n"
+		"and Elo), breed variants of the best, and repeat; every generation is written\n"
+		"to DIR.\n"
 		"\n"
 		"options:\n");
 	for (size_t i = 0; i < AW_ARRAY_LEN(rows); i++) {
@@ -109,6 +110,10 @@ void options_help(FILE *out)
 		char left[64];
 		snprintf(left, sizeof left, "--%s%s%s", r->name, r->arg ? " " : "", r->arg ? r->arg : "");
 		fprintf(out, "  %-26s %s", left, r->help);
+		if ((r->kind == K_LONG || r->kind == K_DOUBLE) && r->min > 0 && r->min < 1e-3)
+			fprintf(out, " (>0..%.10g)", r->max); /* a tiny floor means "above 0" */
+		else if (r->kind == K_LONG || r->kind == K_DOUBLE)
+			fprintf(out, " (%.10g..%.10g)", r->min, r->max);
 		if (r->deflt)
 			fprintf(out, " [%s]", r->deflt);
 		fputc('\n', out);
