@@ -316,8 +316,8 @@ int evolve_main(int argc, char **argv)
 	}
 	if (opt.resume_dir && l.done > opt.generations && finished_before(&l)) {
 		if (!opt.quiet)
-			printf("alphawrite: the run in %s/ is complete (%d generations); nothing to do\n",
-			       opt.out_dir, l.done);
+			printf("alphawrite: the run in %s/ is complete (%d generation%s); nothing to do\n",
+			       opt.out_dir, l.done, l.done == 1 ? "" : "s");
 		goto early;
 	}
 

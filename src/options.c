@@ -425,21 +425,14 @@ static int row_from_json(struct options *o, const struct row *r, const cJSON *v)
 			return -1;
 		*(double *)field = v->valuedouble;
 		return 0;
-	case K_SEED: {
-		char *end;
-		char *txt = cJSON_PrintUnformatted(v);
-		if (!txt)
+	case K_SEED: /* exact: every whole number up to AW_SEED_MAX is a double
+		      * (printing it back with cJSON is not: it keeps 15 digits) */
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) ||
+		    v->valuedouble > (double)AW_SEED_MAX || v->valuedouble != floor(v->valuedouble))
 			return -1;
-		errno = 0;
-		unsigned long long seed = strtoull(txt, &end, 10);
-		int bad = errno || *end || !cJSON_IsNumber(v) || seed > AW_SEED_MAX;
-		cJSON_free(txt);
-		if (bad)
-			return -1;
-		o->seed = seed;
+		o->seed = (uint64_t)v->valuedouble;
 		o->seed_given = 1;
 		return 0;
-	}
 	case K_FLAG:
 		if (!cJSON_IsBool(v))
 			return -1;

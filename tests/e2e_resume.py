@@ -1214,6 +1214,30 @@ def torn_journal(tmp):
     return "; ".join(notes)
 
 
+# ---------------------------------------------------------------- resume_large_seeds
+@test
+def resume_large_seeds(tmp):
+    """Seeds of 16 digits resume.  A seed from the clock is below 2^53 and
+    usually has 16 digits; reading it back through cJSON's printer kept 15
+    of them, and --resume refused the run's own run.json."""
+    seeds = [7878528363213491, 2 ** 53 - 1, 10 ** 15 + 1]
+    with Sim(tmp) as sim:
+        for seed in seeds:
+            out = os.path.join(tmp, f"s{seed}")
+            r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out,
+                         "--population", 4, "--generations", 0, "--top", 2, "--variants", 1,
+                         "--judge-budget", 2, "--seed", seed, "--quiet"])
+            check(r.rc == 0, f"--seed {seed}: {r!r}")
+            r = run_bin(["evolve", "--resume", out, "--generations", 1, "--quiet"])
+            check(r.rc == 0, f"--resume of the run with seed {seed}: {r!r}")
+            run = load_json(os.path.join(out, "run.json"))
+            check(run.get("seed") == seed and run["settings"].get("seed") == seed,
+                  f"seed {seed} came back as {run.get('seed')} / {run['settings'].get('seed')}")
+            check(run.get("status") == "complete" and len(gen_files(out)) == 2,
+                  f"seed {seed}: status {run.get('status')!r}, {gen_files(out)}")
+    return f"{len(seeds)} runs with 16-digit seeds resumed and extended"
+
+
 # ---------------------------------------------------------------- resume_refusals
 @test
 def resume_refusals(tmp):
