@@ -276,10 +276,7 @@ int bt_fit(int n, const struct bt_obs *obs, size_t m, double lambda, struct bt_f
 
 int bt_find(const struct bt_ratings *r, const char *id)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->ids[i], id) == 0)
-			return (int)i;
-	return -1;
+	return idmap_get(&r->index, id);
 }
 
 int bt_register(struct bt_ratings *r, const char *id, double theta0)
@@ -294,6 +291,7 @@ int bt_register(struct bt_ratings *r, const char *id, double theta0)
 	}
 	r->ids[r->n] = xstrdup(id);
 	r->theta[r->n] = theta0;
+	idmap_put(&r->index, r->ids[r->n], (int)r->n);
 	return (int)r->n++;
 }
 
@@ -347,5 +345,6 @@ void bt_ratings_free(struct bt_ratings *r)
 	free(r->ids);
 	free(r->theta);
 	free(r->obs);
+	idmap_free(&r->index);
 	memset(r, 0, sizeof *r);
 }

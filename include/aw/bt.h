@@ -28,6 +28,7 @@
 #define AW_BT_H
 
 #include <stddef.h>
+#include "aw/idmap.h"
 
 #ifndef BT_LAMBDA
 #define BT_LAMBDA 0.3       /* ridge prior precision, per logit^2 */
@@ -69,6 +70,7 @@ struct bt_ratings {
 	char **ids;          /* item ids, by index */
 	double *theta;       /* latest strengths, by index */
 	size_t n, cap;       /* items, allocated */
+	struct idmap index;  /* id -> index */
 	double h;            /* latest position bias */
 	struct bt_obs *obs;  /* every verdict so far */
 	size_t m, mcap;      /* verdicts, allocated */

@@ -162,5 +162,6 @@ int main(void)
 	failed += run_rng_tests();
 	failed += run_bt_tests();
 	failed += run_pairing_tests();
+	failed += run_idmap_tests();
 	return failed != 0 ? 1 : 0;
 }

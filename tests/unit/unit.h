@@ -27,6 +27,7 @@ int run_http_tests(void);
 int run_rng_tests(void);
 int run_bt_tests(void);
 int run_pairing_tests(void);
+int run_idmap_tests(void);
 
 /* A new empty directory under $TMPDIR or /tmp (malloc'd path). */
 char *tu_tempdir(void);
