@@ -119,6 +119,11 @@ static size_t line_of(const char *s, size_t off)
 
 int data_read_text(const char *path, char **out, char *err, size_t errlen)
 {
+	return data_read_text_max(path, DATA_MAX_FILE, out, err, errlen);
+}
+
+int data_read_text_max(const char *path, size_t max, char **out, char *err, size_t errlen)
+{
 	struct stat st;
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -136,11 +141,10 @@ int data_read_text(const char *path, char **out, char *err, size_t errlen)
 		}
 		size_t got = fread(text + len, 1, cap - len - 1, f);
 		len += got;
-		if (len > DATA_MAX_FILE) {
+		if (len > max) {
 			fclose(f);
 			free(text);
-			return aw_fail(err, errlen, "'%s' is larger than %u bytes", path,
-				       DATA_MAX_FILE);
+			return aw_fail(err, errlen, "'%s' is larger than %zu bytes", path, max);
 		}
 		if (got == 0)
 			break;

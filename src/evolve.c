@@ -223,7 +223,7 @@ static int load_previous(struct loop *l)
 	struct run *run = &l->run;
 	const char *dir = run->opt->out_dir;
 	char *path = xasprintf("%s/run.json", dir), *text = NULL;
-	if (data_read_text(path, &text, l->err, sizeof l->err) == 0)
+	if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, l->err, sizeof l->err) == 0)
 		run->previous = cJSON_Parse(text);
 	free(text);
 	free(path);

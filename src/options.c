@@ -468,7 +468,7 @@ static int load_resumed(struct options *o)
 		free(path);
 		return usage_error("'%s' holds no run to resume (no run.json)", o->resume_dir);
 	}
-	if (data_read_text(path, &text, err, sizeof err) < 0) {
+	if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, err, sizeof err) < 0) {
 		free(path);
 		return usage_error("%s", err);
 	}

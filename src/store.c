@@ -154,7 +154,7 @@ int store_read_generation(const char *dir, int gen, struct population *pop,
 	char *text = NULL;
 	int rc = -1;
 	cJSON *root = NULL;
-	if (data_read_text(path, &text, err, errlen) < 0)
+	if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, err, errlen) < 0)
 		goto out;
 	root = cJSON_Parse(text);
 	const cJSON *stories = cJSON_GetObjectItemCaseSensitive(root, "stories");

@@ -1238,6 +1238,30 @@ def resume_large_seeds(tmp):
     return f"{len(seeds)} runs with 16-digit seeds resumed and extended"
 
 
+# ---------------------------------------------------------------- resume_large_files
+@test
+def resume_large_files(tmp):
+    """Generation files over 4 MiB resume.  A population of 1,000 stories of
+    900 words writes a gen-000.json of 4.5 MB, and --resume refused it
+    (the limit for prompt and list files).  Here the files are padded with
+    blanks after the JSON, which changes their size and nothing else."""
+    out = os.path.join(tmp, "run")
+    with Sim(tmp) as sim:
+        r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out,
+                     "--population", 6, "--generations", 1, "--top", 2, "--variants", 1,
+                     "--judge-budget", 2, "--seed", 5, "--quiet"])
+        check(r.rc == 0, f"the first run: {r!r}")
+        for name in gen_files(out):
+            with open(os.path.join(out, name), "ab") as f:
+                f.write(b" " * (5 << 20))
+        r = run_bin(["evolve", "--resume", out, "--generations", 2, "--quiet"])
+    check(r.rc == 0, f"--resume with 5 MiB generation files: {r!r}")
+    run = load_json(os.path.join(out, "run.json"))
+    check(run.get("status") == "complete" and len(gen_files(out)) == 3,
+          f"status {run.get('status')!r}, {gen_files(out)}")
+    return "a run with 5 MiB generation files resumed and extended"
+
+
 # ---------------------------------------------------------------- resume_refusals
 @test
 def resume_refusals(tmp):

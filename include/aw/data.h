@@ -20,6 +20,9 @@
 #include <stddef.h>
 
 #define DATA_MAX_FILE (4u << 20) /* largest text file accepted: 4 MiB */
+#define DATA_MAX_RUN_FILE (256u << 20) /* largest file of a run or match log
+					* read back (run.json, gen-NNN.json,
+					* rank --matches): 256 MiB */
 #define DATA_MAX_LINE 4000        /* longest list item, in bytes */
 
 struct strlist {
@@ -35,6 +38,8 @@ char *data_path(const char *rel);
 /* Read a UTF-8 text file: it must exist, be non-empty after trimming, hold
  * no NUL byte and be valid UTF-8.  Returns 0, or -1 with a message in err. */
 int data_read_text(const char *path, char **out, char *err, size_t errlen);
+/* The same with a size limit of max bytes instead of DATA_MAX_FILE. */
+int data_read_text_max(const char *path, size_t max, char **out, char *err, size_t errlen);
 
 /* Read a list: one item a line, blank lines and lines starting with '#'
  * skipped, items trimmed.  At least one item is required. */
