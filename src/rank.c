@@ -13,7 +13,9 @@
  */
 #include "aw/rank.h"
 #include "aw/bt.h"
+#include "aw/data.h"
 #include "aw/elo.h"
+#include "aw/idmap.h"
 #include "aw/rng.h"
 #include "aw/util.h"
 
@@ -26,8 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define RANK_MAX_FILE (256u << 20) /* largest input file: 256 MiB */
 
 struct item {
 	char *id;          /* story id */
@@ -50,6 +50,7 @@ struct rmatch {
 struct data {
 	struct item *it;
 	size_t n, cap;
+	struct idmap index; /* id -> item */
 	struct rmatch *m;
 	size_t nm, mcap;
 	int from_run;      /* read from a run directory */
@@ -91,11 +92,22 @@ static int usage(const char *fmt, const char *a, const char *b)
 
 /* ------------------------------------------------------------ reading */
 
+static void input_free(struct data *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->it[i].id);
+		free(d->it[i].parent);
+	}
+	free(d->it);
+	free(d->m);
+	idmap_free(&d->index);
+}
+
 static int item_of(struct data *d, const char *id)
 {
-	for (size_t i = d->n; i-- > 0;)
-		if (strcmp(d->it[i].id, id) == 0)
-			return (int)i;
+	int i = idmap_get(&d->index, id);
+	if (i >= 0)
+		return i;
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 64;
 		d->it = xrealloc(d->it, d->cap * sizeof *d->it);
@@ -104,6 +116,7 @@ static int item_of(struct data *d, const char *id)
 	d->it[d->n].born = -1;
 	d->it[d->n].id = xstrdup(id);
 	d->it[d->n].elo = ELO_INITIAL;
+	idmap_put(&d->index, d->it[d->n].id, (int)d->n);
 	return (int)d->n++;
 }
 
@@ -139,7 +152,9 @@ static int read_match(struct data *d, const cJSON *o, int gen, char *err, size_t
 		else
 			return aw_fail(err, errlen, "\"winner\" '%s' is neither \"a\" nor \"b\"",
 				       w->valuestring);
-	} else if (w && !cJSON_IsNull(w)) {
+	} else if (!w) {
+		return aw_fail(err, errlen, "no \"winner\" (an id, or null for no verdict)");
+	} else if (!cJSON_IsNull(w)) {
 		return aw_fail(err, errlen, "\"winner\" must be an id or null");
 	}
 	if (p && !cJSON_IsNull(p)) {
@@ -154,38 +169,10 @@ static int read_match(struct data *d, const cJSON *o, int gen, char *err, size_t
 	return 0;
 }
 
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	if (!f) {
-		aw_fail(err, errlen, "cannot open '%s':", path);
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) < 0 || S_ISDIR(st.st_mode) || (size_t)st.st_size > RANK_MAX_FILE) {
-		fclose(f);
-		aw_fail(err, errlen, "'%s' is %s", path,
-			S_ISDIR(st.st_mode) ? "a directory" : "not a readable file of at most 256 MiB");
-		return NULL;
-	}
-	char *buf = xmalloc((size_t)st.st_size + 1);
-	*len = fread(buf, 1, (size_t)st.st_size, f);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		aw_fail(err, errlen, "cannot read '%s':", path);
-		return NULL;
-	}
-	buf[*len] = '\0';
-	return buf;
-}
-
 static int read_jsonl(struct data *d, const char *path, char *err, size_t errlen)
 {
-	size_t len;
-	char *text = slurp(path, &len, err, errlen);
-	if (!text)
+	char *text;
+	if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, err, errlen) < 0)
 		return -1;
 	size_t lineno = 0;
 	int rc = 0;
@@ -199,9 +186,14 @@ static int read_jsonl(struct data *d, const char *path, char *err, size_t errlen
 			s++;
 		if (*s) {
 			char why[256];
-			cJSON *o = cJSON_Parse(s);
+			const char *end = NULL;
+			cJSON *o = cJSON_ParseWithOpts(s, &end, 0);
+			if (o && end[strspn(end, " \t\r")]) {
+				cJSON_Delete(o);
+				o = NULL;
+			}
 			if (!o)
-				rc = aw_fail(err, errlen, "'%s' line %zu: not valid JSON", path, lineno);
+				rc = aw_fail(err, errlen, "'%s' line %zu: not one JSON value", path, lineno);
 			else if (read_match(d, o, 0, why, sizeof why) < 0)
 				rc = aw_fail(err, errlen, "'%s' line %zu: %s", path, lineno, why);
 			cJSON_Delete(o);
@@ -220,7 +212,6 @@ static int read_run(struct data *d, const char *dir, char *err, size_t errlen)
 	d->from_run = 1;
 	for (int g = 0;; g++) {
 		char *path = xasprintf("%s/gen-%03d.json", dir, g);
-		size_t len;
 		struct stat st;
 		if (stat(path, &st) < 0) {
 			int e = errno;
@@ -233,12 +224,12 @@ static int read_run(struct data *d, const char *dir, char *err, size_t errlen)
 			free(path);
 			break;
 		}
-		char *text = slurp(path, &len, err, errlen);
-		if (!text) {
+		char *text;
+		if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, err, errlen) < 0) {
 			free(path);
 			return -1;
 		}
-		cJSON *root = cJSON_ParseWithLength(text, len);
+		cJSON *root = cJSON_Parse(text);
 		free(text);
 		const cJSON *stories = cJSON_GetObjectItemCaseSensitive(root, "stories");
 		const cJSON *matches = cJSON_GetObjectItemCaseSensitive(root, "matches");
@@ -386,10 +377,7 @@ int rank_main(int argc, char **argv)
 				read_run(&d, dir, err, sizeof err);
 	if (rc < 0) {
 		aw_error("%s", err);
-		for (size_t i = 0; i < d.n; i++)
-			free(d.it[i].id), free(d.it[i].parent);
-		free(d.it);
-		free(d.m);
+		input_free(&d);
 		return AW_EXIT_USAGE;
 	}
 
@@ -490,12 +478,7 @@ int rank_main(int argc, char **argv)
 		cJSON_free(json);
 	}
 
-	for (size_t i = 0; i < d.n; i++) {
-		free(d.it[i].id);
-		free(d.it[i].parent);
-	}
-	free(d.it);
-	free(d.m);
+	input_free(&d);
 	free(score);
 	free(order);
 	free(se);

@@ -44,6 +44,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from harness import (MARKER_RE, PROMPTS_DIR, REPO, SLOW, VALGRIND, Result, Sim, TestFail,
@@ -1923,6 +1924,22 @@ def rank_command(tmp):
     check(wins == len(decided), f"rank --method elo counts {wins} wins for {len(decided)} "
           "decided matches")
 
+    # The same file through a pipe (a FIFO has no size to read up to).
+    fifo = os.path.join(tmp, "matches.fifo")
+    os.mkfifo(fifo)
+
+    def feed():
+        try:
+            with open(fifo, "wb") as w, open(jl, "rb") as r:
+                w.write(r.read())
+        except BrokenPipeError:     # the reader gave up early: its test fails
+            pass
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    f = rank_json(["rank", "--matches", fifo])
+    feeder.join(10)
+    check(f == d, "rank --matches FIFO differs from rank --matches FILE")
+
     h = rank_json(["rank", "--matches", jl, "--holdout", "0.3", "--seed", "1"])
     ho = h.get("holdout") or {}
     check(is_num(ho.get("fraction")) and abs(ho["fraction"] - 0.3) < 1e-12,
@@ -1956,6 +1973,12 @@ def rank_command(tmp):
     rank_fails(["rank", "--matches", path], [path, "line 1"], "a == b")
     path = jsonl("pa.jsonl", [good, '{"a": "s1", "b": "s2", "winner": "s2", "p_a": 1.5}'])
     rank_fails(["rank", "--matches", path], [path, "line 2"], "p_a 1.5")
+    path = jsonl("two.jsonl", [good, good + " " + good])
+    rank_fails(["rank", "--matches", path], [path, "line 2"], "two matches on one line")
+    path = jsonl("nowinner.jsonl", [good, '{"a": "s1", "b": "s2", "Winner": "s1"}'])
+    rank_fails(["rank", "--matches", path], [path, "line 2", "winner"], "no winner key")
+    path = jsonl("nul.jsonl", [good, good + "\0", good])
+    rank_fails(["rank", "--matches", path], [path, "line 2"], "a NUL byte on line 2")
     path = jsonl("empty.jsonl", [])
     rank_fails(["rank", "--matches", path], [path], "an empty file")
     path = os.path.join(tmp, "no-such-file.jsonl")
