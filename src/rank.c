@@ -62,7 +62,7 @@ static const struct {
 	const char *help;
 } rank_rows[] = {
 	{ "method", "HOW", "bt (Bradley-Terry, default) or elo" },
-	{ "matches", "FILE", "read matches from a JSON Lines file instead of a run directory" },
+	{ "matches", "FILE", "read matches from a JSON Lines file (- for stdin), not a run directory" },
 	{ "holdout", "F", "score predictions on a random fraction F of the matches (0 < F < 1)" },
 	{ "seed", "S", "seed of the --holdout split [1]" },
 	{ "help", NULL, "show this help and exit" },
@@ -172,6 +172,8 @@ static int read_match(struct data *d, const cJSON *o, int gen, char *err, size_t
 static int read_jsonl(struct data *d, const char *path, char *err, size_t errlen)
 {
 	char *text;
+	if (strcmp(path, "-") == 0)
+		path = "/dev/stdin";
 	if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, err, errlen) < 0)
 		return -1;
 	size_t lineno = 0;

@@ -1939,6 +1939,10 @@ def rank_command(tmp):
     f = rank_json(["rank", "--matches", fifo])
     feeder.join(10)
     check(f == d, "rank --matches FIFO differs from rank --matches FILE")
+    with open(jl, "rb") as r:
+        res = run_bin(["rank", "--matches", "-"], stdin=r.read())
+    check(res.rc == 0 and json.loads(res.out) == d,
+          f"rank --matches - (standard input) differs from rank --matches FILE: {res!r}")
 
     h = rank_json(["rank", "--matches", jl, "--holdout", "0.3", "--seed", "1"])
     ho = h.get("holdout") or {}

@@ -203,12 +203,14 @@ def bin_cmd(args, binary=BIN):
                                                       for a in args]
 
 
-def run_bin(args, env=None, cwd=None, timeout=120, binary=BIN, preexec_fn=None):
+def run_bin(args, env=None, cwd=None, timeout=120, binary=BIN, preexec_fn=None, stdin=None):
     """Run binary with args to the end (timeout times SLOW) in clean_env()
-    unless env is given; a valgrind error fails the test."""
+    unless env is given, with the bytes stdin (else nothing) on its standard
+    input; a valgrind error fails the test."""
     t0 = time.monotonic()
     try:
-        p = subprocess.run(bin_cmd(args, binary), stdin=subprocess.DEVNULL,
+        p = subprocess.run(bin_cmd(args, binary), input=stdin,
+                           stdin=subprocess.DEVNULL if stdin is None else None,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            env=env if env is not None else clean_env(), cwd=cwd,
                            timeout=timeout * SLOW, preexec_fn=preexec_fn)
