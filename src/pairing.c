@@ -153,9 +153,28 @@ static size_t swiss_search(const struct pairing_state *s, const size_t *order, s
 	return SIZE_MAX;
 }
 
+/* Swap partners between pairs p and q when that makes both new. */
+static int swap_partners(const struct pairing_state *s, size_t *pairs, size_t p, size_t q)
+{
+	size_t *a = &pairs[2 * p], *b = &pairs[2 * p + 1];
+	size_t *c = &pairs[2 * q], *e = &pairs[2 * q + 1];
+	size_t t = *b;
+	if (!met_before(s, *a, *c) && !met_before(s, *b, *e)) {
+		*b = *c;
+		*c = t;
+	} else if (!met_before(s, *a, *e) && !met_before(s, *b, *c)) {
+		*b = *e;
+		*e = t;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* Greedy Swiss pairing can leave the last stories no choice but a
- * rematch.  Undo those by swapping partners with the nearest other pair
- * (or the story sitting out) when that makes both pairs new. */
+ * rematch.  Undo those by swapping partners with the nearest other pair,
+ * above or below (or the story sitting out), when that makes both pairs
+ * new. */
 static void repair_rematches(const struct pairing_state *s, size_t *pairs, size_t np,
 			     const size_t *order, size_t n)
 {
@@ -182,25 +201,11 @@ static void repair_rematches(const struct pairing_state *s, size_t *pairs, size_
 				changed = 1;
 				continue;
 			}
-			for (size_t d = 1; d < np; d++) {
-				size_t q = p >= d ? p - d : p + d;
-				if (q >= np && (q = p + d) >= np)
-					continue;
-				size_t *c = &pairs[2 * q], *e = &pairs[2 * q + 1];
-				if (!met_before(s, *a, *c) && !met_before(s, *b, *e)) {
-					size_t t = *b;
-					*b = *c;
-					*c = t;
-				} else if (!met_before(s, *a, *e) && !met_before(s, *b, *c)) {
-					size_t t = *b;
-					*b = *e;
-					*e = t;
-				} else {
-					continue;
-				}
-				changed = 1;
-				break;
-			}
+			int swapped = 0;
+			for (size_t d = 1; d < np && !swapped; d++)
+				swapped = (p >= d && swap_partners(s, pairs, p, p - d)) ||
+					  (p + d < np && swap_partners(s, pairs, p, p + d));
+			changed |= swapped;
 		}
 		if (!changed)
 			break;
