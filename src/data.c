@@ -109,6 +109,15 @@ invalid:
 	return 0;
 }
 
+void data_utf8_repair(char *s, size_t n)
+{
+	size_t i = 0, bad;
+	while (i < n && !data_utf8_valid(s + i, n - i, &bad)) {
+		s[i + bad] = '?';
+		i += bad + 1;
+	}
+}
+
 static size_t line_of(const char *s, size_t off)
 {
 	size_t line = 1;

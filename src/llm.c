@@ -8,6 +8,7 @@
  */
 #include "aw/llm.h"
 #include "aw/buf.h"
+#include "aw/data.h"
 #include "aw/util.h"
 
 #include <cjson/cJSON.h>
@@ -47,11 +48,16 @@ char *llm_request_json(const struct llm_request *r)
 	return copy;
 }
 
-/* Copy s without <think>...</think> blocks, trimmed. */
+/* Copy s without <think>...</think> blocks, trimmed.  A reply that closes
+ * a block it never opened (DeepSeek-R1 and its distills served without a
+ * reasoning parser: the template opened it) loses everything up to that
+ * first </think>. */
 static char *strip_reasoning(const char *s)
 {
 	struct buf b = BUF_INIT;
-	const char *p = s;
+	const char *p = s, *open = strstr(s, "<think>"), *close = strstr(s, "</think>");
+	if (close && (!open || close < open))
+		p = close + strlen("</think>");
 	for (;;) {
 		const char *o = strstr(p, "<think>");
 		if (!o)
@@ -147,6 +153,7 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 	}
 	out->content = strip_reasoning(joined ? joined : content->valuestring);
 	free(joined);
+	data_utf8_repair(out->content, strlen(out->content));
 	if (!out->content[0]) {
 		aw_fail(why, n, "reply text is empty");
 		free(out->content);
@@ -180,16 +187,27 @@ void llm_reply_release(struct llm_reply *r)
 	r->logprobs = NULL;
 }
 
-/* Copy at most n-1 bytes of s, turning control characters into spaces. */
+/* Copy at most n-1 bytes of s, turning control characters into spaces and
+ * bytes that are not UTF-8 into '?'; a character cut by the limit is
+ * dropped whole. */
 static void clean_copy(char *out, size_t n, const char *s, size_t len)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < len && k + 1 < n; i++) {
+	size_t k = 0, i;
+	if (n == 0)
+		return;
+	for (i = 0; i < len && k + 1 < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '\0')
 			break;
 		out[k++] = c < 0x20 ? ' ' : (char)c;
 	}
+	if (i < len && s[i] && ((unsigned char)s[i] & 0xc0) == 0x80) {
+		while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
+			k--;
+		if (k > 0 && (unsigned char)out[k - 1] >= 0xc0)
+			k--;
+	}
+	data_utf8_repair(out, k);
 	out[k] = '\0';
 	while (k > 0 && out[k - 1] == ' ')
 		out[--k] = '\0';

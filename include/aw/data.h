@@ -53,5 +53,8 @@ void strlist_free(struct strlist *l);
 
 /* Is s valid UTF-8 in its first n bytes?  On failure *bad is the offset. */
 int data_utf8_valid(const char *s, size_t n, size_t *bad);
+/* Replace each byte of s (n bytes) that is not part of a valid UTF-8
+ * character with '?', so that text from outside is safe to write as JSON. */
+void data_utf8_repair(char *s, size_t n);
 
 #endif

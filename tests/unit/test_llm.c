@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 #include "aw/llm.h"
+#include "aw/data.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -326,6 +327,21 @@ static void test_reply_think_stripped(void **state)
 			 0);
 	assert_string_equal(r.content, "One two");
 	llm_reply_release(&r);
+	/* only the closing tag (DeepSeek-R1 served without a reasoning
+	 * parser: the chat template opened the block) */
+	assert_int_equal(parse("{\"choices\":[{\"message\":{\"content\":\"Okay, the user wants "
+			       "a story. Let me plan.\\n</think>\\n\\nThe lamp burned.\"}}]}",
+			       &r, why, sizeof why),
+			 0);
+	assert_string_equal(r.content, "The lamp burned.");
+	llm_reply_release(&r);
+	/* a closing tag after a complete block is text, as before */
+	assert_int_equal(parse("{\"choices\":[{\"message\":{\"content\":\"<think>a</think>x "
+			       "</think> y\"}}]}",
+			       &r, why, sizeof why),
+			 0);
+	assert_string_equal(r.content, "x </think> y");
+	llm_reply_release(&r);
 	/* unterminated reasoning (cut off by the token cap): no text */
 	assert_int_equal(parse("{\"choices\":[{\"message\":{\"content\":\"<think>still thinking"
 			       "\"},\"finish_reason\":\"length\"}]}",
@@ -537,6 +553,35 @@ static void test_describe_plain_string_error(void **state)
 	assert_string_equal(out, "Not Found");
 }
 
+/* Messages stay valid UTF-8: a character cut by the length limit is
+ * dropped whole, and bytes that are not UTF-8 become '?'. */
+static void test_describe_utf8(void **state)
+{
+	(void)state;
+	char out[300], body[4096] = "{\"error\":{\"message\":\"";
+	for (int i = 0; i < 400; i++)
+		strcat(body, "\xe4\xb8\xad"); /* U+4E2D, three bytes */
+	strcat(body, "\"}}");
+	for (size_t n = 2; n <= sizeof out; n += 7) {
+		describe(body, out, n);
+		size_t len = strlen(out);
+		assert_true(len < n);
+		assert_int_equal(len % 3, 0);
+		assert_true(len + 3 >= n - 1); /* no more than one character lost */
+		assert_true(data_utf8_valid(out, len, NULL));
+	}
+	describe("{\"error\":{\"message\":\"caf\xe9 \xff ok\"}}", out, sizeof out);
+	assert_string_equal(out, "caf? ? ok");
+	/* and the text of a reply */
+	struct llm_reply r;
+	char why[256];
+	assert_int_equal(parse("{\"choices\":[{\"message\":{\"content\":\"na\xefve \xe4\xb8\xad\"}}]}",
+			       &r, why, sizeof why),
+			 0);
+	assert_string_equal(r.content, "na?ve \xe4\xb8\xad");
+	llm_reply_release(&r);
+}
+
 static void test_describe_detail_list(void **state)
 {
 	(void)state;
@@ -623,6 +668,7 @@ int run_llm_tests(void)
 		cmocka_unit_test(test_reply_no_choices),
 		cmocka_unit_test(test_reply_error_in_200),
 		cmocka_unit_test(test_reply_think_stripped),
+		cmocka_unit_test(test_describe_utf8),
 		cmocka_unit_test(test_reply_finish_reason),
 		cmocka_unit_test(test_reply_not_json),
 		cmocka_unit_test(test_reply_length_respected),
