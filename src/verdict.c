@@ -22,6 +22,8 @@
 struct cand {
 	size_t pos;        /* where it starts in the text */
 	size_t end;        /* where it ends */
+	size_t vpos, vend; /* where its label is: the winner's value of a JSON
+			    * verdict, else the same as pos and end */
 	size_t line;       /* line number of pos */
 	char winner;       /* 'A' or 'B' */
 	char *reason;      /* "reason" field of a JSON verdict (owned), or NULL */
@@ -51,12 +53,32 @@ static char read_label(const char *s, size_t *len)
 	return c;
 }
 
-static size_t line_no(const char *text, size_t pos)
+/* Where the string value of the last "winner" key of the JSON object
+ * text[pos, end) lies, quotes included, so that its probability is read at
+ * the verdict and not at an "A" in a "reason" after it. */
+static void winner_span(const char *text, size_t pos, size_t end, size_t *vpos, size_t *vend)
 {
-	size_t n = 1;
-	for (size_t i = 0; i < pos; i++)
-		n += text[i] == '\n';
-	return n;
+	*vpos = pos;
+	*vend = end;
+	for (size_t i = pos; i + 8 <= end; i++) {
+		if (text[i] != '"' || strncasecmp(text + i + 1, "winner\"", 7) != 0)
+			continue;
+		size_t j = i + 8;
+		while (j < end && isspace((unsigned char)text[j]))
+			j++;
+		if (j >= end || text[j] != ':')
+			continue;
+		j++;
+		while (j < end && isspace((unsigned char)text[j]))
+			j++;
+		if (j >= end || text[j] != '"')
+			continue;
+		size_t k = j + 1;
+		while (k < end && text[k] != '"')
+			k += text[k] == '\\' ? 2 : 1;
+		*vpos = j;
+		*vend = k < end ? k + 1 : end;
+	}
 }
 
 static void add(struct cand **v, size_t *n, size_t *cap, struct cand c)
@@ -86,7 +108,8 @@ static void find_json(const char *text, struct cand **v, size_t *n, size_t *cap)
 		size_t len;
 		char label = cJSON_IsString(w) ? read_label(w->valuestring, &len) : 0;
 		if (cJSON_IsObject(o) && label && w->valuestring[len + strspn(w->valuestring + len, " \"'*.")] == '\0') {
-			struct cand c = { pos, (size_t)(end - text), line_no(text, pos), label, NULL };
+			struct cand c = { pos, (size_t)(end - text), 0, 0, 0, label, NULL };
+			winner_span(text, c.pos, c.end, &c.vpos, &c.vend);
 			for (const cJSON *it = o->child; it; it = it->next)
 				if (it->string && cJSON_IsString(it) &&
 				    (strcasecmp(it->string, "reason") == 0 ||
@@ -103,8 +126,7 @@ static void find_json(const char *text, struct cand **v, size_t *n, size_t *cap)
 static void find_lines(const char *text, struct cand **v, size_t *n, size_t *cap)
 {
 	static const char *keys[] = { "final verdict", "the winner is", "winner", "verdict" };
-	size_t lineno = 1;
-	for (const char *line = text; line && *line; lineno++) {
+	for (const char *line = text; line && *line;) {
 		const char *p = line;
 		while (*p == ' ' || *p == '\t' || *p == '*' || *p == '#' || *p == '>' || *p == '-' ||
 		       *p == '_')
@@ -131,8 +153,8 @@ static void find_lines(const char *text, struct cand **v, size_t *n, size_t *cap
 			    !strchr(".!*\"'`)]},;([{-", *rest))
 				label = 0;
 			if (label) {
-				struct cand c = { (size_t)(line - text), (size_t)(q + len - text), lineno,
-						  label, NULL };
+				size_t from = (size_t)(line - text), to = (size_t)(q + len - text);
+				struct cand c = { from, to, from, to, 0, label, NULL };
 				add(v, n, cap, c);
 			}
 			break;
@@ -172,25 +194,35 @@ static char *prose_before(const char *text, size_t pos)
 int verdict_parse(const char *text, struct verdict *v)
 {
 	struct cand *c = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, len = strlen(text);
 	v->winner = 0;
 	v->reason = NULL;
 	v->tail_from = v->tail_to = 0;
+	if (len > VERDICT_WINDOW) { /* the tail, from a line start */
+		const char *nl = strchr(text + len - VERDICT_WINDOW, '\n');
+		text = nl ? nl + 1 : text + len - VERDICT_WINDOW;
+		len = strlen(text);
+	}
 	find_json(text, &c, &n, &cap);
 	find_lines(text, &c, &n, &cap);
 	if (n > 0) {
 		qsort(c, n, sizeof *c, by_pos);
+		size_t line = 1, at = 0;
+		for (size_t i = 0; i < n; i++) { /* one sweep numbers the lines */
+			for (; at < c[i].pos; at++)
+				line += text[at] == '\n';
+			c[i].line = line;
+		}
 		struct cand *last = &c[n - 1];
 		int conflict = 0;
 		for (size_t i = 0; i + 1 < n; i++)
 			if (c[i].line == last->line && c[i].winner != last->winner)
 				conflict = 1;
 		if (!conflict) {
-			size_t len = strlen(text);
 			v->winner = last->winner;
 			v->reason = last->reason ? xstrdup(last->reason) : prose_before(text, last->pos);
-			v->tail_from = len - last->pos;
-			v->tail_to = len - last->end;
+			v->tail_from = len - last->vpos;
+			v->tail_to = len - last->vend;
 		}
 	}
 	for (size_t i = 0; i < n; i++)

@@ -6,7 +6,9 @@
  * prose after it, or write "WINNER: A" or "**Winner:** B" instead; all of
  * these are accepted.  The verdict is the last one in the reply.  A reply
  * with no verdict, or whose last line names both A and B, has none: it is
- * never guessed and never defaults to A.
+ * never guessed and never defaults to A.  Only the last VERDICT_WINDOW
+ * bytes are searched, from a line start: the verdict ends the reply, and a
+ * runaway reply of megabytes must not stall the run while it is read.
  *
  * Ownership: verdict_parse() fills a struct whose reason the caller frees
  * with verdict_release().
@@ -16,11 +18,14 @@
 
 #include <stddef.h>
 
+#define VERDICT_WINDOW 32768
+
 struct verdict {
 	char winner;      /* 'A', 'B', or 0 when the reply holds no verdict */
 	char *reason;     /* the judge's reasoning, or NULL (owned) */
-	size_t tail_from; /* where the verdict starts and ends, counted back */
-	size_t tail_to;   /* from the end of the reply (for verdict_logprob) */
+	size_t tail_from; /* where the verdict's label starts and ends (the */
+	size_t tail_to;   /* winner's value of a JSON verdict), counted back
+			   * from the end of the reply (for verdict_logprob) */
 };
 
 /* 0 when a verdict was found, -1 when none (v->winner is then 0). */

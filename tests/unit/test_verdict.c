@@ -745,6 +745,72 @@ static void test_logprob_reads_the_verdict_itself(void **state)
 	verdict_release(&v);
 }
 
+/* A JSON verdict with a reason after the winner: the probability is the
+ * one at the winner's value, not at an "A" or "B" inside the reason. */
+static void test_logprob_json_reason_after_winner(void **state)
+{
+	(void)state;
+	static const struct alt at_winner[] = { { "A", 0.95, 0 }, { "B", 0.05, 0 } };
+	static const struct alt in_reason[] = { { "A", 0.5, 0 }, { "B", 0.5, 0 } };
+	const struct tok t[] = {
+		{ "{\"", NULL, 0, 0 }, { "winner", NULL, 0, 0 }, { "\":", NULL, 0, 0 },
+		{ " \"", NULL, 0, 0 }, { "A", ALTS(at_winner) }, { "\",", NULL, 0, 0 },
+		{ " \"", NULL, 0, 0 }, { "reason", NULL, 0, 0 }, { "\":", NULL, 0, 0 },
+		{ " \"", NULL, 0, 0 }, { "A", ALTS(in_reason) }, { " is", NULL, 0, 0 },
+		{ " vivid", NULL, 0, 0 }, { "\"}", NULL, 0, 0 },
+	};
+	char text[256] = "";
+	for (size_t i = 0; i < NTOK(t); i++)
+		strcat(text, t[i].text);
+	struct verdict v;
+	double p;
+	assert_int_equal(verdict_parse(text, &v), 0);
+	assert_int_equal(v.winner, 'A');
+	assert_string_equal(v.reason, "A is vivid");
+	cJSON *c = content_of(t, NTOK(t));
+	assert_int_equal(verdict_logprob(c, &v, &p), 0);
+	assert_float_equal(p, 0.95, 1e-9);
+	cJSON_Delete(c);
+	verdict_release(&v);
+}
+
+/* Only the tail of a long reply is searched: a verdict at its end is found
+ * after 100 KB of prose; one followed by 40 KB of prose is not (no guess);
+ * 160,000 lines of verdicts give the last. */
+static void test_long_replies(void **state)
+{
+	(void)state;
+	struct verdict v;
+	size_t n = 200000;
+	char *text = malloc(n + 64);
+	assert_non_null(text);
+	for (size_t i = 0; i < n; i++)
+		text[i] = i % 61 == 60 ? '\n' : "words B and A "[i % 14];
+	strcpy(text + n, "\n{\"winner\": \"B\"}");
+	assert_int_equal(verdict_parse(text, &v), 0);
+	assert_int_equal(v.winner, 'B');
+	verdict_release(&v);
+	memcpy(text, "{\"winner\": \"A\"}\n", 16);
+	text[n] = '\0';
+	assert_int_equal(verdict_parse(text, &v), -1);
+	verdict_release(&v);
+	free(text);
+
+	size_t lines = 160000;
+	const char *one = "{\"winner\": \"A\"}\n";
+	text = malloc(lines * strlen(one) + 32);
+	assert_non_null(text);
+	text[0] = '\0';
+	char *end = text;
+	for (size_t i = 0; i < lines; i++)
+		end = stpcpy(end, one);
+	strcpy(end, "Winner: B\n");
+	assert_int_equal(verdict_parse(text, &v), 0);
+	assert_int_equal(v.winner, 'B');
+	verdict_release(&v);
+	free(text);
+}
+
 /* "AB", "Alice", "BA", "Bob" are words, not labels. */
 static void test_logprob_words_are_not_labels(void **state)
 {
@@ -813,6 +879,8 @@ int run_verdict_tests(void)
 		cmocka_unit_test(test_logprob_no_alternatives),
 		cmocka_unit_test(test_logprob_no_label_token),
 		cmocka_unit_test(test_logprob_words_are_not_labels),
+		cmocka_unit_test(test_logprob_json_reason_after_winner),
+		cmocka_unit_test(test_long_replies),
 		cmocka_unit_test(test_logprob_positive_ignored),
 		cmocka_unit_test_setup_teardown(test_fixture_loaded, setup_replies, teardown_replies),
 		cmocka_unit_test_setup_teardown(test_real_replies_have_no_verdict, setup_replies,
