@@ -95,6 +95,8 @@ static const struct {
 	{ "goals.txt", "prompts/goals.txt" },
 };
 
+_Static_assert(AW_ARRAY_LEN(text_files) == TEXTS_N, "TEXTS_N is the number of texts");
+
 const char *texts_file_name(int k)
 {
 	return text_files[k].name;

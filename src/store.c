@@ -37,6 +37,61 @@ static int mkdirs(const char *path)
 	return rc;
 }
 
+/* Is name ".<file>.tmp.<pid>", left by store_write_file for one of the
+ * files it writes?  Anything else that looks like it is the user's. */
+static int is_our_tmp(const char *name)
+{
+	const char *t = strstr(name, ".tmp.");
+	if (name[0] != '.' || !t || !t[5] || t[5 + strspn(t + 5, "0123456789")])
+		return 0;
+	size_t n = (size_t)(t - name - 1);
+	const char *base = name + 1;
+	if ((n == 8 && !strncmp(base, "run.json", 8)) || (n == 8 && !strncmp(base, "best.txt", 8)))
+		return 1;
+	if (n == 12 && !strncmp(base, "gen-", 4) && strspn(base + 4, "0123456789") == 3 &&
+	    !strncmp(base + 7, ".json", 5))
+		return 1;
+	for (int k = 0; k < TEXTS_N; k++) {
+		const char *f = texts_file_name(k);
+		if (strlen(f) == n && !strncmp(base, f, n))
+			return 1;
+	}
+	return 0;
+}
+
+/* Does DIR/inputs hold only files a run writes there? */
+static int inputs_are_ours(const char *dir)
+{
+	char *sub = xasprintf("%s/inputs", dir);
+	DIR *d = opendir(sub);
+	int ours = d != NULL;
+	free(sub);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while (ours && (e = readdir(d))) {
+		int known = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_our_tmp(e->d_name);
+		for (int k = 0; k < TEXTS_N && !known; k++)
+			known = !strcmp(e->d_name, texts_file_name(k));
+		ours = known;
+	}
+	closedir(d);
+	return ours;
+}
+
+/* Remove the temporary files a killed run left in dir. */
+static void remove_our_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (is_our_tmp(e->d_name))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
 /* Remove DIR/inputs and the files in it. */
 static int clear_inputs(const char *dir)
 {
@@ -74,18 +129,23 @@ int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 				continue;
 			if (!strcmp(e->d_name, "run.json"))
 				has_run = 1;
-			else if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp."))
-				unlinkat(dirfd(d), e->d_name, 0); /* left by a kill */
+			else if (is_our_tmp(e->d_name))
+				; /* left by a kill: removed below, once the directory is taken */
 			else if (!strcmp(e->d_name, "inputs"))
 				has_inputs = 1;
 			else
 				other = 1;
 		}
 		closedir(d);
-		/* Only inputs/: a run killed before its run.json was written.
-		 * Nothing of it was paid for, so a new run may take its place. */
-		if (has_inputs && !has_run && !other && !resume && clear_inputs(dir) < 0)
-			return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+		/* Only inputs/, holding only what a run writes there: a run killed
+		 * before its run.json was written.  Nothing of it was paid for, so
+		 * a new run may take its place. */
+		if (has_inputs && !has_run && !other && !resume) {
+			if (!inputs_are_ours(dir))
+				other = 1;
+			else if (clear_inputs(dir) < 0)
+				return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+		}
 		other |= has_inputs && !has_run && resume;
 		if (has_run && !resume)
 			return aw_fail(err, errlen,
@@ -95,6 +155,7 @@ int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 			return aw_fail(err, errlen,
 				       "%s '%s' is not empty and holds no run; choose a new or empty --out",
 				       resume ? "directory" : "output directory", dir);
+		remove_our_tmp(dir);
 	} else if (resume) {
 		return aw_fail(err, errlen, "cannot resume '%s':", dir);
 	} else if (mkdirs(dir) < 0) {
@@ -115,7 +176,7 @@ int store_write_inputs(const char *dir, const struct texts *t, char *err, size_t
 	}
 	const char *one[6] = { t->prompt, t->rubric, t->writer, t->variant, t->judge, t->reask };
 	const struct strlist *lists[3] = { &t->styles, &t->themes, &t->goals };
-	for (int k = 0; k < 9 && rc == 0; k++) {
+	for (int k = 0; k < TEXTS_N && rc == 0; k++) {
 		struct buf b = BUF_INIT;
 		if (k < 2) { /* prompt and rubric were trimmed when read */
 			buf_puts(&b, one[k]);

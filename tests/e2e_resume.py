@@ -1254,8 +1254,16 @@ def resume_large_files(tmp):
         for name in gen_files(out):
             with open(os.path.join(out, name), "ab") as f:
                 f.write(b" " * (5 << 20))
+        # What a kill during a write leaves, and a file that only looks so.
+        left = [".gen-001.json.tmp.4242", ".run.json.tmp.17", ".best.txt.tmp.99"]
+        for name in left + [".notes.tmp.txt"]:
+            write_file(os.path.join(out, name), "x")
         r = run_bin(["evolve", "--resume", out, "--generations", 2, "--quiet"])
     check(r.rc == 0, f"--resume with 5 MiB generation files: {r!r}")
+    check(not any(os.path.exists(os.path.join(out, n)) for n in left),
+          f"temporary files left by a kill are still there: {sorted(os.listdir(out))}")
+    check(os.path.exists(os.path.join(out, ".notes.tmp.txt")),
+          "the resume removed .notes.tmp.txt, which it did not write")
     run = load_json(os.path.join(out, "run.json"))
     check(run.get("status") == "complete" and len(gen_files(out)) == 3,
           f"status {run.get('status')!r}, {gen_files(out)}")
@@ -1551,6 +1559,10 @@ def bad_inputs(tmp):
     full = os.path.join(tmp, "full")
     os.mkdir(full)
     write_file(os.path.join(full, "notes.txt"), "my notes\n")
+    write_file(os.path.join(full, ".draft.tmp.txt"), "looks like a temporary file\n")
+    mine = os.path.join(tmp, "mine")       # only an inputs/ of the user's own
+    os.makedirs(os.path.join(mine, "inputs"))
+    write_file(os.path.join(mine, "inputs", "data.csv"), "a,b\n1,2\n")
 
     def prompts(name, fname, text):
         d = os.path.join(files, name)
@@ -1631,6 +1643,7 @@ def bad_inputs(tmp):
         ("--cacert a directory", ["--cacert", adir], ["--cacert", adir]),
         ("--out is a file", ["OUT=" + as_file], [as_file]),
         ("--out holds an unrelated file", ["OUT=" + full], [full]),
+        ("--out holds only an inputs/ of other files", ["OUT=" + mine], [mine]),
     ]
     skipped = []
     if os.geteuid() == 0:
@@ -1639,7 +1652,7 @@ def bad_inputs(tmp):
     cwd = os.path.join(tmp, "cwd")
     os.mkdir(cwd)
     problems = []
-    snap_full, snap_file = tree_snapshot(full), file_hash(as_file)
+    snap_full, snap_file, snap_mine = tree_snapshot(full), file_hash(as_file), tree_snapshot(mine)
     with Sim(tmp) as sim:
         for i, (name, extra, needles) in enumerate(rows):
             out = os.path.join(tmp, f"out-{i}")
@@ -1667,7 +1680,11 @@ def bad_inputs(tmp):
             if errs:
                 problems.append(f"[{name}] {', '.join(errs)}: {short(r.err, 140)}")
     check(not snapshot_diff(snap_full, tree_snapshot(full)),
-          "the --out holding an unrelated file was changed")
+          "the --out holding an unrelated file was changed: "
+          f"{snapshot_diff(snap_full, tree_snapshot(full))}")
+    check(not snapshot_diff(snap_mine, tree_snapshot(mine)),
+          f"the --out holding inputs/data.csv was changed: "
+          f"{snapshot_diff(snap_mine, tree_snapshot(mine))}")
     check(file_hash(as_file) == snap_file, "the --out that is a file was changed")
     check(not problems, f"{len(problems)} of {len(rows)} bad inputs: " + " || ".join(problems))
     return f"{len(rows)} bad inputs tried, each refused with exit 2 and its message" + (

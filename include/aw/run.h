@@ -88,7 +88,9 @@ int texts_load(struct texts *t, const struct options *o, const char *inputs, cha
 /* A resumed run: refuse text options whose content differs from the run's. */
 int texts_check_resumed(const struct texts *run, const struct options *o, char *err,
 			size_t errlen);
-/* File name of text k (the order of struct texts' paths) in DIR/inputs. */
+/* File name of text k (the order of struct texts' paths, 0 <= k <
+ * TEXTS_N) in DIR/inputs. */
+#define TEXTS_N 9
 const char *texts_file_name(int k);
 void texts_free(struct texts *t);
 
