@@ -276,12 +276,12 @@ static int finished_before(const struct loop *l)
 static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 {
 	struct run *run = &l->run;
+	run->journal.fd = -1; /* not 0: closing the journal must not close stdin */
 	enum options_result pr = options_parse(opt, argc, argv);
 	if (pr != OPTIONS_RUN)
 		return pr == OPTIONS_EXIT ? -1 : AW_EXIT_USAGE;
 	run->opt = opt;
 	run->started = aw_wall();
-	run->journal.fd = -1;
 	rng_seed(&run->rng, opt->seed);
 	if (opt->resume_dir) {
 		char *inputs = xasprintf("%s/inputs", opt->out_dir);
@@ -347,7 +347,8 @@ int evolve_main(int argc, char **argv)
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
 	/* run.json first: a directory with a journal but no run.json would be
 	 * neither resumable nor new. */
-	if (store_write_run(opt.out_dir, run, "running", l.done, NULL, NULL, l.err, sizeof l.err) < 0 ||
+	if (store_write_run(opt.out_dir, run, "running", l.done, l.done ? l.pop.v[0] : NULL, NULL,
+			    l.err, sizeof l.err) < 0 ||
 	    journal_open(&run->journal, opt.out_dir, l.err, sizeof l.err) < 0)
 		goto out;
 

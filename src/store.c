@@ -246,6 +246,12 @@ int store_read_generation(const char *dir, int gen, struct population *pop,
 		s->trimmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "trimmed"));
 		s->elo = get_num(o, "elo", s->elo);
 		s->rank = (int)get_num(o, "rank", 0);
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "rating"))) {
+			s->rating = get_num(o, "rating", 0);
+			s->rating_lo = get_num(o, "rating_lo", s->rating);
+			s->rating_hi = get_num(o, "rating_hi", s->rating);
+			s->rated = 1;
+		}
 		population_add(pop, s);
 	}
 	cJSON_ArrayForEach(o, ms) {

@@ -1270,6 +1270,50 @@ def resume_large_files(tmp):
     return "a run with 5 MiB generation files resumed and extended"
 
 
+# ---------------------------------------------------------------- resume_best_story
+@test
+def resume_best_story(tmp):
+    """What a resume writes before its first new generation: run.json keeps
+    the best story so far (a kill at that moment left best_story null), and
+    a resume with nothing left to judge reports the best story's rating
+    read back from its generation file (it printed 'rating 0 [0, 0]')."""
+    out = os.path.join(tmp, "run")
+    with Sim(tmp, "--latency", "0.3:0.5") as sim:
+        r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out,
+                     "--population", 6, "--generations", 0, "--top", 2, "--variants", 1,
+                     "--judge-budget", 2, "--concurrency", 6, "--seed", 8, "--quiet"])
+        check(r.rc == 0, f"the first run: {r!r}")
+        best = load_json(os.path.join(out, "gen-000.json"))["stories"][0]
+        p = Proc(tmp, "resumed", ["evolve", "--resume", out, "--generations", 1, "--quiet"])
+        seen = {}
+
+        def running():
+            try:
+                run = load_json(os.path.join(out, "run.json"))
+            except (OSError, ValueError):
+                return False
+            if run.get("status") == "running" and len(run.get("resumes") or []) == 1:
+                seen.update(run)
+                return True
+            return False
+        ok = wait_for(running, 30 * SLOW, p, 0.005)
+        p.signal(signal.SIGKILL)
+        p.finish(10 * SLOW)
+    check(ok, "the resumed run never wrote run.json with status running")
+    check(seen.get("best_story") == best["id"],
+          f"run.json of the resumed run names best story {seen.get('best_story')!r}, "
+          f"generation 0's best is {best['id']}")
+    # As if killed after its last generation file: nothing left to judge.
+    run = load_json(os.path.join(out, "run.json"))
+    run["status"] = "interrupted"
+    write_file(os.path.join(out, "run.json"), json.dumps(run))
+    r = run_bin(["evolve", "--resume", out, "--generations", 0])
+    want = "rating %.0f [%.0f, %.0f]" % (best["rating"], best["rating_lo"], best["rating_hi"])
+    check(r.rc == 0 and want in r.out, f"the summary does not say {want!r}: {r!r}, "
+          f"stdout {short(r.out)!r}")
+    return f"best story {best['id']} kept across the resume; summary says {want}"
+
+
 # ---------------------------------------------------------------- resume_refusals
 @test
 def resume_refusals(tmp):
