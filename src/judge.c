@@ -292,8 +292,9 @@ static struct match *new_match(struct tourney *t, size_t i, size_t j)
 
 static void fill(struct tourney *t);
 
-/* m has its outcome: count it and give the verdict to the fit. */
-static void book(struct match *m)
+/* m has its outcome: count it and give the verdict to the fit.  A verdict
+ * replayed from the journal was counted in usage by the run that got it. */
+static void book(struct match *m, int replayed)
 {
 	struct tourney *t = m->t;
 	struct run *run = t->run;
@@ -309,7 +310,7 @@ static void book(struct match *m)
 	if (m->winner) {
 		double y = m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0;
 		bt_add(&run->ratings, t->gi[i], t->gi[j], y);
-	} else {
+	} else if (!replayed) {
 		run->lost_matches++;
 	}
 	progress_match(&run->progress, !m->winner);
@@ -321,7 +322,7 @@ static void finished(struct match *m)
 {
 	struct tourney *t = m->t;
 	run_journal_match(t->run, t->gen, m);
-	book(m);
+	book(m, 0);
 	if (t->async) {
 		if (++t->since_fit >= t->refit_every)
 			refit_and_check(t);
@@ -371,9 +372,7 @@ static int replay(struct tourney *t)
 		jm->reason = jm->error = NULL;
 		jm->used = 1;
 		t->run->reused_matches++;
-		if (m->has_p)
-			t->run->soft_verdicts++;
-		book(m);
+		book(m, 1);
 		if (jm->round > last_round)
 			last_round = jm->round;
 	}

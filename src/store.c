@@ -535,7 +535,8 @@ int store_write_run(const char *dir, const struct run *run, const char *status,
 	cJSON_AddStringToObject(u, "logprobs",
 				o->logprobs == LOGPROBS_OFF ? "off" :
 				run->logprobs_refused ? "refused by the endpoint" :
-				run->soft_verdicts ? "used" :
+				run->soft_verdicts || get_num(cJSON_GetObjectItemCaseSensitive(prev, "usage"),
+							      "soft_verdicts", 0) > 0 ? "used" :
 				run->logprobs_absent ? "not returned by the endpoint" : "none yet");
 	static const char *hf[HF_N] = { "timeout", "connection", "reply_too_large", "http_429",
 					"http_5xx", "http_other", "unusable_reply" };

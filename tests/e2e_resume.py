@@ -1119,8 +1119,17 @@ def sigint_grace(tmp):
         r = run_bin(["evolve", "--resume", out, "--base-url", fast.url])
         check(r.rc == 0, f"resume after one SIGINT: {r!r}")
         gens = validate_run(out, 8, 1, 2, 2, budget=4)
-        check_complete(out, gens, 1)
+        run = check_complete(out, gens, 1)
         check(not journal_vs_files(out, gens), "; ".join(journal_vs_files(out, gens)))
+        # Verdicts reused from the journal were counted by the interrupted run.
+        ms = [m for g in gens for m in g["matches"]]
+        soft, nulls = sum(1 for m in ms if "p_a" in m), sum(1 for m in ms if m["winner"] is None)
+        usage = run["usage"]
+        check(soft > 0 and usage.get("soft_verdicts") == soft and
+              usage.get("matches_without_winner") == nulls,
+              f"after a SIGINT and a resume, usage counts {usage.get('soft_verdicts')} soft "
+              f"verdicts and {usage.get('matches_without_winner')} without winner; the files "
+              f"hold {soft} and {nulls}")
         # The resumed run asks the judge in the same words as the interrupted
         # one (the stories between the fences aside).
         before = {skeleton(r) for r in log if r.get("kind") == "judge"}
