@@ -55,6 +55,7 @@ struct loop {
 	size_t nsets;
 	int done;                 /* generations written */
 	int logprobs_noted;       /* said why there are no soft verdicts */
+	int lock;                 /* holds the output directory, or -1 */
 	char err[1024];           /* the last error */
 };
 
@@ -277,6 +278,7 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 {
 	struct run *run = &l->run;
 	run->journal.fd = -1; /* not 0: closing the journal must not close stdin */
+	l->lock = -1;
 	enum options_result pr = options_parse(opt, argc, argv);
 	if (pr != OPTIONS_RUN)
 		return pr == OPTIONS_EXIT ? -1 : AW_EXIT_USAGE;
@@ -285,7 +287,7 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 	rng_seed(&run->rng, opt->seed);
 	if (opt->resume_dir) {
 		char *inputs = xasprintf("%s/inputs", opt->out_dir);
-		int rc = store_prepare(opt->out_dir, 1, l->err, sizeof l->err) < 0 ||
+		int rc = (l->lock = store_prepare(opt->out_dir, 1, l->err, sizeof l->err)) < 0 ||
 			 texts_load(&run->texts, opt, inputs, l->err, sizeof l->err) < 0 ||
 			 texts_check_resumed(&run->texts, opt, l->err, sizeof l->err) < 0 ||
 			 load_previous(l) < 0;
@@ -293,7 +295,7 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 		return rc ? AW_EXIT_USAGE : 0;
 	}
 	if (texts_load(&run->texts, opt, NULL, l->err, sizeof l->err) < 0 ||
-	    store_prepare(opt->out_dir, 0, l->err, sizeof l->err) < 0)
+	    (l->lock = store_prepare(opt->out_dir, 0, l->err, sizeof l->err)) < 0)
 		return AW_EXIT_USAGE;
 	if (store_write_inputs(opt->out_dir, &run->texts, l->err, sizeof l->err) < 0)
 		return AW_EXIT_FAILED;
@@ -392,5 +394,7 @@ early:
 	texts_free(&run->texts);
 	free(url);
 	options_release(&opt);
+	if (l.lock >= 0)
+		close(l.lock);
 	return status;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,58 +113,81 @@ static int clear_inputs(const char *dir)
 	return rc;
 }
 
+/* What dir holds: refuse it unless it is empty (a new run) or holds a run
+ * (resume); then remove what a kill left. */
+static int take_contents(const char *dir, int resume, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return aw_fail(err, errlen, "cannot open output directory '%s':", dir);
+	struct dirent *e;
+	int has_run = 0, other = 0, has_inputs = 0;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!strcmp(e->d_name, "run.json"))
+			has_run = 1;
+		else if (is_our_tmp(e->d_name))
+			; /* left by a kill: removed below, once the directory is taken */
+		else if (!strcmp(e->d_name, "inputs"))
+			has_inputs = 1;
+		else
+			other = 1;
+	}
+	closedir(d);
+	/* Only inputs/, holding only what a run writes there: a run killed
+	 * before its run.json was written.  Nothing of it was paid for, so a
+	 * new run may take its place. */
+	if (has_inputs && !has_run && !other && !resume) {
+		if (!inputs_are_ours(dir))
+			other = 1;
+		else if (clear_inputs(dir) < 0)
+			return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+	}
+	other |= has_inputs && !has_run && resume;
+	if (has_run && !resume)
+		return aw_fail(err, errlen,
+			       "output directory '%s' already holds a run; continue it with "
+			       "--resume '%s', or choose a new --out", dir, dir);
+	if (!has_run && (other || resume))
+		return aw_fail(err, errlen,
+			       "%s '%s' is not empty and holds no run; choose a new or empty --out",
+			       resume ? "directory" : "output directory", dir);
+	remove_our_tmp(dir);
+	return 0;
+}
+
 int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 {
 	struct stat st;
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return aw_fail(err, errlen, "output '%s' exists and is not a directory", dir);
-		DIR *d = opendir(dir);
-		if (!d)
-			return aw_fail(err, errlen, "cannot open output directory '%s':", dir);
-		struct dirent *e;
-		int has_run = 0, other = 0;
-		int has_inputs = 0;
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if (!strcmp(e->d_name, "run.json"))
-				has_run = 1;
-			else if (is_our_tmp(e->d_name))
-				; /* left by a kill: removed below, once the directory is taken */
-			else if (!strcmp(e->d_name, "inputs"))
-				has_inputs = 1;
-			else
-				other = 1;
-		}
-		closedir(d);
-		/* Only inputs/, holding only what a run writes there: a run killed
-		 * before its run.json was written.  Nothing of it was paid for, so
-		 * a new run may take its place. */
-		if (has_inputs && !has_run && !other && !resume) {
-			if (!inputs_are_ours(dir))
-				other = 1;
-			else if (clear_inputs(dir) < 0)
-				return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
-		}
-		other |= has_inputs && !has_run && resume;
-		if (has_run && !resume)
-			return aw_fail(err, errlen,
-				       "output directory '%s' already holds a run; continue it with "
-				       "--resume '%s', or choose a new --out", dir, dir);
-		if (!has_run && (other || resume))
-			return aw_fail(err, errlen,
-				       "%s '%s' is not empty and holds no run; choose a new or empty --out",
-				       resume ? "directory" : "output directory", dir);
-		remove_our_tmp(dir);
-	} else if (resume) {
-		return aw_fail(err, errlen, "cannot resume '%s':", dir);
-	} else if (mkdirs(dir) < 0) {
-		return aw_fail(err, errlen, "cannot create output directory '%s':", dir);
+	if (stat(dir, &st) < 0) {
+		if (resume)
+			return aw_fail(err, errlen, "cannot resume '%s':", dir);
+		if (mkdirs(dir) < 0)
+			return aw_fail(err, errlen, "cannot create output directory '%s':", dir);
+	} else if (!S_ISDIR(st.st_mode)) {
+		return aw_fail(err, errlen, "output '%s' exists and is not a directory", dir);
 	}
-	if (access(dir, W_OK) < 0)
+	/* The lock comes before the look inside, so that two runs started
+	 * together cannot both find the directory free.  A file system
+	 * without flock (some network ones) runs unlocked. */
+	int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return aw_fail(err, errlen, "cannot open output directory '%s':", dir);
+	if (flock(lock, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		close(lock);
+		return aw_fail(err, errlen, "'%s' is in use by another alphawrite run; wait for it to "
+			       "end, or choose another --out", dir);
+	}
+	if (take_contents(dir, resume, err, errlen) < 0) {
+		close(lock);
+		return -1;
+	}
+	if (access(dir, W_OK) < 0) {
+		close(lock);
 		return aw_fail(err, errlen, "cannot write to output directory '%s':", dir);
-	return 0;
+	}
+	return lock;
 }
 
 int store_write_inputs(const char *dir, const struct texts *t, char *err, size_t errlen)

@@ -1306,9 +1306,18 @@ def resume_best_story(tmp):
                 return True
             return False
         ok = wait_for(running, 30 * SLOW, p, 0.005)
+        # A second resume while the first runs is refused: both would pay
+        # for the same requests and write the same files.
+        g0 = file_hash(os.path.join(out, "gen-000.json"))
+        twice = run_bin(["evolve", "--resume", out, "--generations", 1, "--quiet"])
         p.signal(signal.SIGKILL)
         p.finish(10 * SLOW)
     check(ok, "the resumed run never wrote run.json with status running")
+    resumes = load_json(os.path.join(out, "run.json")).get("resumes") or []
+    check(twice.rc == 2 and "in use" in twice.err and out in twice.err and len(resumes) == 1
+          and file_hash(os.path.join(out, "gen-000.json")) == g0,
+          f"a second --resume of a running run: {twice!r}; run.json lists {len(resumes)} "
+          "resumes")
     check(seen.get("best_story") == best["id"],
           f"run.json of the resumed run names best story {seen.get('best_story')!r}, "
           f"generation 0's best is {best['id']}")
@@ -1320,7 +1329,8 @@ def resume_best_story(tmp):
     want = "rating %.0f [%.0f, %.0f]" % (best["rating"], best["rating_lo"], best["rating_hi"])
     check(r.rc == 0 and want in r.out, f"the summary does not say {want!r}: {r!r}, "
           f"stdout {short(r.out)!r}")
-    return f"best story {best['id']} kept across the resume; summary says {want}"
+    return (f"best story {best['id']} kept across the resume; summary says {want}; a second "
+            "resume of the running run refused")
 
 
 # ---------------------------------------------------------------- resume_refusals

@@ -23,9 +23,11 @@
 #include "aw/run.h"
 #include "aw/story.h"
 
-/* Create dir if needed.  Refuses (-1, message in err) a path that is not a
- * directory, or a directory that is not empty; with resume, a directory
- * that holds no run (temporary files left by a kill are removed). */
+/* Create dir if needed and lock it.  Refuses (-1, message in err) a path
+ * that is not a directory, a directory another run holds, or one that is
+ * not empty; with resume, a directory that holds no run (temporary files
+ * left by a kill are removed).  Returns a descriptor that holds the lock
+ * until it is closed (at the latest when the process ends). */
 int store_prepare(const char *dir, int resume, char *err, size_t errlen);
 
 /* Keep a copy of every text the run reads in DIR/inputs/, so that a resumed

@@ -447,12 +447,22 @@ static void test_prepare(void **state)
 	char out[4096];
 	/* a new nested directory is created */
 	snprintf(out, sizeof out, "%s/a/b/out", dir);
-	assert_int_equal(store_prepare(out, 0, err, sizeof err), 0);
+	int lock = store_prepare(out, 0, err, sizeof err);
+	assert_true(lock >= 0);
 	struct stat st;
 	assert_int_equal(stat(out, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
-	/* an existing empty directory is accepted */
-	assert_int_equal(store_prepare(out, 0, err, sizeof err), 0);
+	/* while the lock is held, another run is refused, naming the
+	 * directory; once it is released, an existing empty directory is
+	 * accepted */
+	err[0] = '\0';
+	assert_int_equal(store_prepare(out, 0, err, sizeof err), -1);
+	assert_true(tu_contains(err, out));
+	assert_true(tu_contains(err, "in use"));
+	close(lock);
+	lock = store_prepare(out, 0, err, sizeof err);
+	assert_true(lock >= 0);
+	close(lock);
 	/* a directory holding a run is refused, and the message says how to
 	 * continue it; with resume it is accepted, and a temporary file left
 	 * by a kill is removed */
@@ -461,7 +471,9 @@ static void test_prepare(void **state)
 	assert_true(tu_contains(err, out));
 	assert_true(tu_contains(err, "--resume"));
 	free(tu_write_str(out, ".gen-001.json.tmp.123", "half"));
-	assert_int_equal(store_prepare(out, 1, err, sizeof err), 0);
+	lock = store_prepare(out, 1, err, sizeof err);
+	assert_true(lock >= 0);
+	close(lock);
 	char tmpf[4200];
 	snprintf(tmpf, sizeof tmpf, "%s/.gen-001.json.tmp.123", out);
 	assert_int_equal(access(tmpf, F_OK), -1);
