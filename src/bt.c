@@ -304,8 +304,22 @@ void bt_add(struct bt_ratings *r, int a, int b, double y)
 	r->obs[r->m++] = (struct bt_obs){ a, b, y };
 }
 
+static int obs_order(const void *x, const void *y)
+{
+	const struct bt_obs *a = x, *b = y;
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	return a->y < b->y ? -1 : a->y > b->y;
+}
+
 void bt_refit(struct bt_ratings *r, double *se, int exact, double *h_se)
 {
+	/* The fit sums over the verdicts in floating point, so their order
+	 * moves the last bits; in one canonical order, the same verdicts give
+	 * the same ratings however the replies happened to arrive. */
+	qsort(r->obs, r->m, sizeof *r->obs, obs_order);
 	struct bt_fit f = { r->theta, r->h, se, 0, exact, 0 };
 	bt_fit((int)r->n, r->obs, r->m, BT_LAMBDA, &f);
 	r->h = f.h;

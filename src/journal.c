@@ -67,7 +67,7 @@ int journal_story(struct journal *j, const struct story *s)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "t", "story");
 	cJSON_AddNumberToObject(o, "gen", s->born);
-	cJSON_AddStringToObject(o, "id", s->id);
+	add_str(o, "id", s->id); /* none yet: a variant written before it was taken */
 	add_str(o, "parent_id", s->parent_id);
 	add_str(o, "style", s->style);
 	add_str(o, "theme", s->theme);
@@ -130,16 +130,20 @@ int journal_parse_line(const char *line, size_t len, struct journal_data *d)
 		goto out;
 	if (strcmp(t, "story") == 0) {
 		const char *id = str_field(o, "id"), *text = str_field(o, "text");
-		if (!id || !text || !*id)
+		const char *parent = str_field(o, "parent_id");
+		int variant = num_field(o, "variant", &num) == 0 && num >= 1 && num < 1e6 ? (int)num : 0;
+		/* a story of generation 0 is known by its id; a variant by its
+		 * parent and number (it has no id until it is taken) */
+		if (!text || (parent ? !variant : !id || !*id))
 			goto out;
 		struct story *s = story_new();
-		s->id = xstrdup(id);
+		s->id = dup_or_null(id);
 		s->born = (int)gen;
-		s->parent_id = dup_or_null(str_field(o, "parent_id"));
+		s->parent_id = dup_or_null(parent);
 		s->style = dup_or_null(str_field(o, "style"));
 		s->theme = dup_or_null(str_field(o, "theme"));
 		s->goal = dup_or_null(str_field(o, "goal"));
-		s->variant = num_field(o, "variant", &num) == 0 && num >= 1 && num < 1e6 ? (int)num : 0;
+		s->variant = variant;
 		s->temperature = num_field(o, "temperature", &num) == 0 ? num : 0;
 		s->text = xstrdup(text);
 		s->words = text_count_words(s->text);

@@ -262,6 +262,7 @@ int store_read_generation(const char *dir, int gen, struct population *pop,
 		}
 		s->born = (int)get_num(o, "born", gen);
 		s->parent_id = get_str(o, "parent_id");
+		s->variant = (int)get_num(o, "variant", 0);
 		s->style = get_str(o, "style");
 		s->theme = get_str(o, "theme");
 		s->goal = get_str(o, "goal");
@@ -379,6 +380,10 @@ static cJSON *story_json(const struct story *s)
 	}
 	cJSON_AddNumberToObject(o, "born", s->born);
 	cJSON_AddItemToObject(o, "parent_id", str_or_null(s->parent_id));
+	if (s->variant)
+		cJSON_AddNumberToObject(o, "variant", s->variant);
+	else
+		cJSON_AddNullToObject(o, "variant");
 	cJSON_AddItemToObject(o, "style", str_or_null(s->style));
 	cJSON_AddItemToObject(o, "theme", str_or_null(s->theme));
 	cJSON_AddItemToObject(o, "goal", str_or_null(s->goal));

@@ -40,7 +40,7 @@ struct wset {
 	struct wjob **jobs;       /* in the order asked for */
 	size_t n, cap;
 	size_t next;              /* no queued job before this one */
-	long last_id;             /* highest id number given out */
+	long last_id;             /* variants numbered so far */
 };
 
 void writer_assign(struct rng *r, size_t nstyles, size_t nthemes, size_t n, size_t *style,
@@ -214,9 +214,11 @@ static int reuse(struct run *run, struct story *s)
 				   r->variant != s->variant
 				 : r->parent_id || strcmp(r->id, s->id) != 0)
 			continue;
-		free(s->id);
-		s->id = r->id;
-		r->id = NULL;
+		if (!s->parent_id) { /* a variant is numbered when taken */
+			free(s->id);
+			s->id = r->id;
+			r->id = NULL;
+		}
 		s->text = r->text;
 		r->text = NULL;
 		s->words = text_count_words(s->text);
@@ -282,20 +284,7 @@ struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks)
 
 struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks *hooks)
 {
-	struct wset *w = new_set(run, gen, hooks);
-	/* New ids go above every id the journal holds for this generation. */
-	const struct population *p = &run->reuse.stories;
-	char prefix[32];
-	int plen = snprintf(prefix, sizeof prefix, "g%d-", gen);
-	for (size_t i = 0; i < p->n; i++) {
-		const struct story *r = p->v[i];
-		if (r && r->born == gen && strncmp(r->id, prefix, (size_t)plen) == 0) {
-			long num = strtol(r->id + plen, NULL, 10);
-			if (num > w->last_id)
-				w->last_id = num;
-		}
-	}
-	return w;
+	return new_set(run, gen, hooks);
 }
 
 int writer_want(struct wset *w, const struct story *p)
@@ -323,9 +312,8 @@ int writer_want(struct wset *w, const struct story *p)
 		s->theme = xstrdup(p->theme);
 		s->goal = xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
 		s->temperature = o->temperature;
-		struct wjob *j = add_job(w, s, key); /* a reused one has its id */
+		struct wjob *j = add_job(w, s, key);
 		if (j->state == J_QUEUED) {
-			s->id = xasprintf("g%d-%03ld", w->gen, ++w->last_id);
 			char *fenced = template_fence(&r, "PARENT STORY", p->text);
 			struct tmpl_var vars[] = {
 				{ "prompt", t->prompt }, { "parent", fenced }, { "goal", s->goal },
@@ -348,9 +336,12 @@ size_t writer_take(struct wset *w, const struct story *p, struct population *pop
 		if (j->taken || j->state == J_DROPPED || (p && (!pid || strcmp(pid, p->id) != 0)))
 			continue;
 		j->taken = 1;
-		if (p)
+		if (p) {
+			free(j->story->id);
+			j->story->id = xasprintf("g%d-%03ld", w->gen, ++w->last_id);
 			j->story->elo = p->elo; /* a variant starts from its parent's
 						 * rating, final now */
+		}
 		if (j->reused)
 			w->run->reused_stories++;
 		population_add(pop, j->story);

@@ -1702,9 +1702,13 @@ def early_variants(tmp):
         gens = validate_run(out, N, G, K, V, mode, max_words=500)
         usage = load_json(os.path.join(out, "run.json"))["usage"]
         recs = [json.loads(x) for x in open(os.path.join(out, "journal.jsonl")) if x.strip()]
-        in_files = {s["id"] for d in gens for s in d["stories"]}
+        # A variant is known by its parent and number: one written before it
+        # joined its generation is journaled without an id.
+        in_files = {(s["born"], s["parent_id"], s["variant"]) for d in gens
+                    for s in d["stories"] + d.get("failed", []) if s["parent_id"]}
         variants = [r for r in recs if r.get("t") == "story" and r.get("parent_id")]
-        extra = [r["id"] for r in variants if r["id"] not in in_files]
+        extra = [(r["gen"], r["parent_id"], r.get("variant")) for r in variants
+                 if (r["gen"], r["parent_id"], r.get("variant")) not in in_files]
         # One still in flight when the last generation is stored is
         # abandoned, not journaled.
         check(len(extra) <= usage["discarded_variants"] <= len(extra) + conc,
@@ -1719,13 +1723,25 @@ def early_variants(tmp):
               f"{usage['discarded_variants']} discarded")
         # Each parent's variants are numbered 1..V, once each.
         by = {}
-        for r in variants:
-            if r["id"] in in_files:
-                by.setdefault((r["gen"], r["parent_id"]), []).append(r.get("variant"))
+        for d in gens:
+            for s in d["stories"] + d.get("failed", []):
+                if s["parent_id"] and s["born"] == d["generation"]:
+                    by.setdefault((d["generation"], s["parent_id"]), []).append(s["variant"])
         for (g, pid), nums in by.items():
             check(sorted(nums) == list(range(1, V + 1)),
                   f"{name}: the variants of {pid} in generation {g} are numbered "
                   f"{sorted(nums)}")
+        # Ids follow the parents' ranks and the variant numbers: g-001 is
+        # the best parent's first variant, with no gaps.
+        for d in gens[1:]:
+            g = d["generation"]
+            prev = [s["id"] for s in gens[g - 1]["stories"]][:K]
+            want = [f"g{g}-{k * V + v:03d}" for k in range(len(prev)) for v in range(1, V + 1)]
+            got = {(s["parent_id"], s["variant"]): s["id"]
+                   for s in d["stories"] + d.get("failed", []) if s["born"] == g}
+            have = [got.get((p, v)) for p in prev for v in range(1, V + 1)]
+            check(have == want, f"{name}: generation {g}'s variant ids by parent rank and "
+                  f"number are {have}, expected {want}")
         return {(r["gen"], r["parent_id"], r["variant"]): r["goal"] for r in variants}, usage
 
     wide, u1 = one("wide", 24)

@@ -447,6 +447,15 @@ def check_complete(out, gens_parsed, G):
     return run
 
 
+def story_key(s, gen):
+    """Who a story is, in a generation file or the journal: its id in
+    generation 0; a variant's parent and number (a variant written before
+    it joined its generation is journaled without an id)."""
+    if s.get("parent_id"):
+        return (gen, s["parent_id"], s.get("variant"))
+    return (gen, s.get("id"))
+
+
 def journal_vs_files(out, gens_parsed):
     """Every journaled story and verdict is in the generation files exactly
     once, and everything in the files was journaled.  Returns problems."""
@@ -462,9 +471,10 @@ def journal_vs_files(out, gens_parsed):
         if not isinstance(r, dict):
             continue
         if r.get("t") == "story":
-            if r.get("id") in stories:
-                problems.append(f"story {r.get('id')} journaled twice (written twice)")
-            stories[r.get("id")] = r
+            key = story_key(r, r.get("gen"))
+            if key in stories:
+                problems.append(f"story {key} journaled twice (written twice)")
+            stories[key] = r
         elif r.get("t") == "match":
             w = {"A": r.get("a"), "B": r.get("b"), None: None}.get(r.get("winner"), "?")
             key = (r.get("a"), r.get("b"), w)
@@ -474,7 +484,7 @@ def journal_vs_files(out, gens_parsed):
         for s in d["stories"]:
             if s["born"] != g:
                 continue
-            j = stories.get(s["id"])
+            j = stories.get(story_key(s, g))
             if j is None:
                 problems.append(f"gen-{g:03d}: story {s['id']} is not in the journal")
             elif j.get("text") != s["text"] or j.get("gen") != g:
@@ -801,35 +811,40 @@ class Chain:
         recs, _n, _tail = read_journal(os.path.join(self.out, "journal.jsonl"))
         bounds = [rec["log0"] for rec in procs] + [len(log)]
         jbounds = [rec["jn0"] for rec in procs] + [len(recs)]
-        # Who is who: the simulator's story number -> story id.
+        # Who is who: the simulator's story number -> story id (every story
+        # judged is in a generation file).
         marker_id = {}
-        for r in recs:
-            if isinstance(r, dict) and r.get("t") == "story":
-                m = MARKER_RE.match(r.get("text", ""))
+        for d in gens:
+            for s in d["stories"]:
+                m = MARKER_RE.match(s.get("text") or "")
                 if m:
-                    marker_id[m.group(1)] = r["id"]
+                    marker_id[m.group(1)] = s["id"]
         # Every story of the run by signature: (None, theme) for generation
-        # 0, (parent id, goal) for a variant.
-        size, sig_of_id = {}, {}
+        # 0, (parent id, goal) for a variant; stories are told apart by
+        # story_key (a variant journaled before it joined its generation
+        # has no id).
+        size, sig_of_key = {}, {}
         seen = set()
         for d in gens:
             for s in d["stories"] + d.get("failed", []):
-                if s["id"] in seen:
+                key = story_key(s, s["born"])
+                if key in seen:
                     continue
-                seen.add(s["id"])
+                seen.add(key)
                 sig = (None, s["theme"]) if s["born"] == 0 else (s["parent_id"], s["goal"])
                 size[sig] = size.get(sig, 0) + 1
-                sig_of_id[s["id"]] = sig
+                sig_of_key[key] = sig
         # Variants started early for a story that then missed the top K are
         # journaled but in no generation file (run.json discarded_variants).
-        final_ids = set(seen)
+        final_keys = set(seen)
         for r in recs:
-            if isinstance(r, dict) and r.get("t") == "story" and r.get("id") not in seen \
-                    and r.get("parent_id"):
-                seen.add(r["id"])
+            if isinstance(r, dict) and r.get("t") == "story" and r.get("parent_id") \
+                    and story_key(r, r.get("gen")) not in seen:
+                key = story_key(r, r.get("gen"))
+                seen.add(key)
                 sig = (r["parent_id"], r.get("goal"))
                 size[sig] = size.get(sig, 0) + 1
-                sig_of_id[r["id"]] = sig
+                sig_of_key[key] = sig
 
         def first_user(body):
             return next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
@@ -870,12 +885,13 @@ class Chain:
                 prompts.setdefault(sig, {}).setdefault(prompt, rec)
             done_before = {}
             for r in journaled_before:
-                if r.get("t") == "story" and r.get("id") in sig_of_id:
-                    done_before.setdefault(sig_of_id[r["id"]], set()).add(r["id"])
+                key = story_key(r, r.get("gen")) if r.get("t") == "story" else None
+                if key in sig_of_key:
+                    done_before.setdefault(sig_of_key[key], set()).add(key)
             for sig, ks in by_sig.items():
                 left = size.get(sig, 0) - len(done_before.get(sig, ()))
                 if len(ks) > left:
-                    ids = sorted(done_before.get(sig, ()))
+                    ids = sorted(map(str, done_before.get(sig, ())))
                     lines = [f"seed {key[1]} at log line {where[key]}" for key in ks]
                     P.append(f"{who} requested {len(ks)} stories for {sig[1][:40]!r} "
                              f"(parent {sig[0]}) although {ids} were journaled before it started "
@@ -934,7 +950,7 @@ class Chain:
                 # that are in the files at once, and the variants of later
                 # generations that were started early, when it gets there.
                 placed = [r for r in journaled_before if r.get("t") == "story"
-                          and r.get("id") in final_ids]
+                          and story_key(r, r.get("gen")) in final_keys]
                 js = sum(1 for r in placed if r.get("gen") == g)
                 js_all = sum(1 for r in placed if r.get("gen", -1) >= g)
                 jm = sum(1 for r in journaled_before if r.get("t") == "match" and r.get("gen") == g)

@@ -19,9 +19,12 @@
  * still out.  So everything about a variant - its goal, its prompt, its
  * request seeds - is drawn from (run seed, generation, parent, variant
  * number) alone, never from the order of events: a variant written early is
- * exactly the one that would have been written late.  Ids are numbered in
- * the order variants are asked for; a resumed run takes a variant the
- * journal holds (same generation, parent and number) with its id.
+ * exactly the one that would have been written late.  A variant gets its
+ * id when it is taken into its generation, in the order of its parent's
+ * rank and its number (g1-001 is the best parent's first variant), so that
+ * ids too are the same however early or late each was written, and after a
+ * resume; a resumed run takes a variant the journal holds (same
+ * generation, parent and number) instead of asking for it again.
  *
  * Ownership: a wset owns its jobs' stories until writer_take() hands them
  * to a population; the job goes on writing into a taken story, which must
@@ -66,7 +69,8 @@ int writer_want(struct wset *w, const struct story *p);
 void writer_send(struct wset *w);
 
 /* Move the stories of parent p's jobs (p NULL: every job) into pop, in the
- * order asked, written or not; returns how many. */
+ * order asked, written or not, numbering variants as they come; returns
+ * how many. */
 size_t writer_take(struct wset *w, const struct story *p, struct population *pop);
 
 /* Never send the jobs that were not taken (speculation that missed);
