@@ -327,6 +327,14 @@ void bt_refit(struct bt_ratings *r, double *se, int exact, double *h_se)
 		*h_se = f.h_se;
 }
 
+void bt_refit_cold(struct bt_ratings *r, double *se, int exact, double *h_se)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->theta[i] = 0.0;
+	r->h = 0.0;
+	bt_refit(r, se, exact, h_se);
+}
+
 double bt_contrast_var(const struct bt_ratings *r, int a, int b)
 {
 	int n = (int)r->n, dim = n + 1;

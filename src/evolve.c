@@ -216,6 +216,38 @@ static void summary(const struct loop *l)
 	       best->words, run->opt->out_dir);
 }
 
+/* The number after "gN-" in a story id. */
+static long id_number(const struct story *s)
+{
+	const char *dash = strchr(s->id, '-');
+	return dash ? strtol(dash + 1, NULL, 10) : 0;
+}
+
+static int by_id_number(const void *x, const void *y)
+{
+	long a = id_number(*(struct story *const *)x), b = id_number(*(struct story *const *)y);
+	return a < b ? -1 : a > b;
+}
+
+/* Register the stories written in generation g (ranked and failed) with the
+ * fit in the order the run first did, that of their ids, so that a resumed
+ * fit is the same computation as the uninterrupted one. */
+static void register_born(struct bt_ratings *r, const struct population *pop,
+			  const struct population *failed, int g)
+{
+	struct story **v = xmalloc((pop->n + failed->n + 1) * sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < pop->n; i++)
+		if (pop->v[i]->born == g)
+			v[n++] = pop->v[i];
+	for (size_t i = 0; i < failed->n; i++)
+		v[n++] = failed->v[i];
+	qsort(v, n, sizeof *v, by_id_number);
+	for (size_t i = 0; i < n; i++)
+		bt_register(r, v[i]->id, 0.0);
+	free(v);
+}
+
 /* A resumed run: read the finished generations back (the last one is the
  * current population; every verdict goes back into the fit) and the
  * journal of the one it was in.  Returns 0, or -1 with l->err set. */
@@ -234,18 +266,16 @@ static int load_previous(struct loop *l)
 		free(gp);
 		if (!exists)
 			break;
-		struct population pop = { 0 };
+		struct population pop = { 0 }, failed = { 0 };
 		struct journal_data md = { 0 };
-		if (store_read_generation(dir, g, &pop, &md, l->err, sizeof l->err) < 0) {
+		if (store_read_generation(dir, g, &pop, &failed, &md, l->err, sizeof l->err) < 0) {
 			population_free(&pop);
+			population_free(&failed);
 			journal_data_free(&md);
 			return -1;
 		}
-		for (size_t i = 0; i < pop.n; i++) {
-			int parent = pop.v[i]->parent_id ? bt_find(&run->ratings, pop.v[i]->parent_id) : -1;
-			bt_register(&run->ratings, pop.v[i]->id,
-				    parent >= 0 ? run->ratings.theta[parent] : 0.0);
-		}
+		register_born(&run->ratings, &pop, &failed, g);
+		population_free(&failed);
 		for (size_t k = 0; k < md.nm; k++) {
 			struct journal_match *m = &md.m[k];
 			int a = bt_find(&run->ratings, m->a), b = bt_find(&run->ratings, m->b);
@@ -259,7 +289,7 @@ static int load_previous(struct loop *l)
 		l->done = g + 1;
 	}
 	if (l->done)
-		bt_refit(&run->ratings, NULL, 0, NULL);
+		bt_refit_cold(&run->ratings, NULL, 0, NULL);
 	run->resumed_from = l->done;
 	return journal_load(dir, &run->reuse, l->err, sizeof l->err);
 }

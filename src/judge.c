@@ -348,12 +348,29 @@ static int find_story(const struct tourney *t, const char *id)
 	return -1;
 }
 
-/* A resumed run: put the matches the interrupted run had decided back in,
- * in their order, without asking again.  Returns the last round seen. */
-static int replay(struct tourney *t)
+/* Give m the outcome an interrupted run journaled for it. */
+static void reuse_verdict(struct match *m, struct journal_match *jm)
+{
+	m->winner = jm->winner;
+	m->has_p = jm->has_p;
+	m->p_a = jm->p_a;
+	m->reason = jm->reason;
+	m->error = jm->error;
+	m->asks = jm->asks;
+	jm->reason = jm->error = NULL;
+	jm->used = 1;
+	m->t->run->reused_matches++;
+	m->t->calls += jm->asks; /* spent on this generation, by the run interrupted */
+	book(m, 1);
+}
+
+/* A resumed run, barrier-free: put the matches the interrupted run had
+ * decided back in, in their order, without asking again.  (The rounds
+ * modes instead draw their rounds again and take each verdict when its
+ * match comes up: see start().) */
+static void replay(struct tourney *t)
 {
 	struct journal_data *d = &t->run->reuse;
-	int last_round = 0;
 	for (size_t k = 0; k < d->nm; k++) {
 		struct journal_match *jm = &d->m[k];
 		int ia, ib;
@@ -361,22 +378,29 @@ static int replay(struct tourney *t)
 		    (ib = find_story(t, jm->b)) < 0 ||
 		    t->ml->n >= budget_for(t, t->ready + t->pending))
 			continue;
-		t->round = jm->round;
-		struct match *m = add_match(t, (size_t)ia, (size_t)ib);
-		m->winner = jm->winner;
-		m->has_p = jm->has_p;
-		m->p_a = jm->p_a;
-		m->reason = jm->reason;
-		m->error = jm->error;
-		m->asks = jm->asks;
-		jm->reason = jm->error = NULL;
-		jm->used = 1;
-		t->run->reused_matches++;
-		book(m, 1);
-		if (jm->round > last_round)
-			last_round = jm->round;
+		reuse_verdict(add_match(t, (size_t)ia, (size_t)ib), jm);
 	}
-	return last_round;
+}
+
+/* Start m in a round: with the verdict the journal holds for the same
+ * round and the same stories in the same order, if a resumed run has one,
+ * else by asking the judge.  The rounds are drawn exactly as the
+ * interrupted run drew them (the same seed, the same verdicts before), so
+ * a resumed run in the rounds modes plays the same matches and gets the
+ * same ratings as one never interrupted. */
+static void start(struct match *m)
+{
+	struct tourney *t = m->t;
+	struct journal_data *d = &t->run->reuse;
+	for (size_t k = 0; k < d->nm; k++) {
+		struct journal_match *jm = &d->m[k];
+		if (!jm->used && jm->gen == t->gen && jm->round == m->round &&
+		    strcmp(jm->a, m->a->id) == 0 && strcmp(jm->b, m->b->id) == 0) {
+			reuse_verdict(m, jm);
+			return;
+		}
+	}
+	ask(m);
 }
 
 /* ---------------------------------------------------------------- pairing */
@@ -429,7 +453,7 @@ static void one_round(struct tourney *t)
 	size_t *pairs = xmalloc((t->n + 1) * sizeof *pairs);
 	size_t np = pairing_round(&ps, &t->run->rng, t->round == 1, pairs);
 	for (size_t k = 0; k < np; k++)
-		ask(new_match(t, pairs[2 * k], pairs[2 * k + 1]));
+		start(new_match(t, pairs[2 * k], pairs[2 * k + 1]));
 	free(pairs);
 }
 
@@ -454,7 +478,7 @@ static void rate(struct tourney *t, struct judge_summary *sum)
 	}
 	struct bt_ratings *r = &run->ratings;
 	double *se = xmalloc((r->n ? r->n : 1) * sizeof *se);
-	bt_refit(r, se, 1, &sum->bias_se);
+	bt_refit_cold(r, se, 1, &sum->bias_se); /* the same after a resume */
 	for (size_t i = 0; i < t->n; i++) {
 		struct story *s = t->pop->v[i];
 		int g = t->gi[i];
@@ -587,7 +611,8 @@ enum http_result judge_run(struct tourney *t)
 	}
 	run_reseed(run, t->gen, 1);
 	set_target(t);
-	replay(t);
+	if (t->async)
+		replay(t);
 	refit(t);
 	t->running = 1;
 	if (t->async) {
@@ -605,17 +630,12 @@ enum http_result judge_run(struct tourney *t)
 	/* Random rounds do not depend on verdicts: draw them all and send
 	 * them together, with no barrier (the paper's scheme, fast). */
 	int at_once = o->rounds && o->pairing == PAIR_RANDOM;
-	size_t replayed = t->ml->n;
 	const char *why = o->rounds ? "rounds" : "budget";
 	for (t->round = 1; t->round <= t->per_story && res == HTTP_DONE && !t->stopped;
 	     t->round++) {
-		/* A resumed run: stories already matched this round; and the
-		 * stories that could not be written. */
+		/* The stories that could not be written sit out. */
 		for (size_t i = 0; i < t->n; i++)
 			t->busy[i] = t->avail[i] != PAIR_READY;
-		for (size_t k = 0; k < replayed; k++)
-			if (t->ml->v[k]->round == t->round)
-				t->busy[t->ml->v[k]->ia] = t->busy[t->ml->v[k]->ib] = 1;
 		one_round(t);
 		if (t->round == t->per_story && !at_once)
 			stop(t, why);

@@ -233,7 +233,8 @@ static double get_num(const cJSON *o, const char *k, double dflt)
 }
 
 int store_read_generation(const char *dir, int gen, struct population *pop,
-			  struct journal_data *matches, char *err, size_t errlen)
+			  struct population *failed, struct journal_data *matches, char *err,
+			  size_t errlen)
 {
 	char *path = xasprintf("%s/gen-%03d.json", dir, gen);
 	char *text = NULL;
@@ -278,6 +279,20 @@ int store_read_generation(const char *dir, int gen, struct population *pop,
 			s->rated = 1;
 		}
 		population_add(pop, s);
+	}
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(root, "failed")) {
+		struct story *s = story_new();
+		s->id = get_str(o, "id");
+		if (!s->id) {
+			story_free(s);
+			aw_fail(err, errlen, "'%s': a failed story without id", path);
+			goto out;
+		}
+		s->born = (int)get_num(o, "born", gen);
+		s->parent_id = get_str(o, "parent_id");
+		s->variant = (int)get_num(o, "variant", 0);
+		s->error = get_str(o, "error");
+		population_add(failed, s);
 	}
 	cJSON_ArrayForEach(o, ms) {
 		/* A journal match record has the same fields, with "t", "gen" and
@@ -361,6 +376,20 @@ static cJSON *str_or_null(const char *s)
 	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
+/* A number that reads back as exactly the same double (cJSON keeps 15
+ * digits when they come within an ulp): the Elo a variant inherits, read
+ * back by a resumed run, must be the one the run held. */
+static void add_exact(cJSON *o, const char *key, double v)
+{
+	char buf[40];
+	if (!isfinite(v)) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	snprintf(buf, sizeof buf, "%.17g", v);
+	cJSON_AddRawToObject(o, key, buf);
+}
+
 static cJSON *story_json(const struct story *s)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -368,12 +397,12 @@ static cJSON *story_json(const struct story *s)
 	if (s->rank)
 		cJSON_AddNumberToObject(o, "rank", s->rank);
 	if (s->rated) {
-		cJSON_AddNumberToObject(o, "rating", s->rating);
-		cJSON_AddNumberToObject(o, "rating_lo", s->rating_lo);
-		cJSON_AddNumberToObject(o, "rating_hi", s->rating_hi);
+		add_exact(o, "rating", s->rating);
+		add_exact(o, "rating_lo", s->rating_lo);
+		add_exact(o, "rating_hi", s->rating_hi);
 	}
 	if (s->text) {
-		cJSON_AddNumberToObject(o, "elo", s->elo);
+		add_exact(o, "elo", s->elo);
 		cJSON_AddNumberToObject(o, "wins", s->wins);
 		cJSON_AddNumberToObject(o, "losses", s->losses);
 		cJSON_AddNumberToObject(o, "matches", s->matches);

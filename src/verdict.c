@@ -307,7 +307,10 @@ int verdict_logprob(const struct cJSON *content, const struct verdict *v, double
 	}
 	if (pa + pb < VERDICT_MASS_MIN || pa + pb > 1.0 + 1e-6)
 		return -1;
-	double p = pa / (pa + pb);
-	*p_a = fmin(fmax(p, VERDICT_P_MIN), 1 - VERDICT_P_MIN);
+	double p = fmin(fmax(pa / (pa + pb), VERDICT_P_MIN), 1 - VERDICT_P_MIN);
+	/* Twelve decimals: the value then reads back from JSON (printed with
+	 * 15 digits) as exactly the same double, so a fit from the files or
+	 * the journal is the same computation as the one in memory. */
+	*p_a = round(p * 1e12) / 1e12;
 	return 0;
 }

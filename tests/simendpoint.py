@@ -38,6 +38,7 @@ Protocol notes for client authors:
 """
 
 import argparse
+import hashlib
 import hmac
 import json
 import math
@@ -664,6 +665,15 @@ class SimState:
         with self.lock:
             return random.Random(self.rng.getrandbits(64))
 
+    def request_rng(self, raw):
+        """The Random a reply is drawn from: with --pure, a function of
+        --seed and the request's bytes alone, so that the same request gets
+        the same answer whenever it arrives; else forked from the server's."""
+        if self.args.pure:
+            digest = hashlib.sha256(b"%d\0" % self.args.seed + raw).digest()
+            return random.Random(int.from_bytes(digest[:16], "big"))
+        return self.fork_rng()
+
     def draw_fault(self, kind):
         args = self.args
         with self.lock:
@@ -688,17 +698,22 @@ class SimState:
         # Unknown id (e.g. written before a restart): deterministic from the id.
         return random.Random(f"simendpoint-story-{sid}").gauss(0.0, self.args.quality_sd)
 
-    def new_story(self, parent, prompt, overlong=False, register=True):
+    def new_story(self, parent, prompt, overlong=False, register=True, rng=None):
+        """rng: the request's (--pure), else the server's draws the story."""
         args = self.args
         with self.lock:
-            sid = self.next_id
-            self.next_id += 1
-            seed = self.rng.getrandbits(64)
-            frac = self.rng.uniform(1.55, 1.65) if overlong else self.rng.uniform(0.55, 0.95)
-            if parent is None:
-                quality = self.rng.gauss(0.0, args.quality_sd)
+            r = rng if args.pure else self.rng
+            if args.pure:
+                sid = 1000 + r.getrandbits(40)
             else:
-                quality = self._quality(parent) + self.rng.gauss(args.variant_gain, args.variant_sd)
+                sid = self.next_id
+                self.next_id += 1
+            seed = r.getrandbits(64)
+            frac = r.uniform(1.55, 1.65) if overlong else r.uniform(0.55, 0.95)
+            if parent is None:
+                quality = r.gauss(0.0, args.quality_sd)
+            else:
+                quality = self._quality(parent) + r.gauss(args.variant_gain, args.variant_sd)
         target = max(40, round(frac * word_limit(prompt)))
         text = StoryWriter(random.Random(seed), prompt).write(sid, target)
         if register:
@@ -714,11 +729,12 @@ class SimState:
             x = (self._quality(a) - self._quality(b)) / args.judge_noise + args.position_bias
         return max(-60.0, min(60.0, x))
 
-    def judge(self, logit):
-        """Draw the winner, "A" or "B", with P(A) = sigmoid(logit)."""
+    def judge(self, logit, rng=None):
+        """Draw the winner, "A" or "B", with P(A) = sigmoid(logit); rng: the
+        request's (--pure), else the server's."""
         p_a = 1.0 / (1.0 + math.exp(-logit))
         with self.lock:
-            return "A" if self.rng.random() < p_a else "B"
+            return "A" if (rng if self.args.pure else self.rng).random() < p_a else "B"
 
     def stats(self):
         with self.lock:
@@ -898,7 +914,7 @@ class SimHandler(BaseHTTPRequestHandler):
         state.count_kind(kind)
         model = body["model"] if isinstance(body, dict) and isinstance(body.get("model"), str) \
             else "unknown"
-        rng = state.fork_rng()
+        rng = state.request_rng(raw)
         delay = state.draw_latency()
         record["delay"] = delay
         # The judge's true P(A wins) is fixed by the hidden qualities, so it is known
@@ -986,13 +1002,13 @@ class SimHandler(BaseHTTPRequestHandler):
         if kind in ("story", "variant"):
             content = state.new_story(ids[0] if kind == "variant" else None, first,
                                       overlong=fault == "overlong",
-                                      register=fault != "truncated")
+                                      register=fault != "truncated", rng=rng)
         elif kind == "judge":
             decide = fault != "unparseable"
-            content = judge_text(rng, state.judge(logit) if decide else "A", decide)
+            content = judge_text(rng, state.judge(logit, rng) if decide else "A", decide)
             verdict_logit = logit if decide else None
         else:   # reask: the verdict only
-            content = json.dumps({"winner": state.judge(logit)})
+            content = json.dumps({"winner": state.judge(logit, rng)})
             verdict_logit = logit
         shape = rng.choice(SHAPES)
         reply = completion(rng, shape, model, content, "stop",
@@ -1093,6 +1109,10 @@ def parse_args(argv):
     p.add_argument("--quality-sd", type=float, default=1.0)
     p.add_argument("--variant-gain", type=float, default=0.3)
     p.add_argument("--variant-sd", type=float, default=0.5)
+    p.add_argument("--pure", action="store_true",
+                   help="answer every request as a function of --seed and its bytes alone "
+                        "(story numbers too), whatever order requests arrive in; latency "
+                        "and faults stay random")
     p.add_argument("--require-key", help="demand Authorization: Bearer KEY")
     p.add_argument("--echo-auth", action="store_true",
                    help="quote the request's Authorization header in every reply, as a "

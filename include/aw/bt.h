@@ -82,6 +82,10 @@ int bt_find(const struct bt_ratings *r, const char *id); /* -1 if absent */
 void bt_add(struct bt_ratings *r, int a, int b, double y);
 /* Refit theta and h from all verdicts; se (n entries) may be NULL. */
 void bt_refit(struct bt_ratings *r, double *se, int exact, double *h_se);
+/* The same from strengths and bias 0 instead of the latest: the result is
+ * then a function of the items (in their order) and the verdicts alone,
+ * the same in a run resumed from its files as in one never interrupted. */
+void bt_refit_cold(struct bt_ratings *r, double *se, int exact, double *h_se);
 /* The posterior variance of theta_a - theta_b at the latest fit (one
  * conjugate-gradient solve): how sure the fit is of their order. */
 double bt_contrast_var(const struct bt_ratings *r, int a, int b);

@@ -34,10 +34,12 @@ int store_prepare(const char *dir, int resume, char *err, size_t errlen);
  * run uses exactly the same ones. */
 int store_write_inputs(const char *dir, const struct texts *t, char *err, size_t errlen);
 
-/* Read generation gen back: its stories (ranked, as written) into pop and
- * its matches into matches->m.  0, or -1 with a message in err. */
+/* Read generation gen back: its stories (ranked, as written) into pop, the
+ * stories that could not be written (without text) into failed, and its
+ * matches into matches->m.  0, or -1 with a message in err. */
 int store_read_generation(const char *dir, int gen, struct population *pop,
-			  struct journal_data *matches, char *err, size_t errlen);
+			  struct population *failed, struct journal_data *matches, char *err,
+			  size_t errlen);
 
 /* Write data to dir/name atomically.  0, or -1 with a message in err. */
 int store_write_file(const char *dir, const char *name, const char *data, size_t len,

@@ -47,7 +47,9 @@ struct cJSON;
  * It is refused when that token is not v's winner, or when A and B hold
  * less than VERDICT_MASS_MIN (or, inconsistently, more than all) of the
  * probability there.  Returns 0 and *p_a, clipped to [VERDICT_P_MIN,
- * 1 - VERDICT_P_MIN], or -1 when the logprobs give no usable probability. */
+ * 1 - VERDICT_P_MIN] and rounded to 12 decimals (so that it survives a
+ * round trip through JSON exactly), or -1 when the logprobs give no usable
+ * probability. */
 int verdict_logprob(const struct cJSON *content, const struct verdict *v, double *p_a);
 
 #endif
