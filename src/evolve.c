@@ -123,7 +123,7 @@ static void settling(void *ctx)
 	const struct story **likely = xmalloc((size_t)run->opt->top * sizeof *likely);
 	size_t k = judge_likely_top(l->t, run->opt->early_variants, likely);
 	for (size_t i = 0; i < k; i++)
-		run->early_variants += writer_want(l->next, likely[i]);
+		writer_want(l->next, likely[i]);
 	free(likely);
 	writer_send(l->next);
 }

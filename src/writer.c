@@ -196,13 +196,15 @@ void writer_send(struct wset *w)
 		if (j->state != J_QUEUED)
 			continue;
 		j->state = J_SENT;
+		if (!j->taken && j->story->parent_id)
+			run->early_variants++; /* its parent's tournament is still on */
 		send(j);
 	}
 }
 
 /* A resumed run: the story the interrupted run already received for s, if
  * the journal has it (generation 0: the same id; a variant: the same
- * parent and number, whose id it takes). */
+ * parent and number). */
 static int reuse(struct run *run, struct story *s)
 {
 	struct population *p = &run->reuse.stories;
@@ -287,7 +289,7 @@ struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks
 	return new_set(run, gen, hooks);
 }
 
-int writer_want(struct wset *w, const struct story *p)
+void writer_want(struct wset *w, const struct story *p)
 {
 	struct run *run = w->run;
 	const struct options *o = run->opt;
@@ -296,10 +298,9 @@ int writer_want(struct wset *w, const struct story *p)
 	for (size_t i = 0; i < w->n; i++) {
 		const char *pid = w->jobs[i]->story->parent_id;
 		if (pid && strcmp(pid, p->id) == 0)
-			return 0;
+			return;
 	}
 	snprintf(words, sizeof words, "%ld", o->max_words);
-	int asked = 0;
 	for (long v = 1; v <= o->variants; v++) {
 		struct story *s = story_new();
 		char *key = xasprintf("g%d:%s:%ld", w->gen, p->id, v);
@@ -321,10 +322,8 @@ int writer_want(struct wset *w, const struct story *p)
 			};
 			j->prompt = template_render(t->variant, vars, AW_ARRAY_LEN(vars));
 			free(fenced);
-			asked++;
 		}
 	}
-	return asked;
 }
 
 size_t writer_take(struct wset *w, const struct story *p, struct population *pop)

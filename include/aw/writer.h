@@ -60,10 +60,10 @@ struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks);
 struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks *hooks);
 
 /* Ask for parent p's --variants variants unless they were asked for
- * already.  Returns how many of them will be requested (the others come
- * from a resumed run's journal); 0 if they were asked for already.  p is
- * read now and not kept. */
-int writer_want(struct wset *w, const struct story *p);
+ * already (those a resumed run's journal holds are not requested again).
+ * p is read now and not kept.  A variant sent before it is taken counts in
+ * run->early_variants. */
+void writer_want(struct wset *w, const struct story *p);
 
 /* Send jobs while the request window (--concurrency) has room. */
 void writer_send(struct wset *w);
