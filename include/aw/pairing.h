@@ -33,8 +33,7 @@ struct pairing_state {
 	const int *played;         /* matches finished per story */
 	const int *load;           /* matches in flight per story */
 	const unsigned char *busy; /* pairing_round: not to be paired this
-				    * round (already paired in a resumed
-				    * round, or lost), or NULL */
+				    * round (lost), or NULL */
 	const unsigned char *avail; /* pairing_next: PAIR_READY, PAIR_PENDING
 				     * (being written: not chosen, but a rematch
 				     * waits for it) or PAIR_LOST; NULL: all
