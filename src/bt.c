@@ -319,7 +319,8 @@ void bt_refit(struct bt_ratings *r, double *se, int exact, double *h_se)
 	/* The fit sums over the verdicts in floating point, so their order
 	 * moves the last bits; in one canonical order, the same verdicts give
 	 * the same ratings however the replies happened to arrive. */
-	qsort(r->obs, r->m, sizeof *r->obs, obs_order);
+	if (r->m > 1)
+		qsort(r->obs, r->m, sizeof *r->obs, obs_order);
 	struct bt_fit f = { r->theta, r->h, se, 0, exact, 0 };
 	bt_fit((int)r->n, r->obs, r->m, BT_LAMBDA, &f);
 	r->h = f.h;
