@@ -73,7 +73,7 @@ static const struct row rows[] = {
 	{ "judge-logprobs", K_CHOICE, F(logprobs), 0, 0, "WHEN", "auto, on or off: judge probabilities as soft outcomes", "auto", logprob_modes, ROW_KEEP },
 	{ "deterministic", K_FLAG, F(deterministic), 0, 0, NULL, "judge in rounds with barriers: reproducible from seed and verdicts", NULL, NULL, ROW_KEEP },
 	{ "no-early-stop", K_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL, ROW_KEEP },
-	{ "early-variants", K_DOUBLE, F(early_variants), 0, 1, "P", "start variants early of stories whose P(missing the top K) < P", "0.3", NULL, ROW_FREE },
+	{ "early-variants", K_DOUBLE, F(early_variants), 0, 1, "P", "start variants early of stories whose P(missing the top K) < P", "0.5", NULL, ROW_FREE },
 	{ "max-words", K_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL, ROW_KEEP },
 	{ "styles", K_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", "bundled", NULL, ROW_TEXT },
 	{ "themes", K_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", "bundled", NULL, ROW_TEXT },
@@ -158,7 +158,7 @@ static void set_defaults(struct options *o)
 	memset(o, 0, sizeof *o);
 	o->population = 60;
 	o->generations = 5;
-	o->early_variants = 0.3;
+	o->early_variants = 0.5;
 	o->top = 5;
 	o->variants = 5;
 	o->rounds = 0;

@@ -767,7 +767,7 @@ def part2(opts, failures):
     print("part 2: paper-scale runs at latency %s s, %d in flight" % (latency, conc), flush=True)
     for name, args in (("ours, defaults", base),
                        ("ours, --early-variants 0", base + ["--early-variants", "0"]),
-                       ("ours, --early-variants 0.5", base + ["--early-variants", "0.5"]),
+                       ("ours, --early-variants 0.3", base + ["--early-variants", "0.3"]),
                        ("reference scheme on our client", base + ref_flags)):
         try:
             out["runs"].append(timed_run(name, args, latency, lo, hi, conc, 60))
@@ -1028,7 +1028,7 @@ def write_md(path, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3
             d = ours[0]
             L.append("- Starting variants early trades requests for wall time (`--early-variants "
                      "P`: a story's variants start once its chance of missing the top K is below "
-                     "P; the default is 0.3): "
+                     "P; the default is 0.5): "
                      + "; ".join("P = %s: %.1f s, window use %.0f%%, %d requests (%+d against the "
                                  "default), %d variants discarded"
                                  % (p, r["wall"], 100 * (r["window"] or 0), r["calls"],

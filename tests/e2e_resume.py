@@ -1512,10 +1512,10 @@ def resume_refusals(tmp):
             ("--timeout", ["--timeout", 30], {"timeout": 30}),
             ("--retries", ["--retries", 2], {"retries": 2}),
             ("--base-url", ["--base-url", simb.url], {"base_url": simb.url}),
-            ("--early-variants", ["--early-variants", 0.5], {"early_variants": 0.5}),
+            ("--early-variants", ["--early-variants", 0.2], {"early_variants": 0.2}),
             # A run.json written before --early-variants existed: the
             # default, not a refusal.
-            ("no early_variants setting", [], {"early_variants": 0.3}),
+            ("no early_variants setting", [], {"early_variants": 0.5}),
         ]
         done = None
         for i, (name, extra, want) in enumerate(accepted):
