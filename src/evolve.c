@@ -182,8 +182,11 @@ static int generation(struct loop *l, int gen)
 			 failed.n ? failed.v[failed.n - 1]->error : "");
 		st = AW_EXIT_FAILED;
 	}
-	if (st == 0)
-		run->failed_stories += (long)failed.n; /* as listed, stored */
+	if (st == 0) { /* counted as the generation file lists them */
+		run->failed_stories += (long)failed.n;
+		for (size_t i = 0; i < pop.n; i++)
+			run->trimmed += pop.v[i]->born == gen && pop.v[i]->trimmed;
+	}
 	if (st == 0 &&
 	    store_write_generation(run->opt->out_dir, gen, &pop, &ml, &failed, &sum, l->err,
 				   sizeof l->err) < 0)

@@ -137,7 +137,6 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 	if (words > max) {
 		s->text = text_trim_words(reply->content, max);
 		s->trimmed = 1;
-		run->trimmed++;
 	} else {
 		s->text = xstrdup(reply->content);
 	}

@@ -42,7 +42,8 @@ struct run {
 	struct rng rng;             /* every random choice of the run */
 	struct progress progress;   /* what the user sees */
 	long length_retries;        /* stories written again for length */
-	long trimmed;               /* stories cut to the limit after that */
+	long trimmed;               /* stories cut to the limit after that, as
+				     * the generation files mark them */
 	long reasks;                /* judge replies asked again */
 	long lost_matches;          /* matches recorded with no winner */
 	long failed_stories;        /* stories that could not be written, of
