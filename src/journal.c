@@ -259,6 +259,23 @@ int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+void journal_map_id(struct journal_data *d, int gen, const char *from, const char *to)
+{
+	for (size_t k = 0; k < d->nm; k++) {
+		struct journal_match *m = &d->m[k];
+		char **side[2] = { &m->a, &m->b };
+		for (int s = 0; s < 2; s++) {
+			if (m->gen != gen || (m->known & (1 << s)) || strcmp(*side[s], from) != 0)
+				continue;
+			if (strcmp(from, to) != 0) {
+				free(*side[s]);
+				*side[s] = xstrdup(to);
+			}
+			m->known |= (unsigned char)(1 << s);
+		}
+	}
+}
+
 void journal_close(struct journal *j)
 {
 	if (j->fd >= 0) {

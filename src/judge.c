@@ -348,6 +348,16 @@ static int find_story(const struct tourney *t, const char *id)
 	return -1;
 }
 
+/* May the journaled verdict jm be given to stories i and j?  A variant of
+ * this generation on either side must have had its id mapped when it was
+ * taken (journal_map_id): else the id may name another story. */
+static int trusted(const struct tourney *t, const struct journal_match *jm, size_t i, size_t j)
+{
+	const struct story *a = t->pop->v[i], *b = t->pop->v[j];
+	return (a->born != t->gen || !a->parent_id || (jm->known & 1)) &&
+	       (b->born != t->gen || !b->parent_id || (jm->known & 2));
+}
+
 /* Give m the outcome an interrupted run journaled for it. */
 static void reuse_verdict(struct match *m, struct journal_match *jm)
 {
@@ -375,7 +385,7 @@ static void replay(struct tourney *t)
 		struct journal_match *jm = &d->m[k];
 		int ia, ib;
 		if (jm->used || jm->gen != t->gen || (ia = find_story(t, jm->a)) < 0 ||
-		    (ib = find_story(t, jm->b)) < 0 ||
+		    (ib = find_story(t, jm->b)) < 0 || !trusted(t, jm, (size_t)ia, (size_t)ib) ||
 		    t->ml->n >= budget_for(t, t->ready + t->pending))
 			continue;
 		reuse_verdict(add_match(t, (size_t)ia, (size_t)ib), jm);
@@ -395,7 +405,8 @@ static void start(struct match *m)
 	for (size_t k = 0; k < d->nm; k++) {
 		struct journal_match *jm = &d->m[k];
 		if (!jm->used && jm->gen == t->gen && jm->round == m->round &&
-		    strcmp(jm->a, m->a->id) == 0 && strcmp(jm->b, m->b->id) == 0) {
+		    strcmp(jm->a, m->a->id) == 0 && strcmp(jm->b, m->b->id) == 0 &&
+		    trusted(t, jm, m->ia, m->ib)) {
 			reuse_verdict(m, jm);
 			return;
 		}

@@ -10,6 +10,7 @@
  * stories reach the tournament as early as they can.
  */
 #include "aw/writer.h"
+#include "aw/journal.h"
 #include "aw/llm.h"
 #include "aw/template.h"
 #include "aw/util.h"
@@ -31,6 +32,8 @@ struct wjob {
 	int state;                /* J_* */
 	int taken;                /* the story belongs to a population */
 	int reused;               /* it came from the journal */
+	char *journal_id;         /* a reused variant: its id in the journal,
+				   * if it had one there */
 };
 
 struct wset {
@@ -204,7 +207,7 @@ void writer_send(struct wset *w)
 /* A resumed run: the story the interrupted run already received for s, if
  * the journal has it (generation 0: the same id; a variant: the same
  * parent and number). */
-static int reuse(struct run *run, struct story *s)
+static int reuse(struct run *run, struct story *s, char **journal_id)
 {
 	struct population *p = &run->reuse.stories;
 	for (size_t i = 0; i < p->n; i++) {
@@ -215,11 +218,13 @@ static int reuse(struct run *run, struct story *s)
 				   r->variant != s->variant
 				 : r->parent_id || strcmp(r->id, s->id) != 0)
 			continue;
-		if (!s->parent_id) { /* a variant is numbered when taken */
+		if (!s->parent_id) {
 			free(s->id);
 			s->id = r->id;
-			r->id = NULL;
+		} else { /* a variant is numbered when taken */
+			*journal_id = r->id;
 		}
+		r->id = NULL;
 		s->text = r->text;
 		r->text = NULL;
 		s->words = text_count_words(s->text);
@@ -237,7 +242,7 @@ static struct wjob *add_job(struct wset *w, struct story *s, char *key)
 	j->set = w;
 	j->story = s;
 	j->key = key;
-	if (reuse(w->run, s)) {
+	if (reuse(w->run, s, &j->journal_id)) {
 		j->state = J_ENDED;
 		j->reused = 1;
 	}
@@ -339,6 +344,13 @@ size_t writer_take(struct wset *w, const struct story *p, struct population *pop
 			j->story->id = xasprintf("g%d-%03ld", w->gen, ++w->last_id);
 			j->story->elo = p->elo; /* a variant starts from its parent's
 						 * rating, final now */
+			/* The journal's verdicts on a reused variant name it by the
+			 * id it had (none: written before it was taken, so judged
+			 * under the id it gets now, the same). */
+			if (j->reused)
+				journal_map_id(&w->run->reuse, w->gen,
+					       j->journal_id ? j->journal_id : j->story->id,
+					       j->story->id);
 		}
 		if (j->reused)
 			w->run->reused_stories++;
@@ -380,6 +392,7 @@ void writer_free(struct wset *w)
 			story_free(j->story);
 		free(j->prompt);
 		free(j->key);
+		free(j->journal_id);
 		free(j);
 	}
 	free(w->jobs);

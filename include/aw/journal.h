@@ -44,6 +44,8 @@ struct journal_match {
 	char *error;        /* why no winner, or NULL */
 	int asks;           /* judge requests made */
 	int used;           /* taken by the resumed run */
+	unsigned char known; /* 1: a, 2: b is a variant whose id the resumed
+			      * run has mapped (journal_map_id) */
 };
 
 struct journal_data {
@@ -65,6 +67,13 @@ int journal_match(struct journal *j, int gen, const struct match *m);
 /* Read DIR/journal.jsonl; a missing file is an empty journal. */
 int journal_load(const char *dir, struct journal_data *d, char *err, size_t errlen);
 void journal_data_free(struct journal_data *d);
+
+/* A resumed run has given the variant the journal calls `from` the id
+ * `to`: rename it in generation gen's matches (each side at most once) and
+ * mark those sides known.  A journal written while variants were numbered
+ * in the order asked used other ids; a variant side never mapped is not
+ * trusted, so that no verdict is ever given to the wrong story. */
+void journal_map_id(struct journal_data *d, int gen, const char *from, const char *to);
 
 /* Parse one journal line into d (for journal_load and the fuzzer):
  * 0, or -1 if the line is not a valid record. */
