@@ -447,6 +447,32 @@ def check_complete(out, gens_parsed, G):
     return run
 
 
+M64 = (1 << 64) - 1
+
+
+def _splitmix64(x):
+    """(next state, output) of splitmix64 (src/rng.c)."""
+    x = (x + 0x9E3779B97F4A7C15) & M64
+    z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return x, z ^ (z >> 31)
+
+
+def rng_mix(a, b):
+    """rng_mix() of src/rng.c."""
+    x = a ^ (((b << 32) | (b >> 32)) & M64) ^ 0x6A09E667F3BCC909
+    x, _ = _splitmix64(x)
+    return _splitmix64(x)[1]
+
+
+def request_seed(run_seed, key, attempt):
+    """run_request_seed() of src/run.c: the seed sent with a request."""
+    h = 1469598103934665603
+    for c in key.encode():
+        h = ((h ^ c) * 1099511628211) & M64
+    return rng_mix(run_seed, rng_mix(h, attempt & M64)) & 0x7FFFFFFF
+
+
 def story_key(s, gen):
     """Who a story is, in a generation file or the journal: its id in
     generation 0; a variant's parent and number (a variant written before
@@ -819,85 +845,52 @@ class Chain:
                 m = MARKER_RE.match(s.get("text") or "")
                 if m:
                     marker_id[m.group(1)] = s["id"]
-        # Every story of the run by signature: (None, theme) for generation
-        # 0, (parent id, goal) for a variant; stories are told apart by
-        # story_key (a variant journaled before it joined its generation
-        # has no id).
-        size, sig_of_key = {}, {}
-        seen = set()
-        for d in gens:
-            for s in d["stories"] + d.get("failed", []):
-                key = story_key(s, s["born"])
-                if key in seen:
-                    continue
-                seen.add(key)
-                sig = (None, s["theme"]) if s["born"] == 0 else (s["parent_id"], s["goal"])
-                size[sig] = size.get(sig, 0) + 1
-                sig_of_key[key] = sig
-        # Variants started early for a story that then missed the top K are
-        # journaled but in no generation file (run.json discarded_variants).
-        final_keys = set(seen)
-        for r in recs:
-            if isinstance(r, dict) and r.get("t") == "story" and r.get("parent_id") \
-                    and story_key(r, r.get("gen")) not in seen:
-                key = story_key(r, r.get("gen"))
-                seen.add(key)
-                sig = (r["parent_id"], r.get("goal"))
-                size[sig] = size.get(sig, 0) + 1
-                sig_of_key[key] = sig
+        # Who each story request is for, by its seed: alphawrite seeds a
+        # story's requests from its identity (its id in generation 0; the
+        # generation, parent and number of a variant) and the attempt, so
+        # every seed it can send is known in advance (request_seed).
+        final_keys = {story_key(s, s["born"]) for d in gens for s in d["stories"] + d["failed"]}
+        ids = {s["id"] for d in gens for s in d["stories"] + d["failed"]}
+        ident_of = {}
+        for ident in ([(0, i) for i in ids if i.startswith("g0-")] +
+                      [(g, pid, v) for g in range(1, KR["G"] + 1) for pid in ids
+                       for v in range(1, KR["V"] + 1)]):
+            key = ident[1] if ident[0] == 0 else f"g{ident[0]}:{ident[1]}:{ident[2]}"
+            for attempt in range(4):   # the first request and its rewrites
+                ident_of[request_seed(self.seed, key, attempt)] = ident
 
         def first_user(body):
             return next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
 
-        def signature(kind, prompt):
-            if kind == "story":
-                hits = [t for t in THEMES if t in prompt]
-                return (None, hits[0]) if len(hits) == 1 else None
-            marks = list(dict.fromkeys(MARKER_RE.findall(prompt)))
-            hits = [g for g in GOALS if g in prompt]
-            if len(marks) != 1 or len(hits) != 1 or marks[0] not in marker_id:
-                return None
-            return (marker_id[marks[0]], hits[0])
-
-        prompts = {}             # signature -> {prompt: first process}
+        prompts = {}             # story -> {prompt: first process}
         for k, rec in enumerate(procs):
             window = log[bounds[k]:bounds[k + 1]]
             added = [r for r in recs[jbounds[k]:jbounds[k + 1]] if isinstance(r, dict)]
             journaled_before = [r for r in recs[:jbounds[k]] if isinstance(r, dict)]
+            done_before = {story_key(r, r.get("gen")) for r in journaled_before
+                           if r.get("t") == "story"}
             hard = rec["killed"] and rec["rc"] in (-9, -2)
             who = f"process {rec['i']} ({rec['how']}, exit {rec['rc']})"
-            # Stories.
-            keys, ok_keys, by_sig, where = set(), set(), {}, {}
+            # Stories: none the journal held is asked for again, and each
+            # is asked for with the same prompt whichever process asks.
+            ok_keys, again = set(), {}
             for idx, r in enumerate(window, bounds[k]):
                 if r.get("kind") not in ("story", "variant") or not isinstance(r.get("body"), dict):
                     continue
-                prompt = first_user(r["body"])
-                key = (prompt, r["body"].get("seed"))
-                keys.add(key)
-                where.setdefault(key, []).append(idx + 1)
+                prompt, seed = first_user(r["body"]), r["body"].get("seed")
                 if r.get("status") == 200 and r.get("fault") is None:
-                    ok_keys.add(key)
-                sig = signature(r["kind"], prompt)
-                if sig is None:
-                    P.append(f"{who}: a {r['kind']} request cannot be traced to a story")
+                    ok_keys.add((prompt, seed))
+                ident = ident_of.get(seed)
+                if ident is None:
+                    P.append(f"{who}: a {r['kind']} request (seed {seed}, log line {idx + 1}) "
+                             "is for no story of the run")
                     continue
-                by_sig.setdefault(sig, set()).add(key)
-                prompts.setdefault(sig, {}).setdefault(prompt, rec)
-            done_before = {}
-            for r in journaled_before:
-                key = story_key(r, r.get("gen")) if r.get("t") == "story" else None
-                if key in sig_of_key:
-                    done_before.setdefault(sig_of_key[key], set()).add(key)
-            for sig, ks in by_sig.items():
-                left = size.get(sig, 0) - len(done_before.get(sig, ()))
-                if len(ks) > left:
-                    ids = sorted(map(str, done_before.get(sig, ())))
-                    lines = [f"seed {key[1]} at log line {where[key]}" for key in ks]
-                    P.append(f"{who} requested {len(ks)} stories for {sig[1][:40]!r} "
-                             f"(parent {sig[0]}) although {ids} were journaled before it started "
-                             f"(journal line {jbounds[k]}) and only {left} of the run's "
-                             f"{size.get(sig, 0)} were missing: {lines}; its requests are log "
-                             f"lines {bounds[k] + 1}..{bounds[k + 1]}")
+                prompts.setdefault(ident, {}).setdefault(prompt, rec)
+                if ident in done_before:
+                    again.setdefault(ident, []).append(idx + 1)
+            for ident, lines in again.items():
+                P.append(f"{who} requested {ident} at log lines {lines} although the journal "
+                         f"held it before it started (journal line {jbounds[k]})")
             s_added = sum(1 for r in added if r.get("t") == "story")
             lost = len(ok_keys) - s_added
             if lost < 0:
@@ -965,8 +958,8 @@ class Chain:
                              f"journal held {jm} verdicts of generation {g}")
         # A story is asked for with the same prompt whichever process asks:
         # a resumed run sends what the interrupted one would have sent.
-        for sig, seen_prompts in prompts.items():
-            if len(seen_prompts) <= size.get(sig, 0):
+        for ident, seen_prompts in prompts.items():
+            if len(seen_prompts) <= 1:
                 continue
             (p1, r1), (p2, r2) = list(seen_prompts.items())[:2]
             n = next((i for i, (x, y) in enumerate(zip(p1, p2)) if x != y), min(len(p1), len(p2)))
@@ -977,7 +970,7 @@ class Chain:
                     copies.append(f"{name} ({os.path.getsize(a)} bytes, its copy "
                                   f"{os.path.getsize(b)})")
             self.bugs.append(
-                "prompt-drift: " + f"the story for {sig[1][:30]!r} was requested with "
+                "prompt-drift: " + f"the story {ident} was requested with "
                 f"{len(seen_prompts)} different prompts: process {r1['i']} ({r1['how']}) sent "
                 f"one ending {p1[max(0, n - 12):][-40:]!r}, process {r2['i']} ({r2['how']}) one "
                 f"ending {p2[max(0, n - 12):][-40:]!r}"
@@ -1350,6 +1343,27 @@ def resume_best_story(tmp):
 
 
 # ---------------------------------------------------------------- deterministic_resume
+def renumber_variants(journal, gen, gfile):
+    """Make the journal look written by a build that numbered variants in
+    the order they were asked for: every variant record of generation gen
+    gets an id (from the generation file, by parent and number), and the
+    ids are then reversed, in the story records and the verdicts alike."""
+    ids = {(s["parent_id"], s["variant"]): s["id"] for s in gfile["stories"] + gfile["failed"]
+           if s["born"] == gen and s["parent_id"]}
+    order = sorted(ids.values())
+    swap = dict(zip(order, reversed(order)))
+    lines = []
+    with open(journal, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("gen") == gen and r.get("t") == "story" and r.get("parent_id"):
+                r["id"] = swap[r.get("id") or ids[(r["parent_id"], r["variant"])]]
+            elif r.get("gen") == gen and r.get("t") == "match":
+                r["a"], r["b"] = swap.get(r["a"], r["a"]), swap.get(r["b"], r["b"])
+            lines.append(json.dumps(r) + "\n")
+    write_file(journal, "".join(lines))
+
+
 @test
 def deterministic_resume(tmp):
     """--deterministic and --rounds: a run interrupted in the middle of a
@@ -1359,7 +1373,9 @@ def deterministic_resume(tmp):
     with random latency, so only the order of the replies differs.  (The
     resumed run drew other pairs for a round cut short, renumbered
     variants, counted reused verdicts twice and lost the last bits of
-    inherited Elo ratings through the files.)"""
+    inherited Elo ratings through the files.)  One journal is rewritten as
+    a build that numbered variants in the order asked would have left it:
+    its verdicts must still reach the right stories."""
     args = ["--population", 10, "--generations", 2, "--top", 3, "--variants", 2,
             "--concurrency", 4, "--seed", 31, "--quiet"]
     notes = []
@@ -1370,8 +1386,9 @@ def deterministic_resume(tmp):
             ref = os.path.join(tmp, name)
             r = run_bin(base + mode + ["--out", ref])
             check(r.rc == 0, f"{name}, uninterrupted: {r!r}")
-            for sig, gen in ((signal.SIGINT, 1), (signal.SIGKILL, 2), (signal.SIGKILL, 0)):
-                out = os.path.join(tmp, f"{name}-{sig.name}-{gen}")
+            for sig, gen, renumber in ((signal.SIGINT, 1, False), (signal.SIGKILL, 2, False),
+                                       (signal.SIGKILL, 0, False), (signal.SIGKILL, 1, True)):
+                out = os.path.join(tmp, f"{name}-{sig.name}-{gen}{'-renumbered' if renumber else ''}")
                 journal = os.path.join(out, "journal.jsonl")
                 p = Proc(tmp, os.path.basename(out), base + mode + ["--out", out])
 
@@ -1383,6 +1400,8 @@ def deterministic_resume(tmp):
                 p.signal(sig)
                 p.finish(30 * SLOW)
                 check(ok, f"{name}: no verdict of generation {gen} before the run ended")
+                if renumber:
+                    renumber_variants(journal, gen, load_json(os.path.join(ref, f"gen-{gen:03d}.json")))
                 r = run_bin(["evolve", "--resume", out, "--quiet"])
                 check(r.rc == 0, f"{name}, resumed after {sig.name}: {r!r}")
                 differ = [f for f in gen_files(ref) + ["best.txt"]
