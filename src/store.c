@@ -232,6 +232,34 @@ static double get_num(const cJSON *o, const char *k, double dflt)
 	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+/* A story of a generation file, as story_json() wrote it (a failed one has
+ * no text, an error instead); id or text may be missing. */
+static struct story *story_from_json(const cJSON *o, int gen)
+{
+	struct story *s = story_new();
+	s->id = get_str(o, "id");
+	s->text = get_str(o, "text");
+	s->error = get_str(o, "error");
+	s->born = (int)get_num(o, "born", gen);
+	s->parent_id = get_str(o, "parent_id");
+	s->variant = (int)get_num(o, "variant", 0);
+	s->style = get_str(o, "style");
+	s->theme = get_str(o, "theme");
+	s->goal = get_str(o, "goal");
+	s->temperature = get_num(o, "temperature", 0);
+	s->words = s->text ? text_count_words(s->text) : 0;
+	s->trimmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "trimmed"));
+	s->elo = get_num(o, "elo", s->elo);
+	s->rank = (int)get_num(o, "rank", 0);
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "rating"))) {
+		s->rating = get_num(o, "rating", 0);
+		s->rating_lo = get_num(o, "rating_lo", s->rating);
+		s->rating_hi = get_num(o, "rating_hi", s->rating);
+		s->rated = 1;
+	}
+	return s;
+}
+
 int store_read_generation(const char *dir, int gen, struct population *pop,
 			  struct population *failed, struct journal_data *matches, char *err,
 			  size_t errlen)
@@ -253,45 +281,21 @@ int store_read_generation(const char *dir, int gen, struct population *pop,
 	}
 	const cJSON *o;
 	cJSON_ArrayForEach(o, stories) {
-		struct story *s = story_new();
-		s->id = get_str(o, "id");
-		s->text = get_str(o, "text");
+		struct story *s = story_from_json(o, gen);
 		if (!s->id || !s->text) {
 			story_free(s);
 			aw_fail(err, errlen, "'%s': a story without id or text", path);
 			goto out;
 		}
-		s->born = (int)get_num(o, "born", gen);
-		s->parent_id = get_str(o, "parent_id");
-		s->variant = (int)get_num(o, "variant", 0);
-		s->style = get_str(o, "style");
-		s->theme = get_str(o, "theme");
-		s->goal = get_str(o, "goal");
-		s->temperature = get_num(o, "temperature", 0);
-		s->words = text_count_words(s->text);
-		s->trimmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "trimmed"));
-		s->elo = get_num(o, "elo", s->elo);
-		s->rank = (int)get_num(o, "rank", 0);
-		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "rating"))) {
-			s->rating = get_num(o, "rating", 0);
-			s->rating_lo = get_num(o, "rating_lo", s->rating);
-			s->rating_hi = get_num(o, "rating_hi", s->rating);
-			s->rated = 1;
-		}
 		population_add(pop, s);
 	}
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(root, "failed")) {
-		struct story *s = story_new();
-		s->id = get_str(o, "id");
+		struct story *s = story_from_json(o, gen);
 		if (!s->id) {
 			story_free(s);
 			aw_fail(err, errlen, "'%s': a failed story without id", path);
 			goto out;
 		}
-		s->born = (int)get_num(o, "born", gen);
-		s->parent_id = get_str(o, "parent_id");
-		s->variant = (int)get_num(o, "variant", 0);
-		s->error = get_str(o, "error");
 		population_add(failed, s);
 	}
 	cJSON_ArrayForEach(o, ms) {
