@@ -290,6 +290,70 @@ static void test_generation_json_zero_bias_written(void **state)
 	population_free(&pop);
 }
 
+/* A generation read back as it was written, Elo and ratings to the last
+ * bit (a resumed run rates from them); a file with a story without text,
+ * or a failed story without id, is refused naming the file. */
+static void test_read_generation(void **state)
+{
+	const char *dir = *state;
+	struct population pop = { 0 }, failed = { 0 }, back = { 0 }, fback = { 0 };
+	/* 1355.5958848476398: cJSON would print it with 15 digits, one ulp off */
+	struct story *s = mkstory("g1-001", "One two three.", 1355.5958848476398, 3);
+	s->variant = 2;
+	s->rating = 1288.5310312644494;
+	s->rating_lo = 932.14066118628931;
+	s->rating_hi = 1644.9214013426100;
+	s->rated = 1;
+	s->rank = 1;
+	population_add(&pop, s);
+	struct story *f = mkstory("g1-002", NULL, 1200, 0);
+	f->variant = 1;
+	f->error = strdup("HTTP 500: upstream failed");
+	population_add(&failed, f);
+	struct match_list ml = { NULL, 0, 0 };
+	struct judge_summary sum = { 0, 0, 10, "budget", 0.0, 0.0, 0 };
+	char err[1024] = "";
+	assert_int_equal(store_write_generation(dir, 1, &pop, &ml, &failed, &sum, err, sizeof err), 0);
+	struct journal_data md = { 0 };
+	assert_int_equal(store_read_generation(dir, 1, &back, &fback, &md, err, sizeof err), 0);
+	assert_int_equal((int)back.n, 1);
+	const struct story *b = back.v[0];
+	assert_string_equal(b->id, "g1-001");
+	assert_string_equal(b->text, "One two three.");
+	assert_string_equal(b->parent_id, "g0-001");
+	assert_int_equal(b->variant, 2);
+	assert_int_equal(b->born, 1);
+	assert_true(b->elo == s->elo);
+	assert_true(b->rated && b->rating == s->rating && b->rating_lo == s->rating_lo &&
+		    b->rating_hi == s->rating_hi);
+	assert_int_equal((int)fback.n, 1);
+	assert_string_equal(fback.v[0]->id, "g1-002");
+	assert_string_equal(fback.v[0]->error, "HTTP 500: upstream failed");
+	assert_int_equal(fback.v[0]->variant, 1);
+	assert_null(fback.v[0]->text);
+	population_free(&back);
+	population_free(&fback);
+	journal_data_free(&md);
+
+	static const char *bad[] = {
+		"{\"generation\":1,\"stories\":[{\"id\":\"g1-001\"}],\"matches\":[]}",
+		"{\"generation\":1,\"stories\":[],\"failed\":[{\"error\":\"x\"}],\"matches\":[]}",
+		"{\"generation\":2,\"stories\":[],\"matches\":[]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *path = tu_write_str(dir, "gen-001.json", bad[i]);
+		err[0] = '\0';
+		assert_int_equal(store_read_generation(dir, 1, &back, &fback, &md, err, sizeof err), -1);
+		assert_true(tu_contains(err, path));
+		free(path);
+		population_free(&back);
+		population_free(&fback);
+		journal_data_free(&md);
+	}
+	population_free(&pop);
+	population_free(&failed);
+}
+
 /* ------------------------------------------------- store_write_file */
 
 static void test_write_file_exact(void **state)
@@ -644,6 +708,7 @@ int run_store_tests(void)
 		cmocka_unit_test(test_generation_json_empty),
 		cmocka_unit_test_setup_teardown(test_generation_json_zero_bias_written, setup_dir,
 						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_read_generation, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_file_exact, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_file_binary_and_empty, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_file_replaces, setup_dir, teardown_dir),
