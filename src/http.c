@@ -161,15 +161,14 @@ static void add_secret(struct http *h, const char *s, size_t n)
 /* The user and password of a "scheme://user:password@host/..." URL. */
 static void add_url_secrets(struct http *h, const char *url)
 {
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	const char *at = strchr(p, '@'), *slash = strchr(p, '/');
-	if (!at || (slash && slash < at))
+	size_t n;
+	const char *p = aw_url_userinfo(url, &n);
+	if (!p)
 		return;
-	const char *colon = memchr(p, ':', (size_t)(at - p));
-	add_secret(h, p, (size_t)((colon ? colon : at) - p));
+	const char *colon = memchr(p, ':', n);
+	add_secret(h, p, colon ? (size_t)(colon - p) : n);
 	if (colon)
-		add_secret(h, colon + 1, (size_t)(at - colon - 1));
+		add_secret(h, colon + 1, n - (size_t)(colon - p) - 1);
 }
 
 /* Replace every secret in b with "[redacted]". */

@@ -118,13 +118,22 @@ double aw_wall(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+const char *aw_url_userinfo(const char *url, size_t *len)
+{
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	const char *at = strchr(p, '@'), *slash = strchr(p, '/');
+	if (!at || (slash && slash < at))
+		return NULL;
+	*len = (size_t)(at - p);
+	return p;
+}
+
 char *aw_public_url(const char *url)
 {
-	const char *host = strstr(url, "://");
-	host = host ? host + 3 : url;
-	const char *at = strchr(host, '@');
-	const char *slash = strchr(host, '/');
-	if (!at || (slash && slash < at))
+	size_t n;
+	const char *user = aw_url_userinfo(url, &n);
+	if (!user)
 		return xstrdup(url);
-	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+	return xasprintf("%.*s%s", (int)(user - url), url, user + n + 1);
 }

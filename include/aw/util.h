@@ -47,6 +47,9 @@ int aw_fail(char *buf, size_t n, const char *fmt, ...) AW_PRINTF(3, 4);
 double aw_now(void);
 double aw_wall(void);
 
+/* The "user:password" of a "scheme://user:password@host/..." URL: where
+ * it starts (its length in *len), or NULL when there is none. */
+const char *aw_url_userinfo(const char *url, size_t *len);
 /* The URL without any user:password@ part, for messages and files
  * (malloc'd). */
 char *aw_public_url(const char *url);
