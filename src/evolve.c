@@ -22,18 +22,21 @@
  * stories could be written to go on (exit 1).
  */
 #include "aw/evolve.h"
-#include "aw/data.h"
+#include "aw/cli.h"
+#include "aw/codec.h"
 #include "aw/interrupt.h"
 #include "aw/judge.h"
 #include "aw/llm.h"
 #include "aw/options.h"
+#include "aw/resume.h"
 #include "aw/run.h"
 #include "aw/store.h"
 #include "aw/util.h"
+#include "aw/version.h"
 #include "aw/writer.h"
 
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +57,8 @@ struct loop {
 				   * freed at the end */
 	size_t nsets;
 	int done;                 /* generations written */
+	struct run_report previous; /* a resumed run's run.json as it found it */
+	int resumed;              /* previous is set */
 	int logprobs_noted;       /* said why there are no soft verdicts */
 	int lock;                 /* holds the output directory, or -1 */
 	char err[1024];           /* the last error */
@@ -128,13 +133,99 @@ static void settling(void *ctx)
 	writer_send(l->next);
 }
 
+/* What run.json says now: this process's counts, added to those of the
+ * processes before it when the run was resumed. */
+static void report(const struct loop *l, const char *status, const char *error,
+		   struct run_report *r)
+{
+	const struct run *run = &l->run;
+	const struct options *o = run->opt;
+	const struct http_stats *hs = http_stats(run->http);
+	const struct run_report *prev = l->resumed ? &l->previous : NULL;
+	struct run_usage *u = &r->usage;
+	double now = aw_wall();
+
+	memset(r, 0, sizeof *r);
+	r->status = xstrdup(status);
+	r->version = xstrdup(AW_VERSION);
+	r->seed = o->seed;
+	if (prev && prev->started[0])
+		snprintf(r->started, sizeof r->started, "%s", prev->started);
+	else
+		codec_iso_time(run->started, r->started, sizeof r->started);
+	if (strcmp(status, "running") != 0)
+		codec_iso_time(now, r->finished, sizeof r->finished);
+	r->elapsed_seconds = (prev ? prev->elapsed_seconds : 0) + now - run->started;
+	r->generations_done = l->done;
+	r->best_story = l->done ? xstrdup(l->pop.v[0]->id) : NULL;
+	r->error = error ? xstrdup(error) : NULL;
+	r->settings = options_to_json(o);
+	r->prompt = xstrdup(run->texts.prompt);
+	for (int k = 0; k < CODEC_TEXTS; k++)
+		r->files[k] = run->texts.paths[k] ? xstrdup(run->texts.paths[k]) : NULL;
+
+	u->requests = hs->requests;
+	u->retries = hs->retries;
+	u->failed_requests = hs->failed;
+	u->peak_in_flight = hs->peak_in_flight;
+	u->prompt_tokens = run->usage.prompt_tokens;
+	u->completion_tokens = run->usage.completion_tokens;
+	u->replies_without_usage = run->usage.replies_without_usage;
+	u->length_rewrites = run->length_retries;
+	u->trimmed_stories = run->trimmed;
+	u->judge_reasks = run->reasks;
+	u->matches_without_winner = run->lost_matches;
+	u->failed_stories = run->failed_stories;
+	u->early_variants = run->early_variants;
+	u->discarded_variants = run->discarded_variants;
+	u->soft_verdicts = run->soft_verdicts;
+	for (int k = 0; k < HF_N; k++)
+		u->faults[k] = hs->faults[k];
+	for (int k = 0; k < LB_N; k++)
+		u->unusable[k] = run->usage.bad[k];
+	snprintf(u->logprobs, sizeof u->logprobs, "%s",
+		 o->logprobs == LOGPROBS_OFF ? "off" :
+		 run->logprobs_refused ? "refused by the endpoint" :
+		 run->soft_verdicts || (prev && prev->usage.soft_verdicts > 0) ? "used" :
+		 run->logprobs_absent ? "not returned by the endpoint" : "none yet");
+	u->window_use = hs->busy_seconds > 0 ?
+				hs->slot_seconds / (hs->busy_seconds * (double)o->concurrency) : 0;
+	if (prev)
+		run_usage_add(u, &prev->usage);
+	if (run->resume) {
+		u->reused_stories = resume_reused_stories(run->resume);
+		u->reused_matches = resume_reused_matches(run->resume);
+	}
+	if (prev) { /* each resume is listed */
+		r->nresumes = prev->nresumes + 1;
+		r->resumes = xmalloc(r->nresumes * sizeof *r->resumes);
+		memcpy(r->resumes, prev->resumes, prev->nresumes * sizeof *r->resumes);
+		struct run_resume *e = &r->resumes[prev->nresumes];
+		memset(e, 0, sizeof *e);
+		codec_iso_time(run->started, e->at, sizeof e->at);
+		e->generations_done = resume_from(run->resume);
+		e->reused_stories = u->reused_stories;
+		e->reused_matches = u->reused_matches;
+	}
+}
+
+static int write_run(const struct loop *l, const char *status, const char *error, char *err,
+		     size_t errlen)
+{
+	struct run_report r;
+	report(l, status, error, &r);
+	int rc = store_write_run(l->run.opt->out_dir, &r, err, errlen);
+	run_report_release(&r);
+	return rc;
+}
+
 /* Write, judge and store generation gen. */
 static int generation(struct loop *l, int gen)
 {
 	struct run *run = &l->run;
 	struct population pop = { 0 }, failed = { 0 };
 	struct match_list ml = { 0 };
-	struct judge_summary sum;
+	struct judging sum;
 	struct writer_hooks wh = { story_ended, l };
 	struct judge_hooks jh = { settling, l };
 	struct wset *w;
@@ -187,10 +278,11 @@ static int generation(struct loop *l, int gen)
 		for (size_t i = 0; i < pop.n; i++)
 			run->trimmed += pop.v[i]->born == gen && pop.v[i]->trimmed;
 	}
-	if (st == 0 &&
-	    store_write_generation(run->opt->out_dir, gen, &pop, &ml, &failed, &sum, l->err,
-				   sizeof l->err) < 0)
-		st = AW_EXIT_FAILED;
+	if (st == 0) {
+		struct generation gf = { gen, 1, sum, pop, ml, failed };
+		if (store_write_generation(run->opt->out_dir, &gf, l->err, sizeof l->err) < 0)
+			st = AW_EXIT_FAILED;
+	}
 	match_list_free(&ml);
 	population_free(&failed);
 	if (st != 0) {
@@ -200,8 +292,7 @@ static int generation(struct loop *l, int gen)
 	population_free(&l->pop);
 	l->pop = pop;
 	l->done = gen + 1;
-	if (store_write_run(run->opt->out_dir, run, "running", l->done, l->pop.v[0], NULL, l->err,
-			    sizeof l->err) < 0)
+	if (write_run(l, "running", NULL, l->err, sizeof l->err) < 0)
 		return AW_EXIT_FAILED;
 	return 0;
 }
@@ -219,94 +310,19 @@ static void summary(const struct loop *l)
 	       best->words, run->opt->out_dir);
 }
 
-/* The number after "gN-" in a story id. */
-static long id_number(const struct story *s)
-{
-	const char *dash = strchr(s->id, '-');
-	return dash ? strtol(dash + 1, NULL, 10) : 0;
-}
-
-static int by_id_number(const void *x, const void *y)
-{
-	long a = id_number(*(struct story *const *)x), b = id_number(*(struct story *const *)y);
-	return a < b ? -1 : a > b;
-}
-
-/* Register the stories written in generation g (ranked and failed) with the
- * fit in the order the run first did, that of their ids, so that a resumed
- * fit is the same computation as the uninterrupted one. */
-static void register_born(struct bt_ratings *r, const struct population *pop,
-			  const struct population *failed, int g)
-{
-	struct story **v = xmalloc((pop->n + failed->n + 1) * sizeof *v);
-	size_t n = 0;
-	for (size_t i = 0; i < pop->n; i++)
-		if (pop->v[i]->born == g)
-			v[n++] = pop->v[i];
-	for (size_t i = 0; i < failed->n; i++)
-		v[n++] = failed->v[i];
-	qsort(v, n, sizeof *v, by_id_number);
-	for (size_t i = 0; i < n; i++)
-		bt_register(r, v[i]->id, 0.0);
-	free(v);
-}
-
 /* A resumed run: read the finished generations back (the last one is the
  * current population; every verdict goes back into the fit) and the
  * journal of the one it was in.  Returns 0, or -1 with l->err set. */
 static int load_previous(struct loop *l)
 {
 	struct run *run = &l->run;
-	const char *dir = run->opt->out_dir;
-	char *path = xasprintf("%s/run.json", dir), *text = NULL;
-	if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, l->err, sizeof l->err) == 0)
-		run->previous = cJSON_Parse(text);
-	free(text);
-	free(path);
-	for (int g = 0;; g++) {
-		char *gp = xasprintf("%s/gen-%03d.json", dir, g);
-		int exists = access(gp, F_OK) == 0;
-		free(gp);
-		if (!exists)
-			break;
-		struct population pop = { 0 }, failed = { 0 };
-		struct journal_data md = { 0 };
-		if (store_read_generation(dir, g, &pop, &failed, &md, l->err, sizeof l->err) < 0) {
-			population_free(&pop);
-			population_free(&failed);
-			journal_data_free(&md);
-			return -1;
-		}
-		register_born(&run->ratings, &pop, &failed, g);
-		population_free(&failed);
-		for (size_t k = 0; k < md.nm; k++) {
-			struct journal_match *m = &md.m[k];
-			int a = bt_find(&run->ratings, m->a), b = bt_find(&run->ratings, m->b);
-			if (m->winner && a >= 0 && b >= 0)
-				bt_add(&run->ratings, a, b,
-				       m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0);
-		}
-		journal_data_free(&md);
-		population_free(&l->pop);
-		l->pop = pop;
-		l->done = g + 1;
-	}
-	if (l->done)
-		bt_refit_cold(&run->ratings, NULL, 0, NULL);
-	run->resumed_from = l->done;
-	return journal_load(dir, &run->reuse, l->err, sizeof l->err);
-}
-
-/* Did the run being resumed reach "complete"?  (A kill can land between
- * the last generation file and that, leaving best.txt to write.) */
-static int finished_before(const struct loop *l)
-{
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(l->run.previous, "status");
-	return cJSON_IsString(st) && strcmp(st->valuestring, "complete") == 0;
+	run->resume = resume_open(run->opt->out_dir, &run->ratings, &l->pop, &l->done, l->err,
+				  sizeof l->err);
+	return run->resume ? 0 : -1;
 }
 
 /* Everything before the first request: options, texts, the directory.
- * Returns 0, or an exit status. */
+ * Returns 0, or an exit status (-1: --help was printed). */
 static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 {
 	struct run *run = &l->run;
@@ -315,11 +331,29 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 	enum options_result pr = options_parse(opt, argc, argv);
 	if (pr != OPTIONS_RUN)
 		return pr == OPTIONS_EXIT ? -1 : AW_EXIT_USAGE;
+	if (opt->resume_dir) {
+		char *path = xasprintf("%s/%s", opt->resume_dir, CODEC_RUN);
+		int missing = access(path, F_OK) < 0 && errno == ENOENT;
+		free(path);
+		if (missing) {
+			cli_usage(&options_command, "'%s' holds no run to resume (no run.json)",
+				  opt->resume_dir);
+			return AW_EXIT_USAGE;
+		}
+		if (store_read_run(opt->resume_dir, &l->previous, l->err, sizeof l->err) < 0) {
+			cli_usage(&options_command, "%s", l->err);
+			l->err[0] = '\0';
+			return AW_EXIT_USAGE;
+		}
+		l->resumed = 1;
+		if (options_resume(opt, l->previous.settings) != OPTIONS_RUN)
+			return AW_EXIT_USAGE;
+	}
 	run->opt = opt;
 	run->started = aw_wall();
 	rng_seed(&run->rng, opt->seed);
 	if (opt->resume_dir) {
-		char *inputs = xasprintf("%s/inputs", opt->out_dir);
+		char *inputs = xasprintf("%s/%s", opt->out_dir, CODEC_INPUTS);
 		int rc = (l->lock = store_prepare(opt->out_dir, 1, l->err, sizeof l->err)) < 0 ||
 			 texts_load(&run->texts, opt, inputs, l->err, sizeof l->err) < 0 ||
 			 texts_check_resumed(&run->texts, opt, l->err, sizeof l->err) < 0 ||
@@ -349,7 +383,8 @@ int evolve_main(int argc, char **argv)
 		status = status < 0 ? AW_EXIT_OK : status;
 		goto early;
 	}
-	if (opt.resume_dir && l.done > opt.generations && finished_before(&l)) {
+	if (opt.resume_dir && l.done > opt.generations &&
+	    strcmp(l.previous.status, "complete") == 0) {
 		if (!opt.quiet)
 			printf("alphawrite: the run in %s/ is complete (%d generation%s); nothing to do\n",
 			       opt.out_dir, l.done, l.done == 1 ? "" : "s");
@@ -382,8 +417,7 @@ int evolve_main(int argc, char **argv)
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
 	/* run.json first: a directory with a journal but no run.json would be
 	 * neither resumable nor new. */
-	if (store_write_run(opt.out_dir, run, "running", l.done, l.done ? l.pop.v[0] : NULL, NULL,
-			    l.err, sizeof l.err) < 0 ||
+	if (write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 ||
 	    journal_open(&run->journal, opt.out_dir, l.err, sizeof l.err) < 0)
 		goto out;
 
@@ -395,13 +429,11 @@ int evolve_main(int argc, char **argv)
 
 	const char *state = status == 0 ? "complete" :
 			    status == AW_EXIT_INTERRUPTED ? "interrupted" : "failed";
-	const struct story *best = l.done ? l.pop.v[0] : NULL;
-	if (status == 0 && store_write_best(opt.out_dir, best, l.err, sizeof l.err) < 0)
+	if (status == 0 && store_write_best(opt.out_dir, l.pop.v[0], l.err, sizeof l.err) < 0)
 		status = AW_EXIT_FAILED, state = "failed";
 	char err2[1024];
-	if (store_write_run(opt.out_dir, run, state, l.done, best,
-			    status && status != AW_EXIT_INTERRUPTED ? l.err : NULL, err2,
-			    sizeof err2) < 0 && status == 0) {
+	if (write_run(&l, state, status && status != AW_EXIT_INTERRUPTED ? l.err : NULL, err2,
+		      sizeof err2) < 0 && status == 0) {
 		snprintf(l.err, sizeof l.err, "%s", err2);
 		status = AW_EXIT_FAILED;
 	}
@@ -417,8 +449,8 @@ out:
 	curl_global_cleanup();
 early:
 	journal_close(&run->journal);
-	journal_data_free(&run->reuse);
-	cJSON_Delete(run->previous);
+	resume_free(run->resume);
+	run_report_release(&l.previous);
 	population_free(&l.pop);
 	for (size_t i = 0; i < l.nsets; i++)
 		writer_free(l.sets[i]);

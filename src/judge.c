@@ -16,6 +16,7 @@
 #include "aw/elo.h"
 #include "aw/llm.h"
 #include "aw/pairing.h"
+#include "aw/resume.h"
 #include "aw/template.h"
 #include "aw/util.h"
 #include "aw/verdict.h"
@@ -46,6 +47,8 @@ struct tourney {
 	double *u;               /* P(on the wrong side of the top-K line) */
 	unsigned char *top;      /* current top-K membership */
 	struct match_list *ml;   /* the matches, in creation order */
+	struct bout **bouts;     /* the same matches while judged (owned) */
+	size_t nbouts, capbouts;
 	size_t target;           /* most matches this generation */
 	size_t in_flight;        /* matches waiting for their outcome */
 	size_t finished;         /* matches with their outcome */
@@ -153,23 +156,36 @@ static void refit_and_check(struct tourney *t)
 
 /* --------------------------------------------------------------- matches */
 
-static void ask(struct match *m);
+/* A match while it is judged: its record (in the tournament's match list)
+ * and what judging it needs.  The tournament owns its bouts. */
+struct bout {
+	struct match *m;         /* the record, owned by the match list */
+	struct tourney *t;       /* the tournament it belongs to */
+	struct story *a, *b;     /* its stories, a shown first */
+	size_t ia, ib;           /* their indices in the population */
+	size_t index;            /* creation order */
+	char *prompt;            /* the rendered judge prompt, while asked */
+	char *first_reply;       /* a reply without a verdict, for the follow-up */
+};
 
-static void finished(struct match *m);
+static void ask(struct bout *b);
+
+static void finished(struct bout *b);
 
 static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char *why,
 				 size_t whylen)
 {
-	struct match *m = ctx;
-	struct run *run = m->t->run;
+	struct bout *b = ctx;
+	struct match *m = b->m;
+	struct run *run = b->t->run;
 	struct verdict v;
 	(void)why;
 	(void)whylen;
 	if (verdict_parse(reply->content, &v) == 0) {
 		m->winner = v.winner;
 		m->reason = v.reason;
-		if (!m->reason && m->first_reply)
-			m->reason = xstrdup(m->first_reply); /* reasoning came first */
+		if (!m->reason && b->first_reply)
+			m->reason = xstrdup(b->first_reply); /* reasoning came first */
 		if (reply->logprobs) {
 			if (verdict_logprob(reply->logprobs, &v, &m->p_a) == 0) {
 				m->has_p = 1;
@@ -178,26 +194,26 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		} else if (run->opt->logprobs != LOGPROBS_OFF && !run->logprobs_refused) {
 			run->logprobs_absent++;
 		}
-		finished(m);
+		finished(b);
 		return HTTP_OK;
 	}
 	if (m->asks < JUDGE_ASKS) {
-		if (!m->first_reply)
-			m->first_reply = xstrdup(reply->content);
+		if (!b->first_reply)
+			b->first_reply = xstrdup(reply->content);
 		run->reasks++;
-		ask(m);
+		ask(b);
 		return HTTP_OK;
 	}
 	m->error = xasprintf("no verdict in %d judge replies", m->asks);
-	finished(m);
+	finished(b);
 	return HTTP_OK;
 }
 
 static void on_fail(void *ctx, const char *why)
 {
-	struct match *m = ctx;
-	m->error = xasprintf("judge request failed: %s", why);
-	finished(m);
+	struct bout *b = ctx;
+	b->m->error = xasprintf("judge request failed: %s", why);
+	finished(b);
 }
 
 /* Ask for logprobs unless the user said no, or the endpoint showed it will
@@ -211,14 +227,14 @@ static int want_logprobs(const struct run *run)
 	return 1;
 }
 
-/* Send the judge request for m: the judge prompt, or after a reply with no
+/* Send the judge request for b: the judge prompt, or after a reply with no
  * verdict, that conversation plus the follow-up. */
-static void ask(struct match *m)
+static void ask(struct bout *b)
 {
-	struct run *run = m->t->run;
+	struct run *run = b->t->run;
 	const struct options *o = run->opt;
 	char id[32];
-	snprintf(id, sizeof id, "g%d-match-%zu", m->a->born, m->index);
+	snprintf(id, sizeof id, "g%d-match-%zu", b->a->born, b->index);
 	struct llm_request req = {
 		.model = o->judge_model,
 		.temperature = o->judge_temperature,
@@ -226,49 +242,54 @@ static void ask(struct match *m)
 		.max_tokens = o->judge_max_tokens,
 		.token_param = o->token_param,
 		.has_seed = 1,
-		.seed = run_request_seed(run, id, m->asks),
-		.msg = { { "user", m->prompt } },
+		.seed = run_request_seed(run, id, b->m->asks),
+		.msg = { { "user", b->prompt } },
 		.nmsg = 1,
 		.top_logprobs = want_logprobs(run) ? JUDGE_TOP_LOGPROBS : 0,
 		.logprobs_refused = o->logprobs == LOGPROBS_AUTO ? &run->logprobs_refused : NULL,
-		.sent = &m->t->calls,
+		.sent = &b->t->calls,
 	};
-	if (m->first_reply) {
-		req.msg[1] = (struct llm_message){ "assistant", m->first_reply };
+	if (b->first_reply) {
+		req.msg[1] = (struct llm_message){ "assistant", b->first_reply };
 		req.msg[2] = (struct llm_message){ "user", run->texts.reask };
 		req.nmsg = 3;
 	}
-	m->asks++;
-	llm_ask(run->http, &req, &run->usage, on_text, on_fail, m);
+	b->m->asks++;
+	llm_ask(run->http, &req, &run->usage, on_text, on_fail, b);
 }
 
 /* Put a match between stories i (shown first) and j on the list. */
-static struct match *add_match(struct tourney *t, size_t i, size_t j)
+static struct bout *add_match(struct tourney *t, size_t i, size_t j)
 {
-	struct match_list *ml = t->ml;
-	struct match *m = xcalloc(1, sizeof *m);
-	m->a = t->pop->v[i];
-	m->b = t->pop->v[j];
-	m->ia = i;
-	m->ib = j;
+	struct bout *b = xcalloc(1, sizeof *b);
+	struct match *m = match_new();
+	b->m = m;
+	b->t = t;
+	b->a = t->pop->v[i];
+	b->b = t->pop->v[j];
+	b->ia = i;
+	b->ib = j;
+	b->index = t->ml->n;
+	m->a = xstrdup(b->a->id);
+	m->b = xstrdup(b->b->id);
+	m->gen = t->gen;
 	m->round = t->async ? 0 : t->round;
-	m->t = t;
-	m->index = ml->n;
-	if (ml->n == ml->cap) {
-		ml->cap = ml->cap ? ml->cap * 2 : 64;
-		ml->v = xrealloc(ml->v, ml->cap * sizeof *ml->v);
+	match_list_add(t->ml, m);
+	if (t->nbouts == t->capbouts) {
+		t->capbouts = t->capbouts ? t->capbouts * 2 : 64;
+		t->bouts = xrealloc(t->bouts, t->capbouts * sizeof *t->bouts);
 	}
-	ml->v[ml->n++] = m;
+	t->bouts[t->nbouts++] = b;
 	t->load[i]++;
 	t->load[j]++;
 	t->met[i * t->n + j]++;
 	t->met[j * t->n + i]++;
 	t->in_flight++;
-	return m;
+	return b;
 }
 
 /* A new match between i and j: who is shown first is a coin flip. */
-static struct match *new_match(struct tourney *t, size_t i, size_t j)
+static struct bout *new_match(struct tourney *t, size_t i, size_t j)
 {
 	struct run *run = t->run;
 	const struct texts *tx = &run->texts;
@@ -277,52 +298,50 @@ static struct match *new_match(struct tourney *t, size_t i, size_t j)
 		i = j;
 		j = s;
 	}
-	struct match *m = add_match(t, i, j);
-	char *fa = template_fence(&run->rng, "STORY A", m->a->text);
-	char *fb = template_fence(&run->rng, "STORY B", m->b->text);
+	struct bout *b = add_match(t, i, j);
+	char *fa = template_fence(&run->rng, "STORY A", b->a->text);
+	char *fb = template_fence(&run->rng, "STORY B", b->b->text);
 	struct tmpl_var vars[] = {
 		{ "prompt", tx->prompt }, { "rubric", tx->rubric },
 		{ "story_a", fa }, { "story_b", fb },
 	};
-	m->prompt = template_render(tx->judge, vars, AW_ARRAY_LEN(vars));
+	b->prompt = template_render(tx->judge, vars, AW_ARRAY_LEN(vars));
 	free(fa);
 	free(fb);
-	return m;
+	return b;
 }
 
 static void fill(struct tourney *t);
 
-/* m has its outcome: count it and give the verdict to the fit.  A verdict
+/* b has its outcome: count it and give the verdict to the fit.  A verdict
  * replayed from the journal was counted in usage by the run that got it. */
-static void book(struct match *m, int replayed)
+static void book(struct bout *b, int replayed)
 {
-	struct tourney *t = m->t;
+	struct tourney *t = b->t;
 	struct run *run = t->run;
-	size_t i = m->ia, j = m->ib;
-	free(m->prompt);
-	m->prompt = NULL;
+	size_t i = b->ia, j = b->ib;
+	free(b->prompt);
+	b->prompt = NULL;
 	t->load[i]--;
 	t->load[j]--;
 	t->played[i]++;
 	t->played[j]++;
 	t->in_flight--;
 	t->finished++;
-	if (m->winner) {
-		double y = m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0;
-		bt_add(&run->ratings, t->gi[i], t->gi[j], y);
-	} else if (!replayed) {
+	if (b->m->winner)
+		bt_add(&run->ratings, t->gi[i], t->gi[j], match_outcome(b->m));
+	else if (!replayed)
 		run->lost_matches++;
-	}
-	progress_match(&run->progress, !m->winner);
+	progress_match(&run->progress, !b->m->winner);
 }
 
-/* m has its outcome from the judge: record it, and in async mode pair
+/* b has its outcome from the judge: record it, and in async mode pair
  * again. */
-static void finished(struct match *m)
+static void finished(struct bout *b)
 {
-	struct tourney *t = m->t;
-	run_journal_match(t->run, t->gen, m);
-	book(m, 0);
+	struct tourney *t = b->t;
+	run_journal_match(t->run, b->m);
+	book(b, 0);
 	if (t->async) {
 		if (++t->since_fit >= t->refit_every)
 			refit_and_check(t);
@@ -348,30 +367,20 @@ static int find_story(const struct tourney *t, const char *id)
 	return -1;
 }
 
-/* May the journaled verdict jm be given to stories i and j?  A variant of
- * this generation on either side must have had its id mapped when it was
- * taken (journal_map_id): else the id may name another story. */
-static int trusted(const struct tourney *t, const struct journal_match *jm, size_t i, size_t j)
+/* Which sides of a match between stories i and j are variants of this
+ * generation, whose journaled verdicts resume.h trusts only once mapped. */
+static unsigned unsure(const struct tourney *t, size_t i, size_t j)
 {
 	const struct story *a = t->pop->v[i], *b = t->pop->v[j];
-	return (a->born != t->gen || !a->parent_id || (jm->known & 1)) &&
-	       (b->born != t->gen || !b->parent_id || (jm->known & 2));
+	return (a->born == t->gen && a->parent_id ? 1u : 0u) |
+	       (b->born == t->gen && b->parent_id ? 2u : 0u);
 }
 
-/* Give m the outcome an interrupted run journaled for it. */
-static void reuse_verdict(struct match *m, struct journal_match *jm)
+/* b has been given the outcome an interrupted run journaled for it. */
+static void reused(struct bout *b)
 {
-	m->winner = jm->winner;
-	m->has_p = jm->has_p;
-	m->p_a = jm->p_a;
-	m->reason = jm->reason;
-	m->error = jm->error;
-	m->asks = jm->asks;
-	jm->reason = jm->error = NULL;
-	jm->used = 1;
-	m->t->run->reused_matches++;
-	m->t->calls += jm->asks; /* spent on this generation, by the run interrupted */
-	book(m, 1);
+	b->t->calls += b->m->asks; /* spent on this generation, by the run interrupted */
+	book(b, 1);
 }
 
 /* A resumed run, barrier-free: put the matches the interrupted run had
@@ -380,38 +389,44 @@ static void reuse_verdict(struct match *m, struct journal_match *jm)
  * match comes up: see start().) */
 static void replay(struct tourney *t)
 {
-	struct journal_data *d = &t->run->reuse;
-	for (size_t k = 0; k < d->nm; k++) {
-		struct journal_match *jm = &d->m[k];
-		int ia, ib;
-		if (jm->used || jm->gen != t->gen || (ia = find_story(t, jm->a)) < 0 ||
-		    (ib = find_story(t, jm->b)) < 0 || !trusted(t, jm, (size_t)ia, (size_t)ib) ||
-		    t->ml->n >= budget_for(t, t->ready + t->pending))
+	struct resume *res = t->run->resume;
+	long k = -1;
+	while (res && (k = resume_find_verdict(res, t->gen, 0, NULL, NULL, (size_t)(k + 1))) >= 0) {
+		const struct match *jm = resume_verdict(res, (size_t)k);
+		int ia = find_story(t, jm->a), ib = find_story(t, jm->b);
+		struct match got = { 0 };
+		if (ia < 0 || ib < 0 || t->ml->n >= budget_for(t, t->ready + t->pending) ||
+		    !resume_take_verdict(res, (size_t)k, unsure(t, (size_t)ia, (size_t)ib), &got))
 			continue;
-		reuse_verdict(add_match(t, (size_t)ia, (size_t)ib), jm);
+		struct bout *b = add_match(t, (size_t)ia, (size_t)ib);
+		b->m->winner = got.winner;
+		b->m->has_p = got.has_p;
+		b->m->p_a = got.p_a;
+		b->m->reason = got.reason;
+		b->m->error = got.error;
+		b->m->asks = got.asks;
+		reused(b);
 	}
 }
 
-/* Start m in a round: with the verdict the journal holds for the same
+/* Start b in a round: with the verdict the journal holds for the same
  * round and the same stories in the same order, if a resumed run has one,
  * else by asking the judge.  The rounds are drawn exactly as the
  * interrupted run drew them (the same seed, the same verdicts before), so
  * a resumed run in the rounds modes plays the same matches and gets the
  * same ratings as one never interrupted. */
-static void start(struct match *m)
+static void start(struct bout *b)
 {
-	struct tourney *t = m->t;
-	struct journal_data *d = &t->run->reuse;
-	for (size_t k = 0; k < d->nm; k++) {
-		struct journal_match *jm = &d->m[k];
-		if (!jm->used && jm->gen == t->gen && jm->round == m->round &&
-		    strcmp(jm->a, m->a->id) == 0 && strcmp(jm->b, m->b->id) == 0 &&
-		    trusted(t, jm, m->ia, m->ib)) {
-			reuse_verdict(m, jm);
+	struct tourney *t = b->t;
+	struct resume *res = t->run->resume;
+	long k = -1;
+	while (res && (k = resume_find_verdict(res, t->gen, b->m->round, b->m->a, b->m->b,
+					       (size_t)(k + 1))) >= 0)
+		if (resume_take_verdict(res, (size_t)k, unsure(t, b->ia, b->ib), b->m)) {
+			reused(b);
 			return;
 		}
-	}
-	ask(m);
+	ask(b);
 }
 
 /* ---------------------------------------------------------------- pairing */
@@ -471,17 +486,16 @@ static void one_round(struct tourney *t)
 /* ------------------------------------------------------------ the whole */
 
 /* Elo in match order, and the final rating of each story. */
-static void rate(struct tourney *t, struct judge_summary *sum)
+static void rate(struct tourney *t, struct judging *sum)
 {
 	struct run *run = t->run;
-	for (size_t k = 0; k < t->ml->n; k++) {
-		struct match *m = t->ml->v[k];
-		if (!m->winner)
+	for (size_t k = 0; k < t->nbouts; k++) {
+		struct bout *b = t->bouts[k];
+		if (!b->m->winner)
 			continue;
-		struct story *w = m->winner == 'A' ? m->a : m->b;
-		struct story *l = m->winner == 'A' ? m->b : m->a;
-		double score_a = m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0;
-		elo_update(&m->a->elo, &m->b->elo, score_a, ELO_K);
+		struct story *w = b->m->winner == 'A' ? b->a : b->b;
+		struct story *l = b->m->winner == 'A' ? b->b : b->a;
+		elo_update(&b->a->elo, &b->b->elo, match_outcome(b->m), ELO_K);
 		w->wins++;
 		l->losses++;
 		w->matches++;
@@ -684,7 +698,7 @@ size_t judge_likely_top(const struct tourney *t, double max_u, const struct stor
 }
 
 void judge_end(struct tourney *t, enum http_result res, struct population *failed,
-	       struct judge_summary *sum)
+	       struct judging *sum)
 {
 	const struct options *o = t->run->opt;
 	struct population *pop = t->pop;
@@ -719,18 +733,11 @@ void judge_end(struct tourney *t, enum http_result res, struct population *faile
 	free(t->u);
 	free(t->top);
 	free(t->busy);
-	free(t);
-}
-
-void match_list_free(struct match_list *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i]->reason);
-		free(l->v[i]->error);
-		free(l->v[i]->prompt);
-		free(l->v[i]->first_reply);
-		free(l->v[i]);
+	for (size_t k = 0; k < t->nbouts; k++) {
+		free(t->bouts[k]->prompt);
+		free(t->bouts[k]->first_reply);
+		free(t->bouts[k]);
 	}
-	free(l->v);
-	memset(l, 0, sizeof *l);
+	free(t->bouts);
+	free(t);
 }

@@ -6,7 +6,6 @@
  */
 #include "aw/pairing.h"
 #include "aw/bt.h"
-#include "aw/options.h"
 #include "aw/util.h"
 
 #include <math.h>

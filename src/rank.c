@@ -13,16 +13,17 @@
  */
 #include "aw/rank.h"
 #include "aw/bt.h"
+#include "aw/cli.h"
+#include "aw/codec.h"
 #include "aw/data.h"
 #include "aw/elo.h"
 #include "aw/idmap.h"
 #include "aw/rng.h"
+#include "aw/store.h"
 #include "aw/util.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,39 +57,34 @@ struct data {
 	int from_run;      /* read from a run directory */
 };
 
-static const struct {
-	const char *name;  /* long option */
-	const char *arg;   /* metavar, or NULL for a flag */
-	const char *help;
-} rank_rows[] = {
-	{ "method", "HOW", "bt (Bradley-Terry, default) or elo" },
-	{ "matches", "FILE", "read matches from a JSON Lines file (- for stdin), not a run directory" },
-	{ "holdout", "F", "score predictions on a random fraction F of the matches (0 < F < 1)" },
-	{ "seed", "S", "seed of the --holdout split [1]" },
-	{ "help", NULL, "show this help and exit" },
+/* The settings of `rank`. */
+struct rank_options {
+	int method;               /* 0 bt, 1 elo */
+	const char *matches;      /* --matches FILE, or NULL */
+	double holdout;           /* fraction held out, 0 for none */
+	uint64_t seed;            /* seed of the holdout split */
 };
 
-static void rank_help(FILE *out)
-{
-	fprintf(out, "usage: alphawrite rank [options] RUN_DIR\n"
-		     "       alphawrite rank [options] --matches FILE.jsonl\n\n"
-		     "Rank stories from recorded verdicts, without new judge calls; prints JSON.\n\n"
-		     "options:\n");
-	for (size_t i = 0; i < AW_ARRAY_LEN(rank_rows); i++) {
-		char left[40];
-		snprintf(left, sizeof left, "--%s%s%s", rank_rows[i].name, rank_rows[i].arg ? " " : "",
-			 rank_rows[i].arg ? rank_rows[i].arg : "");
-		fprintf(out, "  %-18s %s\n", left, rank_rows[i].help);
-	}
-}
+static const char *const methods[] = { "bt", "elo", NULL };
 
-static int usage(const char *fmt, const char *a, const char *b)
-{
-	fprintf(stderr, "alphawrite: ");
-	fprintf(stderr, fmt, a, b);
-	fprintf(stderr, "\nTry 'alphawrite rank --help'.\n");
-	return AW_EXIT_USAGE;
-}
+#define F(field) offsetof(struct rank_options, field)
+
+static const struct cli_row rank_rows[] = {
+	{ "method", CLI_CHOICE, F(method), 0, 0, "HOW", "bt (Bradley-Terry) or elo", "bt", NULL, methods, 0 },
+	{ "matches", CLI_STR, F(matches), 0, 0, "FILE", "read matches from a JSON Lines file (- for stdin), not a run directory", NULL, NULL, NULL, 0 },
+	{ "holdout", CLI_DOUBLE, F(holdout), 0, 1, "F", "score predictions on a random fraction F of the matches", NULL, NULL, NULL, CLI_GT_MIN | CLI_LT_MAX },
+	{ "seed", CLI_U64, F(seed), 0, 18446744073709551615.0, "S", "seed of the --holdout split", "1", NULL, NULL, 0 },
+	{ "help", CLI_HELP, 0, 0, 0, NULL, "show this help and exit", NULL, NULL, NULL, 0 },
+};
+
+const struct cli_command rank_command = {
+	"rank",
+	"alphawrite rank [options] RUN_DIR\nalphawrite rank [options] --matches FILE.jsonl",
+	"Rank stories from recorded verdicts, without new judge calls; prints JSON.",
+	rank_rows,
+	AW_ARRAY_LEN(rank_rows),
+	NULL,
+};
 
 /* ------------------------------------------------------------ reading */
 
@@ -129,43 +125,34 @@ static void add_match(struct data *d, struct rmatch m)
 	d->m[d->nm++] = m;
 }
 
+/* The outcome for the story shown first (match.h's rule). */
+static double outcome(const struct rmatch *m)
+{
+	struct match x = { 0 };
+	x.winner = m->winner;
+	x.has_p = m->has_p;
+	x.p_a = m->p_a;
+	return match_outcome(&x);
+}
+
 /* One match object; -1 with a message in err when it is malformed. */
 static int read_match(struct data *d, const cJSON *o, int gen, char *err, size_t errlen)
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "a");
-	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "b");
-	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "winner");
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "p_a");
-	if (!cJSON_IsObject(o))
-		return aw_fail(err, errlen, "not a JSON object");
-	if (!cJSON_IsString(a) || !cJSON_IsString(b) || !a->valuestring[0] || !b->valuestring[0])
-		return aw_fail(err, errlen, "\"a\" and \"b\" must be story ids (strings)");
-	if (strcmp(a->valuestring, b->valuestring) == 0)
-		return aw_fail(err, errlen, "\"a\" and \"b\" are the same story");
-	struct rmatch m = { 0 };
-	m.gen = gen;
-	if (cJSON_IsString(w)) {
-		if (strcmp(w->valuestring, a->valuestring) == 0)
-			m.winner = 'A';
-		else if (strcmp(w->valuestring, b->valuestring) == 0)
-			m.winner = 'B';
-		else
-			return aw_fail(err, errlen, "\"winner\" '%s' is neither \"a\" nor \"b\"",
-				       w->valuestring);
-	} else if (!w) {
-		return aw_fail(err, errlen, "no \"winner\" (an id, or null for no verdict)");
-	} else if (!cJSON_IsNull(w)) {
-		return aw_fail(err, errlen, "\"winner\" must be an id or null");
-	}
-	if (p && !cJSON_IsNull(p)) {
-		if (!cJSON_IsNumber(p) || !(p->valuedouble >= 0 && p->valuedouble <= 1))
-			return aw_fail(err, errlen, "\"p_a\" must be a probability between 0 and 1");
-		m.p_a = p->valuedouble;
-		m.has_p = 1;
-	}
-	m.a = item_of(d, a->valuestring);
-	m.b = item_of(d, b->valuestring);
-	add_match(d, m);
+	struct match m;
+	if (codec_match_parse(o, CODEC_IN_LOG, &m, err, errlen) < 0)
+		return -1;
+	struct rmatch rm = { 0 };
+	rm.gen = gen;
+	rm.winner = m.winner;
+	rm.has_p = m.has_p;
+	rm.p_a = m.p_a;
+	rm.a = item_of(d, m.a);
+	rm.b = item_of(d, m.b);
+	add_match(d, rm);
+	free(m.a);
+	free(m.b);
+	free(m.reason);
+	free(m.error);
 	return 0;
 }
 
@@ -211,65 +198,37 @@ static int read_jsonl(struct data *d, const char *path, char *err, size_t errlen
 static int read_run(struct data *d, const char *dir, char *err, size_t errlen)
 {
 	int last = -1;
+	struct stat st;
 	d->from_run = 1;
-	for (int g = 0;; g++) {
-		char *path = xasprintf("%s/gen-%03d.json", dir, g);
-		struct stat st;
-		if (stat(path, &st) < 0) {
-			int e = errno;
-			if (e != ENOENT && e != ENOTDIR) {
-				errno = e;
-				aw_fail(err, errlen, "cannot read '%s':", path);
-				free(path);
-				return -1;
-			}
-			free(path);
-			break;
-		}
-		char *text;
-		if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, err, errlen) < 0) {
-			free(path);
+	if (stat(dir, &st) < 0 && errno != ENOENT && errno != ENOTDIR)
+		return aw_fail(err, errlen, "cannot read '%s':", dir);
+	for (int g = 0; store_has_generation(dir, g); g++) {
+		struct generation gf;
+		if (store_read_generation(dir, g, &gf, err, errlen) < 0)
 			return -1;
-		}
-		cJSON *root = cJSON_Parse(text);
-		free(text);
-		const cJSON *stories = cJSON_GetObjectItemCaseSensitive(root, "stories");
-		const cJSON *matches = cJSON_GetObjectItemCaseSensitive(root, "matches");
-		if (!cJSON_IsArray(stories) || !cJSON_IsArray(matches)) {
-			cJSON_Delete(root);
-			aw_fail(err, errlen, "'%s' is not a generation file (no stories and matches)", path);
-			free(path);
-			return -1;
-		}
 		for (size_t i = 0; i < d->n; i++)
 			d->it[i].in_last = 0;
-		const cJSON *s;
-		cJSON_ArrayForEach(s, stories) {
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "id");
-			const cJSON *parent = cJSON_GetObjectItemCaseSensitive(s, "parent_id");
-			if (!cJSON_IsString(id))
-				continue;
-			int k = item_of(d, id->valuestring);
+		for (size_t i = 0; i < gf.stories.n; i++) {
+			const struct story *s = gf.stories.v[i];
+			int k = item_of(d, s->id);
 			d->it[k].in_last = 1;
 			if (d->it[k].born < 0)
 				d->it[k].born = g;
-			if (cJSON_IsString(parent) && !d->it[k].parent)
-				d->it[k].parent = xstrdup(parent->valuestring);
+			if (s->parent_id && !d->it[k].parent)
+				d->it[k].parent = xstrdup(s->parent_id);
 		}
-		const cJSON *m;
-		size_t idx = 0;
-		cJSON_ArrayForEach(m, matches) {
-			char why[256];
-			idx++;
-			if (read_match(d, m, g, why, sizeof why) < 0) {
-				aw_fail(err, errlen, "'%s' match %zu: %s", path, idx, why);
-				cJSON_Delete(root);
-				free(path);
-				return -1;
-			}
+		for (size_t k = 0; k < gf.matches.n; k++) {
+			const struct match *m = gf.matches.v[k];
+			struct rmatch rm = { 0 };
+			rm.gen = g;
+			rm.winner = m->winner;
+			rm.has_p = m->has_p;
+			rm.p_a = m->p_a;
+			rm.a = item_of(d, m->a);
+			rm.b = item_of(d, m->b);
+			add_match(d, rm);
 		}
-		cJSON_Delete(root);
-		free(path);
+		generation_release(&gf);
 		last = g;
 	}
 	if (last < 0)
@@ -303,8 +262,7 @@ static void replay_elo(struct data *d)
 			start_generation(d, ++gen);
 		if (m->held_out || !m->winner)
 			continue;
-		double y = m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0;
-		elo_update(&d->it[m->a].elo, &d->it[m->b].elo, y, ELO_K);
+		elo_update(&d->it[m->a].elo, &d->it[m->b].elo, outcome(m), ELO_K);
 	}
 }
 
@@ -320,58 +278,21 @@ static int cmp_items(const void *x, const void *y)
 
 int rank_main(int argc, char **argv)
 {
-	const char *method = "bt", *matches_file = NULL, *dir = NULL;
-	double holdout = 0;
-	unsigned long long seed = 1;
-	struct option longopts[AW_ARRAY_LEN(rank_rows) + 1];
-	for (size_t i = 0; i < AW_ARRAY_LEN(rank_rows); i++)
-		longopts[i] = (struct option){ rank_rows[i].name,
-					       rank_rows[i].arg ? required_argument : no_argument,
-					       NULL, 256 + (int)i };
-	memset(&longopts[AW_ARRAY_LEN(rank_rows)], 0, sizeof longopts[0]);
-	optind = 0;
-	opterr = 0;
-	for (int c; (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;) {
-		char *end;
-		if (c == 'h' || c == 256 + 4) {
-			rank_help(stdout);
-			return AW_EXIT_OK;
-		}
-		if (c == '?')
-			return usage("unknown option '%s'%s", argv[optind - 1], "");
-		if (c == ':')
-			return usage("option '%s' requires an argument%s", argv[optind - 1], "");
-		switch (c - 256) {
-		case 0:
-			if (strcmp(optarg, "bt") != 0 && strcmp(optarg, "elo") != 0)
-				return usage("option '--method': '%s' is not bt or elo%s", optarg, "");
-			method = optarg;
-			break;
-		case 1:
-			matches_file = optarg;
-			break;
-		case 2:
-			errno = 0;
-			holdout = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(holdout > 0 && holdout < 1))
-				return usage("option '--holdout': '%s' is not a fraction between 0 and 1%s",
-					     optarg, "");
-			break;
-		case 3:
-			errno = 0;
-			seed = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || *optarg == '-')
-				return usage("option '--seed': '%s' is not a non-negative whole number%s",
-					     optarg, "");
-			break;
-		}
-	}
-	if (optind < argc)
-		dir = argv[optind++];
-	if (optind < argc)
-		return usage("unexpected argument '%s'%s", argv[optind], "");
+	struct rank_options ro = { 0 };
+	const char *dir = NULL;
+	int first;
+	enum cli_result cr = cli_parse(&rank_command, &ro, NULL, argc, argv, &first);
+	if (cr != CLI_RUN)
+		return cr == CLI_EXIT ? AW_EXIT_OK : AW_EXIT_USAGE;
+	const char *matches_file = ro.matches, *method = methods[ro.method];
+	double holdout = ro.holdout;
+	unsigned long long seed = ro.seed;
+	if (first < argc)
+		dir = argv[first++];
+	if (first < argc)
+		return cli_usage(&rank_command, "unexpected argument '%s'", argv[first]);
 	if (!dir == !matches_file)
-		return usage("give a run directory or --matches FILE (one of them)%s%s", "", "");
+		return cli_usage(&rank_command, "give a run directory or --matches FILE (one of them)");
 
 	struct data d = { 0 };
 	char err[1024];
@@ -401,7 +322,7 @@ int rank_main(int argc, char **argv)
 		d.it[m->winner == 'A' ? m->a : m->b].wins++;
 		d.it[m->winner == 'A' ? m->b : m->a].losses++;
 		if (bt)
-			bt_add(&br, m->a, m->b, m->has_p ? m->p_a : m->winner == 'A' ? 1.0 : 0.0);
+			bt_add(&br, m->a, m->b, outcome(m));
 	}
 	if (bt) {
 		se = xmalloc((d.n ? d.n : 1) * sizeof *se);

@@ -10,8 +10,8 @@
  * stories reach the tournament as early as they can.
  */
 #include "aw/writer.h"
-#include "aw/journal.h"
 #include "aw/llm.h"
+#include "aw/resume.h"
 #include "aw/template.h"
 #include "aw/util.h"
 
@@ -204,45 +204,13 @@ void writer_send(struct wset *w)
 	}
 }
 
-/* A resumed run: the story the interrupted run already received for s, if
- * the journal has it (generation 0: the same id; a variant: the same
- * parent and number). */
-static int reuse(struct run *run, struct story *s, char **journal_id)
-{
-	struct population *p = &run->reuse.stories;
-	for (size_t i = 0; i < p->n; i++) {
-		struct story *r = p->v[i];
-		if (!r || r->born != s->born)
-			continue;
-		if (s->parent_id ? !r->parent_id || strcmp(r->parent_id, s->parent_id) != 0 ||
-				   r->variant != s->variant
-				 : r->parent_id || strcmp(r->id, s->id) != 0)
-			continue;
-		if (!s->parent_id) {
-			free(s->id);
-			s->id = r->id;
-		} else { /* a variant is numbered when taken */
-			*journal_id = r->id;
-		}
-		r->id = NULL;
-		s->text = r->text;
-		r->text = NULL;
-		s->words = text_count_words(s->text);
-		s->trimmed = r->trimmed;
-		story_free(r);
-		p->v[i] = NULL;
-		return 1;
-	}
-	return 0;
-}
-
 static struct wjob *add_job(struct wset *w, struct story *s, char *key)
 {
 	struct wjob *j = xcalloc(1, sizeof *j);
 	j->set = w;
 	j->story = s;
 	j->key = key;
-	if (reuse(w->run, s, &j->journal_id)) {
+	if (w->run->resume && resume_take_story(w->run->resume, s, &j->journal_id)) {
 		j->state = J_ENDED;
 		j->reused = 1;
 	}
@@ -344,16 +312,9 @@ size_t writer_take(struct wset *w, const struct story *p, struct population *pop
 			j->story->id = xasprintf("g%d-%03ld", w->gen, ++w->last_id);
 			j->story->elo = p->elo; /* a variant starts from its parent's
 						 * rating, final now */
-			/* The journal's verdicts on a reused variant name it by the
-			 * id it had (none: written before it was taken, so judged
-			 * under the id it gets now, the same). */
-			if (j->reused)
-				journal_map_id(&w->run->reuse, w->gen,
-					       j->journal_id ? j->journal_id : j->story->id,
-					       j->story->id);
 		}
 		if (j->reused)
-			w->run->reused_stories++;
+			resume_keep_story(w->run->resume, j->story, j->journal_id);
 		population_add(pop, j->story);
 		k++;
 	}
@@ -373,12 +334,9 @@ long writer_drop_untaken(struct wset *w)
 			sent++;
 	}
 	/* A resumed run: the variants the interrupted one sent early for this
-	 * generation, which it never began, and which nobody asked for again.
-	 * (For the generation it was in, it counted its own.) */
-	const struct population *p = &w->run->reuse.stories;
-	if (w->gen > w->run->resumed_from)
-		for (size_t i = 0; i < p->n; i++)
-			sent += p->v[i] && p->v[i]->born == w->gen && p->v[i]->parent_id;
+	 * generation, which nobody asked for again. */
+	if (w->run->resume)
+		sent += resume_untaken_variants(w->run->resume, w->gen);
 	return sent;
 }
 

@@ -46,53 +46,20 @@
  * window is shared with the writer), except in the two reproducible modes,
  * which wait for all of them first.
  *
- * Ownership: a match list owns its matches; matches borrow their stories
- * from the population they were drawn from.  A tourney borrows the run,
- * the population and the match list until judge_end().
+ * Ownership: the match list given to judge_new() receives the matches
+ * (match.h: records that name their stories by id).  A tourney borrows the
+ * run, the population and the match list until judge_end().
  */
 #ifndef AW_JUDGE_H
 #define AW_JUDGE_H
 
 #include "aw/http.h"
+#include "aw/match.h"
 #include "aw/run.h"
 #include "aw/story.h"
 
 #define JUDGE_ASKS 3
 #define JUDGE_TOP_LOGPROBS 5
-
-struct match {
-	struct story *a;     /* shown first */
-	struct story *b;     /* shown second */
-	int round;           /* round (deterministic modes), else 0 */
-	char winner;         /* 'A', 'B', or 0 for none */
-	double p_a;          /* the judge's P(A better), when has_p */
-	int has_p;           /* p_a came from logprobs */
-	char *reason;        /* the judge's reasoning, or NULL */
-	char *error;         /* why there is no winner, or NULL */
-	int asks;            /* judge requests made */
-	/* while judging: */
-	struct tourney *t;   /* the tournament it belongs to */
-	size_t ia, ib;       /* indices of a and b in the population */
-	size_t index;        /* creation order */
-	char *prompt;        /* the rendered judge prompt */
-	char *first_reply;   /* the reply without a verdict, for the follow-up */
-};
-
-struct match_list {
-	struct match **v;    /* matches in creation order */
-	size_t n, cap;
-};
-
-/* What a generation's tournament did. */
-struct judge_summary {
-	long calls;            /* judge requests sent (retries and re-asks too) */
-	long matches;          /* matches played */
-	long budget;           /* matches it could have played */
-	const char *stop;      /* "rounds", "budget" or "stable" */
-	double bias;           /* position bias in logits (first shown) */
-	double bias_se;        /* its standard error */
-	long soft;             /* verdicts with a probability */
-};
 
 struct tourney;
 
@@ -126,7 +93,6 @@ size_t judge_likely_top(const struct tourney *t, double max_u, const struct stor
 /* After judge_run: rate and rank pop (HTTP_DONE only), move the stories
  * that could not be written to failed, fill *sum, and free t. */
 void judge_end(struct tourney *t, enum http_result res, struct population *failed,
-	       struct judge_summary *sum);
-void match_list_free(struct match_list *l);
+	       struct judging *sum);
 
 #endif

@@ -1,15 +1,16 @@
 /*
  * options.h - the settings of a run and the command line that sets them.
  *
- * One table in options.c drives getopt_long, the --help text and the range
- * checks, so the three cannot drift apart (curl's aliases[], git's struct
- * option[]).  Parsing only fills struct options and validates values; files
- * named by options are read and checked later by the run, still before any
- * request is sent.
+ * One table in options.c drives the parser, the defaults, the --help text,
+ * the range checks and the man page (cli.h), so they cannot drift apart.
+ * Parsing only fills struct options and validates values; files named by
+ * options are read and checked later by the run, still before any request
+ * is sent.
  *
- * --resume DIR reads the settings of the run in DIR back from its run.json:
- * options not given keep the run's values; an option that would change the
- * run's meaning (ROW_KEEP in options.c) is refused unless it is unchanged.
+ * --resume DIR continues the run in DIR: the caller reads its run.json
+ * (store.h) and hands its settings to options_resume(): options not given
+ * keep the run's values; an option that would change the run's meaning
+ * (ROW_KEEP in options.c) is refused unless it is unchanged.
  *
  * Ownership: strings in struct options point into argv or the environment,
  * or are owned by the struct when noted; options_release() frees those.
@@ -19,11 +20,11 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "aw/pairing.h"
 
 /* Seeds stay below 2^53 so that they are exact as JSON numbers. */
 #define AW_SEED_MAX ((1ULL << 53) - 1)
 
-enum pairing { PAIR_RANDOM, PAIR_SWISS, PAIR_BOUNDARY };
 enum rank_by { RANK_BT, RANK_ELO };
 enum logprobs { LOGPROBS_AUTO, LOGPROBS_ON, LOGPROBS_OFF };
 
@@ -31,6 +32,7 @@ struct options {
 	const char *model;          /* --model: writer model (required) */
 	const char *judge_model;    /* --judge-model: defaults to model */
 	char *base_url;             /* endpoint base, no trailing slash (owned) */
+	const char *base_url_arg;   /* --base-url as given, or NULL */
 	const char *api_key;        /* $OPENAI_API_KEY or NULL: header only */
 	const char *out_dir;        /* --out (required) */
 	const char *prompt;         /* --prompt TEXT, or NULL */
@@ -78,17 +80,27 @@ enum options_result {
 	OPTIONS_USAGE = 2  /* misuse reported on stderr: exit 2 */
 };
 
+struct cJSON;
+struct cli_command;
+
 /* Parse "evolve"'s arguments (argv[0] is "evolve").  Reads OPENAI_BASE_URL,
- * OPENAI_API_BASE and OPENAI_API_KEY from the environment. */
+ * OPENAI_API_BASE and OPENAI_API_KEY from the environment.  With --resume
+ * DIR, OPTIONS_RUN means only that the command line is valid: finish with
+ * options_resume(). */
 enum options_result options_parse(struct options *o, int argc, char **argv);
+/* A resumed run: take the saved settings (run.json's "settings") for every
+ * option not given, refuse a given one that would change the run, and
+ * check the whole. */
+enum options_result options_resume(struct options *o, const struct cJSON *settings);
 void options_release(struct options *o);
 void options_help(FILE *out);
-
-struct cJSON;
+/* The table (for the man page). */
+extern const struct cli_command options_command;
 
 /* The settings of a run as JSON, one key per option (dashes become
- * underscores), for run.json.  Never holds the API key; the base URL is
- * written without any user:password@ part.  Caller frees with cJSON_Delete. */
+ * underscores), for run.json, and what was in effect: api_key_set,
+ * early_stop.  Never holds the API key; the base URL is written without
+ * any user:password@ part.  Caller frees with cJSON_Delete. */
 struct cJSON *options_to_json(const struct options *o);
 
 /* Was the option with this long name given on the command line? */

@@ -25,7 +25,7 @@
 
 struct pairing_state {
 	size_t n;                  /* stories */
-	int rule;                  /* enum pairing (options.h) */
+	int rule;                  /* enum pairing */
 	const double *theta;       /* current strengths, logits */
 	const double *u;           /* P(wrong side of the top-K line) */
 	const unsigned char *top;  /* 1 for the current top K */
@@ -41,6 +41,9 @@ struct pairing_state {
 };
 
 enum { PAIR_LOST, PAIR_PENDING, PAIR_READY };
+
+/* The pairing rules (--pairing). */
+enum pairing { PAIR_RANDOM, PAIR_SWISS, PAIR_BOUNDARY };
 
 /* The boundary rule's weight of judging i against j. */
 double pairing_weight(const struct pairing_state *s, size_t i, size_t j);

@@ -1,25 +1,22 @@
 /*
- * store.h - the output directory: one JSON file per generation, run.json,
- * and the best story as plain text.
+ * store.h - the output directory of a run: taking it (new, or to resume),
+ * and writing and reading its files.  What each file holds is codec.h's;
+ * this module keeps them safe on disk.
  *
  * Every file is written whole to a temporary file in the same directory,
  * synced, and renamed over its name, so a reader (or a crash) never sees
- * half a file: each file on disk is the old version or the new one.
+ * half a file: each file on disk is the old version or the new one.  The
+ * store writes what it is given (a struct generation, a struct
+ * run_report): it knows nothing of how a run is made.
  *
- *   gen-NNN.json  {"generation", "judging" (calls, matches, why it stopped),
- *                  "position_bias", "stories" (ranked best first), "matches",
- *                  "failed" (stories that could not be written)}
- *   run.json      status, seed, effective settings (never the key), usage
- *   best.txt      the best story of the last generation written
- *   inputs/       the texts the run reads (prompt, rubric, templates, lists)
- *   journal.jsonl every story and verdict as it arrives (journal.h)
+ * Ownership: the read functions fill structs the caller releases
+ * (generation_release, run_report_release).
  */
 #ifndef AW_STORE_H
 #define AW_STORE_H
 
 #include <stddef.h>
-#include "aw/journal.h"
-#include "aw/judge.h"
+#include "aw/codec.h"
 #include "aw/run.h"
 #include "aw/story.h"
 
@@ -34,32 +31,21 @@ int store_prepare(const char *dir, int resume, char *err, size_t errlen);
  * run uses exactly the same ones. */
 int store_write_inputs(const char *dir, const struct texts *t, char *err, size_t errlen);
 
-/* Read generation gen back: its stories (ranked, as written) into pop, the
- * stories that could not be written (without text) into failed, and its
- * matches into matches->m.  0, or -1 with a message in err. */
-int store_read_generation(const char *dir, int gen, struct population *pop,
-			  struct population *failed, struct journal_data *matches, char *err,
-			  size_t errlen);
-
 /* Write data to dir/name atomically.  0, or -1 with a message in err. */
 int store_write_file(const char *dir, const char *name, const char *data, size_t len,
 		     char *err, size_t errlen);
 
-int store_write_generation(const char *dir, int gen, const struct population *pop,
-			   const struct match_list *matches, const struct population *failed,
-			   const struct judge_summary *sum, char *err, size_t errlen);
-
-/* status: "running", "complete", "failed" or "interrupted"; error may be
- * NULL; best may be NULL. */
-int store_write_run(const char *dir, const struct run *run, const char *status,
-		    int generations_done, const struct story *best, const char *error,
-		    char *err, size_t errlen);
-
+int store_write_generation(const char *dir, const struct generation *g, char *err,
+			   size_t errlen);
+int store_write_run(const char *dir, const struct run_report *r, char *err, size_t errlen);
 int store_write_best(const char *dir, const struct story *best, char *err, size_t errlen);
 
-/* The JSON of one generation (malloc'd), for tests and the writer above. */
-char *store_generation_json(int gen, const struct population *pop,
-			    const struct match_list *matches, const struct population *failed,
-			    const struct judge_summary *sum);
+/* Does dir hold generation gen's file? */
+int store_has_generation(const char *dir, int gen);
+/* Read generation gen, or run.json, back.  0, or -1 with a message in err
+ * (*g or *r is then empty). */
+int store_read_generation(const char *dir, int gen, struct generation *g, char *err,
+			  size_t errlen);
+int store_read_run(const char *dir, struct run_report *r, char *err, size_t errlen);
 
 #endif

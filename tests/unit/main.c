@@ -8,6 +8,8 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "unit.h"
+#include "aw/match.h"
+#include "aw/story.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,6 +37,64 @@ char *tu_tempdir(void)
 		abort();
 	}
 	return p;
+}
+
+struct story *tu_story(const char *id, const char *text, double elo, int wins)
+{
+	struct story *s = story_new();
+	s->id = strdup(id);
+	s->born = 1;
+	s->parent_id = strdup("g0-001");
+	s->style = strdup("Hemingway: short declarative sentences");
+	s->theme = strdup("loss");
+	s->goal = strdup("sharpen the ending");
+	s->temperature = 0.9;
+	s->text = text ? strdup(text) : NULL;
+	s->words = 3;
+	s->elo = elo;
+	s->wins = wins;
+	s->losses = 2;
+	s->matches = wins + 2;
+	return s;
+}
+
+struct story *tu_variant(int gen, const char *parent, int number, const char *text)
+{
+	struct story *s = story_new();
+	s->born = gen;
+	s->parent_id = strdup(parent);
+	s->variant = number;
+	s->style = strdup("style");
+	s->theme = strdup("theme");
+	s->goal = strdup("goal");
+	s->temperature = 1.0;
+	s->text = strdup(text);
+	s->words = text_count_words(text);
+	return s;
+}
+
+struct match *tu_match(int gen, const char *a, const char *b, char winner)
+{
+	struct match *m = match_new();
+	m->gen = gen;
+	m->a = strdup(a);
+	m->b = strdup(b);
+	m->winner = winner;
+	m->asks = 1;
+	return m;
+}
+
+int tu_setup_dir(void **state)
+{
+	*state = tu_tempdir();
+	return 0;
+}
+
+int tu_teardown_dir(void **state)
+{
+	tu_rmtree(*state);
+	free(*state);
+	return 0;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -163,5 +223,10 @@ int main(void)
 	failed += run_bt_tests();
 	failed += run_pairing_tests();
 	failed += run_idmap_tests();
+	failed += run_codec_tests();
+	failed += run_journal_tests();
+	failed += run_judge_tests();
+	failed += run_resume_tests();
+	failed += run_cli_tests();
 	return failed != 0 ? 1 : 0;
 }

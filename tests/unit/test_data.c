@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int setup_dir(void **state)
-{
-	*state = tu_tempdir();
-	return 0;
-}
-
-static int teardown_dir(void **state)
-{
-	tu_rmtree(*state);
-	free(*state);
-	return 0;
-}
-
 /* Read a list from a file holding len bytes of data; returns the result,
  * the list in *l and the message in err. */
 static int read_list(const char *dir, const void *data, size_t len, struct strlist *l, char *err,
@@ -323,17 +310,17 @@ static void test_utf8_broken_sequences(void **state)
 int run_data_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_list_comments_blank_trim, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_list_utf8_items, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_list_empty, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_list_invalid_utf8, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_list_nul_byte, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_list_control_character, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_list_long_item, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_missing_file, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_directory, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_read_text, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_read_text_too_large, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_list_comments_blank_trim, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_list_utf8_items, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_list_empty, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_list_invalid_utf8, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_list_nul_byte, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_list_control_character, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_list_long_item, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_missing_file, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_directory, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_read_text, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_read_text_too_large, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_overlong),
 		cmocka_unit_test(test_utf8_surrogates_and_range),

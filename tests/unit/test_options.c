@@ -13,20 +13,6 @@
 #define MAXARGS 64
 
 /* Parse the NULL-terminated argument list (argv[0] "evolve" added). */
-/* A fresh temporary directory per test, removed even when it fails. */
-static int setup_dir(void **state)
-{
-	*state = tu_tempdir();
-	return 0;
-}
-
-static int teardown_dir(void **state)
-{
-	tu_rmtree(*state);
-	free(*state);
-	return 0;
-}
-
 static enum options_result parse_v(struct options *o, const char *const *args)
 {
 	static char *argv[MAXARGS + 2];
@@ -577,7 +563,7 @@ int run_options_tests(void)
 		cmocka_unit_test_setup(test_numeric_garbage, clear_env),
 		cmocka_unit_test_setup(test_ranking_choices, clear_env),
 		cmocka_unit_test_setup(test_help, clear_env),
-		cmocka_unit_test_setup_teardown(test_help_text, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_help_text, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup(test_required, clear_env),
 		cmocka_unit_test_setup(test_unknown_and_stray, clear_env),
 		cmocka_unit_test_setup(test_prompt_exclusive, clear_env),

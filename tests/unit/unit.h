@@ -28,7 +28,27 @@ int run_rng_tests(void);
 int run_bt_tests(void);
 int run_pairing_tests(void);
 int run_idmap_tests(void);
+int run_codec_tests(void);
+int run_journal_tests(void);
+int run_judge_tests(void);
+int run_resume_tests(void);
+int run_cli_tests(void);
 
+/* cmocka setup and teardown: *state is a new empty directory (malloc'd
+ * path), removed with everything in it afterwards, even when the test
+ * failed. */
+int tu_setup_dir(void **state);
+int tu_teardown_dir(void **state);
+/* Records for tests.  tu_story: a rated-looking variant of g0-001 in
+ * generation 1, with provenance, text (may be NULL) and a tournament
+ * record; tu_variant: variant `number` of parent in generation gen, no id;
+ * tu_match: a match of generation gen between ids a and b (a shown first),
+ * winner 'A', 'B' or 0, one judge request. */
+struct story;
+struct match;
+struct story *tu_story(const char *id, const char *text, double elo, int wins);
+struct story *tu_variant(int gen, const char *parent, int number, const char *text);
+struct match *tu_match(int gen, const char *a, const char *b, char winner);
 /* A new empty directory under $TMPDIR or /tmp (malloc'd path). */
 char *tu_tempdir(void);
 /* Remove dir and everything in it. */

@@ -1,0 +1,194 @@
+/*
+ * codec.h - the formats of a run directory: one encoder and one decoder for
+ * each record, and the names of the files.
+ *
+ *   gen-NNN.json   a generation: what its tournament did, its stories
+ *                  ranked best first, its matches, and the stories that
+ *                  could not be written
+ *   run.json       what the run is (settings, texts), how far it got, and
+ *                  what it cost (usage, over every process of the run)
+ *   journal.jsonl  every story and verdict as it arrived (journal.h)
+ *   best.txt       the best story of the last generation
+ *   inputs/        the texts the run read, one file each
+ *
+ * Every command that writes or reads a run goes through these functions
+ * (as jq's jv_print/jv_parse), so a field added to a story is added in
+ * codec_story_json() and codec_story_parse() and nowhere else.  Encoding and
+ * decoding are pure (no files: store.h reads and writes them), so each
+ * record is unit-tested on its own.
+ *
+ * A story and a match are written the same way wherever they appear, but
+ * for what the place needs: a generation file adds a story's ranking, the
+ * journal adds the record type and generation, and names a winner by the
+ * letter it was shown under.  Numbers that must read back as the same
+ * double (ratings, Elo) are written with 17 significant digits.
+ *
+ * Ownership: encoders return a cJSON tree or a malloc'd string the caller
+ * frees (cJSON_Delete, free); decoders fill structs that own their strings,
+ * released with story_free(), match_free(), generation_release() and
+ * run_report_release().
+ */
+#ifndef AW_CODEC_H
+#define AW_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "aw/match.h"
+#include "aw/story.h"
+
+struct cJSON;
+
+/* ------------------------------------------------------------ file names */
+
+#define CODEC_RUN "run.json"
+#define CODEC_BEST "best.txt"
+#define CODEC_JOURNAL "journal.jsonl"
+#define CODEC_INPUTS "inputs"
+#define CODEC_TEXTS 9   /* texts a run reads, kept in inputs/ */
+
+/* "gen-007.json" for generation 7, into out (room for 24). */
+void codec_generation_name(int gen, char *out, size_t n);
+/* Is name one of the files a run writes through a temporary file (run.json,
+ * best.txt, gen-NNN.json, an inputs/ file)? */
+int codec_is_run_file(const char *name);
+/* Text k of a run (0 <= k < CODEC_TEXTS): its file name in inputs/ and in
+ * --prompts-dir ("writer.txt"), and its key in run.json's "files"
+ * ("writer_template").  In the order of struct texts (run.h). */
+const char *codec_input_name(int k);
+const char *codec_file_key(int k);
+
+/* --------------------------------------------------------------- records */
+
+/* Where a record is written: each place keeps what it needs. */
+enum codec_place {
+	CODEC_IN_GENERATION,  /* a generation file */
+	CODEC_IN_JOURNAL,     /* a journal line */
+	CODEC_IN_LOG          /* a match log line (`rank --matches`): a, b,
+			    * winner (an id or null), p_a */
+};
+
+/* A story as JSON.  In a generation file with its ranking (when it was
+ * written); in the journal with "t" and "gen" and without. */
+struct cJSON *codec_story_json(const struct story *s, enum codec_place where);
+/* The story o describes, or NULL with the reason in err.  A generation
+ * file's story needs an id; a journal's needs text, and an id (generation
+ * 0) or a parent and variant number (a variant: it may have no id yet).
+ * gen is the generation of the file it is read from. */
+struct story *codec_story_parse(const struct cJSON *o, enum codec_place where, int gen,
+				char *err, size_t errlen);
+
+/* A match as JSON; gen is taken from m->gen in the journal. */
+struct cJSON *codec_match_json(const struct match *m, enum codec_place where);
+/* Fill *m (zeroed first; it owns its strings after success) from o: 0, or
+ * -1 with the reason in err.  Ids must be non-empty and differ; a winner is
+ * one of them (a letter in the journal) or null for none; p_a, when given,
+ * a number between 0 and 1. */
+int codec_match_parse(const struct cJSON *o, enum codec_place where, struct match *m,
+		      char *err, size_t errlen);
+
+/* ------------------------------------------------------ generation files */
+
+struct generation {
+	int gen;                   /* its number */
+	int has_judging;           /* judging below is set */
+	struct judging judging;    /* what its tournament did */
+	struct population stories; /* ranked, best first */
+	struct match_list matches; /* in the order they were made */
+	struct population failed;  /* stories that could not be written */
+};
+
+/* The generation file's text (malloc'd).  g is only read: a caller may
+ * fill a struct generation with populations it owns, by value, to write
+ * them, and not release it. */
+char *codec_generation_json(const struct generation *g);
+/* Parse generation gen's file text into *g (zeroed first; it owns all it
+ * holds after success, release with generation_release()).  path names
+ * the file in messages.  0, or -1 with the reason in err. */
+int codec_generation_parse(const char *text, const char *path, int gen, struct generation *g,
+			   char *err, size_t errlen);
+void generation_release(struct generation *g);
+
+/* ----------------------------------------------------------------- run.json */
+
+/* What a run spent and met, counted over every process of the run. */
+struct run_usage {
+	long requests;             /* attempts sent */
+	long retries;              /* of those, retries */
+	long failed_requests;      /* requests that failed for good */
+	long peak_in_flight;       /* most attempts in flight at once */
+	long prompt_tokens;        /* as the endpoint reported them */
+	long completion_tokens;
+	long replies_without_usage; /* replies that reported no usage */
+	long length_rewrites;      /* stories written again for length */
+	long trimmed_stories;      /* cut to the limit, as the generation
+				    * files mark them */
+	long judge_reasks;         /* judge replies asked again */
+	long matches_without_winner; /* matches recorded with no winner */
+	long failed_stories;       /* as the generation files list them */
+	long early_variants;       /* variants sent before their parent's
+				    * tournament ended */
+	long discarded_variants;   /* of those, whose parent missed the top K */
+	long soft_verdicts;        /* verdicts with a usable probability */
+	char logprobs[40];         /* "used", "off", "refused by the endpoint",
+				    * "not returned by the endpoint", "none yet" */
+	long faults[7];            /* failed attempts by kind (enum http_fault) */
+	long unusable[6];          /* unusable 2xx replies by kind (enum llm_bad) */
+	double window_use;         /* share of request slots busy (this process) */
+	long reused_stories;       /* taken from the journal (this process) */
+	long reused_matches;
+};
+
+/* One --resume of a run, as run.json lists it. */
+struct run_resume {
+	char at[32];               /* when, ISO 8601 UTC */
+	int generations_done;      /* generations done when it began */
+	long reused_stories;       /* taken from the journal */
+	long reused_matches;
+};
+
+struct run_report {
+	char *status;              /* running, complete, failed, interrupted */
+	char *version;             /* of the program that wrote it */
+	uint64_t seed;             /* the run's seed */
+	char started[32];          /* when the run first began, ISO 8601 UTC */
+	char finished[32];         /* when it stopped, "" while running */
+	double elapsed_seconds;    /* over every process of the run */
+	int generations_done;      /* generation files written */
+	char *best_story;          /* id of the best story so far, or NULL */
+	char *error;               /* why it failed, or NULL */
+	struct cJSON *settings;    /* one key per option (options.h) */
+	char *prompt;              /* the writing prompt */
+	char *files[CODEC_TEXTS];  /* where each text was read from, or NULL */
+	struct run_usage usage;    /* what it cost */
+	struct run_resume *resumes; /* one per --resume, oldest first */
+	size_t nresumes;
+};
+
+/* run.json's text (malloc'd). */
+char *codec_run_json(const struct run_report *r);
+/* Parse run.json's text into *r (zeroed first; owned, release with
+ * run_report_release()).  0, or -1 with the reason in err. */
+int codec_run_parse(const char *text, const char *path, struct run_report *r, char *err,
+		    size_t errlen);
+void run_report_release(struct run_report *r);
+/* The usage of a run that continues one that had `before`: sums, but the
+ * most for peak_in_flight; window_use and the reuse counts stay this
+ * process's. */
+void run_usage_add(struct run_usage *u, const struct run_usage *before);
+/* Current time (or t, wall-clock seconds) as ISO 8601 UTC into out. */
+void codec_iso_time(double t, char *out, size_t n);
+
+/* ------------------------------------------------------------- journal */
+
+/* A journal line for a story or a match, '\n' included (malloc'd). */
+char *codec_journal_story(const struct story *s);
+char *codec_journal_match(const struct match *m);
+
+enum codec_record { CODEC_REC_STORY, CODEC_REC_MATCH };
+
+/* Parse one journal line: CODEC_REC_STORY with *s set (owned), or
+ * CODEC_REC_MATCH with *m filled (owned), or -1 when the line is not a
+ * valid record. */
+int codec_journal_parse(const char *line, size_t len, struct story **s, struct match *m);
+
+#endif

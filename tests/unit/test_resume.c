@@ -1,0 +1,235 @@
+/*
+ * test_resume.c - what a resumed run takes again (src/resume.c): finished
+ * generations back into the fit in the order first registered, journaled
+ * stories by identity, journaled verdicts only between stories it can be
+ * sure of.
+ */
+#include "unit.h"
+#include "aw/bt.h"
+#include "aw/codec.h"
+#include "aw/journal.h"
+#include "aw/resume.h"
+#include "aw/store.h"
+#include "aw/story.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct story *mk(const char *id, int born, const char *parent, int variant,
+			const char *text)
+{
+	struct story *s = story_new();
+	s->id = id ? strdup(id) : NULL;
+	s->born = born;
+	s->parent_id = parent ? strdup(parent) : NULL;
+	s->variant = variant;
+	s->style = strdup("s");
+	s->theme = strdup("t");
+	s->text = text ? strdup(text) : NULL;
+	s->words = text ? text_count_words(text) : 0;
+	return s;
+}
+
+/* A run directory that finished generation 0 and was killed in generation
+ * 1, which had two variants of g0-002 written (one taken as g1-001 before
+ * the kill, one numbered g1-005 by an older build) and one of g0-009. */
+static void make_run(const char *dir)
+{
+	char err[512] = "";
+	struct generation g = { 0 };
+	g.has_judging = 1;
+	g.judging.stop = "budget";
+	population_add(&g.stories, mk("g0-002", 0, NULL, 0, "two"));
+	population_add(&g.stories, mk("g0-003", 0, NULL, 0, "three"));
+	population_add(&g.stories, mk("g0-001", 0, NULL, 0, "one"));
+	g.stories.v[0]->rank = 1;
+	struct story *lost = mk("g0-004", 0, NULL, 0, NULL);
+	lost->error = strdup("HTTP 500");
+	population_add(&g.failed, lost);
+	match_list_add(&g.matches, tu_match(0, "g0-001", "g0-002", 'B'));
+	match_list_add(&g.matches, tu_match(0, "g0-003", "g0-001", 'A'));
+	assert_int_equal(store_write_generation(dir, &g, err, sizeof err), 0);
+	generation_release(&g);
+
+	struct journal j;
+	assert_int_equal(journal_open(&j, dir, err, sizeof err), 0);
+	struct story *v1 = mk(NULL, 1, "g0-002", 1, "two, again");
+	struct story *v2 = mk("g1-005", 1, "g0-002", 2, "two, once more");
+	struct story *v3 = mk(NULL, 1, "g0-009", 1, "nine");
+	struct story *early = mk(NULL, 2, "g1-001", 1, "next generation");
+	struct match *m1 = tu_match(1, "g1-001", "g0-002", 'A');
+	struct match *m2 = tu_match(1, "g1-005", "g0-001", 'B');
+	struct match *m3 = tu_match(1, "g0-003", "g0-001", 0);
+	m3->error = strdup("no verdict in 3 judge replies");
+	assert_int_equal(journal_story(&j, v1), 0);
+	assert_int_equal(journal_story(&j, v2), 0);
+	assert_int_equal(journal_story(&j, v3), 0);
+	assert_int_equal(journal_story(&j, early), 0);
+	assert_int_equal(journal_match(&j, m1), 0);
+	assert_int_equal(journal_match(&j, m2), 0);
+	assert_int_equal(journal_match(&j, m3), 0);
+	journal_close(&j);
+	story_free(v1);
+	story_free(v2);
+	story_free(v3);
+	story_free(early);
+	match_free(m1);
+	match_free(m2);
+	match_free(m3);
+}
+
+/* The finished generation comes back ranked, and its stories enter the fit
+ * in the order of their ids (the order the run first registered them),
+ * with their verdicts. */
+static void test_open(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+	struct bt_ratings fit = { 0 };
+	struct population last = { 0 };
+	int done = -1;
+	make_run(dir);
+	struct resume *r = resume_open(dir, &fit, &last, &done, err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(done, 1);
+	assert_int_equal(resume_from(r), 1);
+	assert_int_equal((int)last.n, 3);
+	assert_string_equal(last.v[0]->id, "g0-002");
+	assert_int_equal((int)fit.n, 4);
+	assert_string_equal(fit.ids[0], "g0-001");
+	assert_string_equal(fit.ids[1], "g0-002");
+	assert_string_equal(fit.ids[3], "g0-004");
+	assert_int_equal((int)fit.m, 2);
+	/* g0-002 beat g0-001, which beat... no: g0-003 beat g0-001 */
+	assert_true(fit.theta[1] > fit.theta[0]);
+	resume_free(r);
+	population_free(&last);
+	bt_ratings_free(&fit);
+
+	/* a generation file that cannot be read stops it, naming the file */
+	free(tu_write_str(dir, "gen-000.json", "{\"generation\": 0}"));
+	done = -1;
+	r = resume_open(dir, &fit, &last, &done, err, sizeof err);
+	assert_null(r);
+	assert_true(tu_contains(err, "gen-000.json"));
+	population_free(&last);
+	bt_ratings_free(&fit);
+}
+
+/* Stories are known by id (generation 0) or by generation, parent and
+ * number (variants), each taken once. */
+static void test_take_story(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+	struct bt_ratings fit = { 0 };
+	struct population last = { 0 };
+	int done;
+	make_run(dir);
+	struct resume *r = resume_open(dir, &fit, &last, &done, err, sizeof err);
+	assert_non_null(r);
+
+	char *jid = NULL;
+	struct story *a = mk("g0-001", 0, NULL, 0, NULL);
+	assert_int_equal(resume_take_story(r, a, &jid), 0); /* not journaled */
+	struct story *v1 = mk(NULL, 1, "g0-002", 1, NULL);
+	assert_int_equal(resume_take_story(r, v1, &jid), 1);
+	assert_null(jid);
+	assert_string_equal(v1->text, "two, again");
+	assert_int_equal((int)v1->words, 2);
+	assert_int_equal(resume_take_story(r, v1, &jid), 0); /* once */
+	struct story *v2 = mk(NULL, 1, "g0-002", 2, NULL);
+	assert_int_equal(resume_take_story(r, v2, &jid), 1);
+	assert_string_equal(jid, "g1-005");
+	free(jid);
+	struct story *v3 = mk(NULL, 1, "g0-002", 3, NULL);
+	assert_int_equal(resume_take_story(r, v3, &jid), 0);
+	struct story *other_gen = mk(NULL, 2, "g0-002", 1, NULL);
+	assert_int_equal(resume_take_story(r, other_gen, &jid), 0);
+
+	/* generation 1 was the one it was in: it counted its own early
+	 * variants; generation 2's, never asked for again, are counted now */
+	assert_int_equal((int)resume_untaken_variants(r, 1), 0);
+	assert_int_equal((int)resume_untaken_variants(r, 2), 1);
+	story_free(a);
+	story_free(v1);
+	story_free(v2);
+	story_free(v3);
+	story_free(other_gen);
+	resume_free(r);
+	population_free(&last);
+	bt_ratings_free(&fit);
+}
+
+/* A verdict on a variant of its generation is taken only once that
+ * variant's journal id is mapped to its id now, so that it reaches the
+ * right story; a verdict on stories of earlier generations is taken as it
+ * is; each at most once. */
+static void test_take_verdict(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+	struct bt_ratings fit = { 0 };
+	struct population last = { 0 };
+	int done;
+	make_run(dir);
+	struct resume *r = resume_open(dir, &fit, &last, &done, err, sizeof err);
+	assert_non_null(r);
+
+	long k = resume_find_verdict(r, 1, 0, NULL, NULL, 0);
+	assert_int_equal((int)k, 0);
+	assert_string_equal(resume_verdict(r, (size_t)k)->a, "g1-001");
+	struct match got = { 0 };
+	assert_int_equal(resume_take_verdict(r, (size_t)k, 1, &got), 0); /* not mapped yet */
+	assert_int_equal(got.winner, 0);
+
+	/* the variant written before it was taken was judged as g1-001 */
+	struct story *v1 = mk("g1-001", 1, "g0-002", 1, "x");
+	resume_keep_story(r, v1, NULL);
+	assert_int_equal(resume_take_verdict(r, (size_t)k, 1, &got), 1);
+	assert_int_equal(got.winner, 'A');
+	assert_int_equal(got.asks, 1);
+	assert_int_equal(resume_take_verdict(r, (size_t)k, 1, &got), 0); /* once */
+	free(got.reason);
+	free(got.error);
+
+	/* the variant an older build numbered g1-005 is g1-002 now */
+	assert_int_equal((int)resume_find_verdict(r, 1, 0, "g1-002", "g0-001", 0), -1);
+	struct story *v2 = mk("g1-002", 1, "g0-002", 2, "y");
+	resume_keep_story(r, v2, "g1-005");
+	k = resume_find_verdict(r, 1, 0, "g1-002", "g0-001", 0);
+	assert_true(k >= 0);
+	memset(&got, 0, sizeof got);
+	assert_int_equal(resume_take_verdict(r, (size_t)k, 1, &got), 1);
+	assert_int_equal(got.winner, 'B');
+	assert_int_equal((int)resume_find_verdict(r, 1, 0, "g1-002", "g0-001", 0), -1); /* once */
+
+	/* a verdict between earlier stories needs no mapping; so does "no
+	 * verdict" (the judge would not decide) */
+	k = resume_find_verdict(r, 1, 0, "g0-003", "g0-001", 0);
+	assert_true(k >= 0);
+	memset(&got, 0, sizeof got);
+	assert_int_equal(resume_take_verdict(r, (size_t)k, 0, &got), 1);
+	assert_int_equal(got.winner, 0);
+	assert_string_equal(got.error, "no verdict in 3 judge replies");
+	free(got.error);
+
+	assert_int_equal((int)resume_reused_stories(r), 2);
+	assert_int_equal((int)resume_reused_matches(r), 3);
+	story_free(v1);
+	story_free(v2);
+	resume_free(r);
+	population_free(&last);
+	bt_ratings_free(&fit);
+}
+
+int run_resume_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_take_story, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_take_verdict, tu_setup_dir, tu_teardown_dir),
+	};
+	return cmocka_run_group_tests_name("resume", tests, NULL, NULL);
+}
