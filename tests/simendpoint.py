@@ -543,13 +543,21 @@ def api_error(message, etype, param=None, code=None):
     return {"error": {"message": message, "type": etype, "param": param, "code": code}}
 
 
-def error_reply(status, model, rng):
-    """(status, headers, content type, body bytes) for an HTTP error status."""
+def error_reply(status, model, rng, retry_after=None):
+    """(status, headers, content type, body bytes) for an HTTP error status.
+
+    retry_after (--retry-after): the Retry-After value every 429 carries; None
+    sends "Retry-After: 1" or "retry-after-ms: 300" at random, as before."""
     headers = []
     if status == 429:
-        headers = [("Retry-After", "1")] if rng.random() < 0.5 else [("retry-after-ms", "300")]
+        wait = "1s"
+        if retry_after is None:
+            headers = [("Retry-After", "1")] if rng.random() < 0.5 else [("retry-after-ms", "300")]
+        else:
+            headers = [("Retry-After", retry_after)]
+            wait = f"{retry_after}s" if re.fullmatch(r"\d+(\.\d+)?", retry_after) else "a while"
         body = api_error(f"Rate limit reached for {model} on requests per min (RPM): "
-                         "Limit 60, Used 60, Requested 1. Please try again in 1s.",
+                         f"Limit 60, Used 60, Requested 1. Please try again in {wait}.",
                          "rate_limit_exceeded", None, "rate_limit_exceeded")
     elif status == 500:
         body = api_error("Internal server error", "server_error", None, 500)
@@ -566,6 +574,24 @@ def error_reply(status, model, rng):
         etype = "invalid_request_error" if status < 500 else "server_error"
         body = api_error(f"HTTP {status} from the simulated endpoint", etype, None, status)
     return status, headers, "application/json", json.dumps(body).encode()
+
+
+def model_not_found(model):
+    """(status, headers, content type, body bytes) of OpenAI's unknown-model 404."""
+    body = api_error(f"The model `{model}` does not exist or you do not have access to it.",
+                     "invalid_request_error", None, "model_not_found")
+    return 404, [], "application/json", json.dumps(body).encode()
+
+
+def unknown_path(path):
+    """(status, headers, content type, body bytes) of a 404 for a path nothing serves."""
+    body = api_error(f"Unknown path {path}", "invalid_request_error", None, "not_found")
+    return 404, [], "application/json", json.dumps(body).encode()
+
+
+HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Welcome</title></head>\n"
+             b"<body><h1>It works!</h1><p>This is the default web page of this server. "
+             b"There is no API here.</p></body></html>\n")
 
 
 def echo_auth(payload, auth):
@@ -841,17 +867,28 @@ class SimHandler(BaseHTTPRequestHandler):
             self._read_body()
         except (BodyError, ValueError):
             self.close_connection = True
-        path = urlsplit(self.path).path
-        self._send_json(404, api_error(f"Unknown path {path}", "invalid_request_error",
-                                       None, "not_found"))
+        status, headers, ctype, payload = unknown_path(urlsplit(self.path).path)
+        self._send(status, payload, ctype, headers)
 
     # ---- routes -----------------------------------------------------------
     def do_GET(self):
         path = urlsplit(self.path).path
         state = self.server.state
-        if path.endswith("/models"):
+        models, prefix = state.args.models, state.args.require_prefix
+        if path.endswith("/models") and (prefix is None or path == prefix + "/models"):
+            names = models or ["sim-writer"]
             self._send_json(200, {"object": "list", "data": [
-                {"id": "sim-writer", "object": "model", "created": 0, "owned_by": "sim"}]})
+                {"id": name, "object": "model", "created": 0, "owned_by": "sim"}
+                for name in names]})
+        elif models and "/models/" in path and \
+                (prefix is None or path.startswith(prefix + "/models/")):
+            name = path[path.index("/models/") + len("/models/"):]
+            if name in models:
+                self._send_json(200, {"id": name, "object": "model", "created": 0,
+                                      "owned_by": "sim"})
+            else:
+                status, headers, ctype, payload = model_not_found(name)
+                self._send(status, payload, ctype, headers)
         elif path == "/sim/stats":
             self._send_json(200, state.stats())
         elif path == "/sim/truth":
@@ -925,17 +962,24 @@ class SimHandler(BaseHTTPRequestHandler):
         wants_logprobs = problem is None and body.get("logprobs") is True
 
         error = None
-        if args.require_key:
+        if args.require_prefix is not None and \
+                urlsplit(self.path).path != args.require_prefix + "/chat/completions":
+            error = unknown_path(urlsplit(self.path).path)
+        if error is None and args.html_all:
+            error = (200, [], "text/html", HTML_PAGE)
+        if error is None and args.require_key:
             expected = f"Bearer {args.require_key}"
             given = self.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), expected.encode()):
                 error = error_reply(401, model, rng)
         if error is None and args.status_all:
-            error = error_reply(args.status_all, model, rng)
+            error = error_reply(args.status_all, model, rng, args.retry_after)
         if error is None and problem is not None:
             message, param = problem
             error = (400, [], "application/json",
                      json.dumps(api_error(message, "invalid_request_error", param)).encode())
+        if error is None and args.models and model not in args.models:
+            error = model_not_found(model)
         if error is None and wants_logprobs and args.logprobs in ("refuse", "forbid"):
             error = logprobs_refusal(args.logprobs)
             state.count_logprobs(refused=True)
@@ -947,7 +991,7 @@ class SimHandler(BaseHTTPRequestHandler):
         if error is not None:
             reply = error
         elif fault in ("429", "500", "503"):
-            reply = error_reply(int(fault), model, rng)
+            reply = error_reply(int(fault), model, rng, args.retry_after)
         elif fault == "502html":
             reply = (502, [], "text/html",
                      b"<html><body><h1>502 Bad Gateway</h1></body></html>")
@@ -1090,6 +1134,20 @@ def parse_faults(text):
     return kinds
 
 
+def parse_models(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("--models needs at least one model name")
+    return names
+
+
+def parse_retry_after(text):
+    if not text or not all(" " <= c <= "~" for c in text) or text != text.strip():
+        raise argparse.ArgumentTypeError(f"bad Retry-After value {text!r}: printable ASCII, "
+                                         "no leading or trailing space")
+    return text
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description="Simulated OpenAI-compatible chat endpoint.")
     p.add_argument("--host", default="127.0.0.1")
@@ -1122,6 +1180,20 @@ def parse_args(argv):
                         "(refuse) or 403 (forbid), \"logprobs\": null (null), or no key (missing)")
     p.add_argument("--logprob-gamma", type=float, default=1.0,
                    help="calibration exponent: judges report q = sigmoid(G * logit(p))")
+    p.add_argument("--models", type=parse_models, metavar="NAME[,NAME...]",
+                   help="serve only these models: a chat request for any other gets OpenAI's "
+                        "404 model_not_found, and GET .../models lists exactly these "
+                        "(default: any model is served, and the list holds sim-writer)")
+    p.add_argument("--require-prefix", metavar="PATH",
+                   help="answer a chat request only at PATH/chat/completions (e.g. /v1); any "
+                        "other path gets 404 \"Unknown path ...\", as a server does for a base "
+                        "URL that lacks /v1 (default: any path ending in /chat/completions)")
+    p.add_argument("--html-all", action="store_true",
+                   help="answer every chat request with HTTP 200 and a small text/html page, "
+                        "as a web server that is not an API does")
+    p.add_argument("--retry-after", metavar="S", type=parse_retry_after,
+                   help="the Retry-After header of every simulated 429, sent verbatim "
+                        "(default: \"Retry-After: 1\" or \"retry-after-ms: 300\" at random)")
     args = p.parse_args(argv)
     if not 0.0 <= args.fault_rate <= 1.0:
         p.error("--fault-rate must be between 0 and 1")
@@ -1131,6 +1203,11 @@ def parse_args(argv):
         p.error("--logprob-gamma must be between 0 and 100")
     if args.status_all is not None and not 400 <= args.status_all <= 599:
         p.error("--status-all must be an HTTP error status (400-599)")
+    if args.require_prefix is not None:
+        prefix = args.require_prefix.rstrip("/")
+        if not args.require_prefix.startswith("/") or "?" in prefix or "#" in prefix:
+            p.error("--require-prefix must be a path starting with / (e.g. /v1)")
+        args.require_prefix = prefix
     return args
 
 
