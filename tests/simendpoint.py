@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Simulated OpenAI-compatible chat-completions endpoint for alphawrite.
+r"""Simulated OpenAI-compatible chat-completions endpoint for alphawrite.
 
 alphawrite talks to real LLM servers (OpenAI, vLLM, llama.cpp, routers such as
 OpenRouter) that are slow, cost money and misbehave in many small ways.  This
@@ -35,6 +35,71 @@ Protocol notes for client authors:
     it need not be the most likely alternative.  Story and variant requests
     get "logprobs": null.  --logprobs refuse|forbid|null|missing imitates
     servers that reject logprobs (400/403) or silently drop them.
+  * Probes: a request whose max_tokens or max_completion_tokens is below 16
+    is kind "probe" (whatever its messages): content "OK", finish_reason
+    "length", no story registered.  Clients send one to check that a model
+    exists before paying for work.
+  * Self-Lengthen: a request that is not a judge or reask and whose first user
+    message contains (case and line breaks ignored) "expand the opening" is
+    kind "expand"; one containing "continue the story from where it ends" is
+    kind "continue" (both checked before "variant").  The text to extend is
+    the LAST fenced block of the first user message (fence lines as
+    template_fence writes them: "<<<NAME TAG>>>" ... "<<<END NAME TAG>>>"); the
+    target is the first "<number> words" of the message.  An expand reply keeps
+    the block's marker and title lines (when it has a marker) and all its
+    sentences in order, and inserts fresh ones between them (never after the
+    last, so it does not go past the part's end) to about the target; a part
+    already that long comes back unchanged, and without a fenced block the
+    reply is fresh text.  A continue reply is fresh sentences of about the
+    target words, with no marker line and no title, ending on terminal
+    punctuation.  Neither registers a story or touches any quality.
+  * Text faults, drawn only when named in --faults ("all" is the classic
+    list, so that --fault-rate runs stay as they were; "all,meta" adds one):
+    "meta" (story, variant, expand, continue): a first line "Here is the
+    revised version of the story:", "Here is the story:", "Sure! Here is the
+    expanded opening:" or "Here's the continuation of the story:", or a last
+    line "(Word count: N)", "Word count: N" or "[Word count: N]", set off by a
+    blank line; "repeat" (same kinds): a run of whole sentences of at least 12
+    words said twice in a row; "noend" (same kinds): the last sentence cut in
+    its middle, the text ending on a letter or digit; "short" (expand,
+    continue): under a third of the asked words.  Text hazards (story,
+    variant): "nul" (a \u0000 escape near the middle of the content),
+    "rawnul" (a raw NUL byte there instead: no longer valid JSON), "surrogate"
+    (a lone \ud800 or \udc00 escape there; otherwise the JSON Python writes),
+    "hugelength" (200 with "Content-Length: 999999999999", the real short
+    body, then the connection closes; no story registered) and "bigbody" (a
+    valid completion of about 10 MiB: the story with its body repeated).
+  * Endpoint shapes: --models (404 model_not_found for any other model, OpenAI's
+    body), --require-prefix /v1 (404 "Unknown path ..." for a chat request at
+    any other path, e.g. a base URL without /v1), --html-all (200 text/html
+    for every chat request), --retry-after S (the Retry-After of every 429).
+    GET /sim/stats "requests" counts every chat request received, refused,
+    faulty and malformed ones included; "by_kind" counts every kind above.
+  * --echo-key-escaped: the bearer token sent is quoted with every character
+    but ASCII letters and digits written as \uXXXX in the raw JSON: in the 401
+    message when --require-key refuses it ("Incorrect API key provided:
+    sk\u002d..."), else as "[API key in use: TOKEN]" at the start of every
+    completion's content (story, variant, expand, continue, judge reasoning,
+    reask; not a probe's "OK").  With --echo-auth the echoed header is escaped
+    the same way.  Decoding the JSON gives the token back in clear, so a
+    client must redact after decoding.  (Log-probability tokens are not
+    escaped: they split the token into pieces.)
+  * Quality and temperature: with --best-temperature T and
+    --temperature-penalty C, a story or variant written at request temperature
+    t ("temperature", 1.0 when absent) has quality base - C*(t - T)^2; a
+    variant's base is its parent's base plus the variant gain, so the penalty
+    belongs to one writing and does not accumulate down a lineage.
+    /sim/truth gives each story's "temperature".
+  * --variant-keep F: a variant keeps the title and about a fraction F of the
+    sentences (in order) of its parent as quoted in the first fenced block of
+    the first user message that holds the parent's marker, fresh sentences
+    take the places of the others, and it gets its own marker and lands on its
+    word target (kept sentences are dropped while they alone exceed it).  With
+    no such block it is written afresh, as with F = 0.
+  * --reply-word-cap N: no story, variant, expand or continue reply is longer
+    than N words: it stops at a sentence end, finish_reason "stop".  (A "meta"
+    line comes on top, a cap too small to hold a "repeat" run twice does not
+    apply to it, and "bigbody" ignores the cap.)
 """
 
 import argparse
