@@ -120,7 +120,7 @@ import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 MARKER_RE = re.compile(r"\[simulated story #(\d+)\]")
 WORD_LIMIT_RE = re.compile(r"(\d+)\s+words", re.IGNORECASE)
@@ -1359,7 +1359,7 @@ class SimHandler(BaseHTTPRequestHandler):
                 for name in names]})
         elif models and "/models/" in path and \
                 (prefix is None or path.startswith(prefix + "/models/")):
-            name = path[path.index("/models/") + len("/models/"):]
+            name = unquote(path[path.index("/models/") + len("/models/"):])
             if name in models:
                 self._send_json(200, {"id": name, "object": "model", "created": 0,
                                       "owned_by": "sim"})

@@ -149,7 +149,7 @@ def check_fn(fn):
 
 @check_fn
 def models_404(tmp):
-    with Sim(tmp, "--models", "gpt-sim,other-sim") as sim:
+    with Sim(tmp, "--models", "gpt-sim,other-sim,org/model") as sim:
         status, headers, payload = chat(sim, dict(body_of(PROMPT), model="gpt-nope"))
         check(status == 404, f"unknown model: HTTP {status}")
         check(headers.get("content-type") == "application/json", f"content type {headers}")
@@ -163,7 +163,11 @@ def models_404(tmp):
         check(status == 404, f"probe of an unknown model: HTTP {status}")
         status, payload = get(sim, "/v1/models")
         ids = [m["id"] for m in json.loads(payload)["data"]]
-        check(status == 200 and ids == ["gpt-sim", "other-sim"], f"models list {payload!r}")
+        check(status == 200 and ids == ["gpt-sim", "other-sim", "org/model"],
+              f"models list {payload!r}")
+        for path in ("/v1/models/org/model", "/v1/models/org%2Fmodel"):
+            status, payload = get(sim, path)
+            check(status == 200 and json.loads(payload)["id"] == "org/model", f"{path}: {payload!r}")
         status, payload = get(sim, "/v1/models/gpt-sim")
         check(status == 200 and json.loads(payload)["id"] == "gpt-sim", f"model {payload!r}")
         status, payload = get(sim, "/v1/models/gpt-nope")
