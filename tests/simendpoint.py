@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Simulated OpenAI-compatible chat-completions endpoint for alphawrite.
+r"""Simulated OpenAI-compatible chat-completions endpoint for alphawrite.
 
 alphawrite talks to real LLM servers (OpenAI, vLLM, llama.cpp, routers such as
 OpenRouter) that are slow, cost money and misbehave in many small ways.  This
@@ -35,6 +35,71 @@ Protocol notes for client authors:
     it need not be the most likely alternative.  Story and variant requests
     get "logprobs": null.  --logprobs refuse|forbid|null|missing imitates
     servers that reject logprobs (400/403) or silently drop them.
+  * Probes: a request whose max_tokens or max_completion_tokens is below 16
+    is kind "probe" (whatever its messages): content "OK", finish_reason
+    "length", no story registered.  Clients send one to check that a model
+    exists before paying for work.
+  * Self-Lengthen: a request that is not a judge or reask and whose first user
+    message contains (case and line breaks ignored) "expand the opening" is
+    kind "expand"; one containing "continue the story from where it ends" is
+    kind "continue" (both checked before "variant").  The text to extend is
+    the LAST fenced block of the first user message (fence lines as
+    template_fence writes them: "<<<NAME TAG>>>" ... "<<<END NAME TAG>>>"); the
+    target is the first "<number> words" of the message.  An expand reply keeps
+    the block's marker and title lines (when it has a marker) and all its
+    sentences in order, and inserts fresh ones between them (never after the
+    last, so it does not go past the part's end) to about the target; a part
+    already that long comes back unchanged, and without a fenced block the
+    reply is fresh text.  A continue reply is fresh sentences of about the
+    target words, with no marker line and no title, ending on terminal
+    punctuation.  Neither registers a story or touches any quality.
+  * Text faults, drawn only when named in --faults ("all" is the classic
+    list, so that --fault-rate runs stay as they were; "all,meta" adds one):
+    "meta" (story, variant, expand, continue): a first line "Here is the
+    revised version of the story:", "Here is the story:", "Sure! Here is the
+    expanded opening:" or "Here's the continuation of the story:", or a last
+    line "(Word count: N)", "Word count: N" or "[Word count: N]", set off by a
+    blank line; "repeat" (same kinds): a run of whole sentences of at least 12
+    words said twice in a row; "noend" (same kinds): the last sentence cut in
+    its middle, the text ending on a letter or digit; "short" (expand,
+    continue): under a third of the asked words.  Text hazards (story,
+    variant): "nul" (a \u0000 escape near the middle of the content),
+    "rawnul" (a raw NUL byte there instead: no longer valid JSON), "surrogate"
+    (a lone \ud800 or \udc00 escape there; otherwise the JSON Python writes),
+    "hugelength" (200 with "Content-Length: 999999999999", the real short
+    body, then the connection closes; no story registered) and "bigbody" (a
+    valid completion of about 10 MiB: the story with its body repeated).
+  * Endpoint shapes: --models (404 model_not_found for any other model, OpenAI's
+    body), --require-prefix /v1 (404 "Unknown path ..." for a chat request at
+    any other path, e.g. a base URL without /v1), --html-all (200 text/html
+    for every chat request), --retry-after S (the Retry-After of every 429).
+    GET /sim/stats "requests" counts every chat request received, refused,
+    faulty and malformed ones included; "by_kind" counts every kind above.
+  * --echo-key-escaped: the bearer token sent is quoted with every character
+    but ASCII letters and digits written as \uXXXX in the raw JSON: in the 401
+    message when --require-key refuses it ("Incorrect API key provided:
+    sk\u002d..."), else as "[API key in use: TOKEN]" at the start of every
+    completion's content (story, variant, expand, continue, judge reasoning,
+    reask; not a probe's "OK").  With --echo-auth the echoed header is escaped
+    the same way.  Decoding the JSON gives the token back in clear, so a
+    client must redact after decoding.  (Log-probability tokens are not
+    escaped: they split the token into pieces.)
+  * Quality and temperature: with --best-temperature T and
+    --temperature-penalty C, a story or variant written at request temperature
+    t ("temperature", 1.0 when absent) has quality base - C*(t - T)^2; a
+    variant's base is its parent's base plus the variant gain, so the penalty
+    belongs to one writing and does not accumulate down a lineage.
+    /sim/truth gives each story's "temperature".
+  * --variant-keep F: a variant keeps the title and about a fraction F of the
+    sentences (in order) of its parent as quoted in the first fenced block of
+    the first user message that holds the parent's marker, fresh sentences
+    take the places of the others, and it gets its own marker and lands on its
+    word target (kept sentences are dropped while they alone exceed it).  With
+    no such block it is written afresh, as with F = 0.
+  * --reply-word-cap N: no story, variant, expand or continue reply is longer
+    than N words: it stops at a sentence end, finish_reason "stop".  (A "meta"
+    line comes on top, a cap too small to hold a "repeat" run twice does not
+    apply to it, and "bigbody" ignores the cap.)
 """
 
 import argparse
@@ -55,17 +120,36 @@ import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 MARKER_RE = re.compile(r"\[simulated story #(\d+)\]")
 WORD_LIMIT_RE = re.compile(r"(\d+)\s+words", re.IGNORECASE)
 DEFAULT_WORD_LIMIT = 500
 MAX_WORD_LIMIT = 20000          # keeps a silly prompt from costing minutes
 MAX_BODY_BYTES = 32 << 20
-KINDS = ("story", "variant", "judge", "reask", "unknown")
+KINDS = ("story", "variant", "judge", "reask", "unknown", "probe", "expand", "continue")
+WRITING_KINDS = ("story", "variant", "expand", "continue")
+# The classic faults: the default --faults list, and what "all" stands for.
 FAULT_KINDS = ("429", "500", "503", "502html", "drop", "garbage", "truncated",
                "null", "empty", "error200", "unparseable", "slow", "overlong")
-FAULT_ONLY_FOR = {"unparseable": ("judge",), "overlong": ("story", "variant")}
+# Faults drawn only when named in --faults: text a client must filter, and text
+# and transfer hazards.  Not in "all", so that --fault-rate runs stay as they were.
+EXTRA_FAULT_KINDS = ("meta", "repeat", "noend", "short",
+                     "nul", "rawnul", "surrogate", "hugelength", "bigbody")
+ALL_FAULT_KINDS = FAULT_KINDS + EXTRA_FAULT_KINDS
+FAULT_ONLY_FOR = {"unparseable": ("judge",), "overlong": ("story", "variant"),
+                  "meta": WRITING_KINDS, "repeat": WRITING_KINDS, "noend": WRITING_KINDS,
+                  "short": ("expand", "continue"),
+                  "nul": ("story", "variant"), "rawnul": ("story", "variant"),
+                  "surrogate": ("story", "variant"), "hugelength": ("story", "variant"),
+                  "bigbody": ("story", "variant")}
+# Cue phrases of the Self-Lengthen requests, looked for in the first user message
+# with case and runs of white space ignored.
+EXPAND_CUE = "expand the opening"
+CONTINUE_CUE = "continue the story from where it ends"
+PROBE_MAX_TOKENS = 16           # a token cap below this makes a request a probe
+HUGE_LENGTH = 999999999999      # the Content-Length the "hugelength" fault claims
+BIG_BODY_BYTES = 10 << 20       # the size of a "bigbody" reply
 SHAPES = ("openai", "vllm", "llamacpp", "nousage")
 LOGPROB_MODES = ("ok", "refuse", "forbid", "null", "missing")
 MAX_TOP_LOGPROBS = 20
@@ -210,14 +294,28 @@ def distinct_markers(text):
 
 
 def classify(messages):
-    """Return (kind, marker ids of the first user message, first user message)."""
+    """Return (kind, marker ids of the first user message, first user message).
+
+    The probe kind depends on the token cap, not on the messages: see is_probe."""
     users = [m["content"] for m in messages if m["role"] == "user"]
     first = users[0] if users else "\n".join(m["content"] for m in messages)
     ids = distinct_markers(first)
     if len(ids) >= 2:
         reask = len(users) > 1 and not MARKER_RE.search(users[-1])
         return ("reask" if reask else "judge"), ids, first
+    plain = " ".join(first.lower().split())
+    if EXPAND_CUE in plain:
+        return "expand", ids, first
+    if CONTINUE_CUE in plain:
+        return "continue", ids, first
     return ("variant" if ids else "story"), ids, first
+
+
+def is_probe(body):
+    """A request whose token cap is too small for any real answer."""
+    return any(isinstance(body.get(key), int) and not isinstance(body.get(key), bool)
+               and body[key] < PROBE_MAX_TOKENS
+               for key in ("max_tokens", "max_completion_tokens"))
 
 
 def word_limit(prompt):
@@ -360,7 +458,12 @@ class StoryWriter:
         paragraphs = self.rng.randint(3, 7)
         cap = max(8, min(30, budget // paragraphs))
         sents = self.sentences(budget, cap)
-        # Paragraph breaks at roughly even, jittered positions, at least one sentence each.
+        body = self._layout(sents, paragraphs)
+        return f"{marker}\n\n{title}\n\n{body}"
+
+    def _layout(self, sents, paragraphs):
+        """sents as about `paragraphs` paragraphs, at roughly even, jittered
+        positions, at least one sentence each."""
         paragraphs = min(paragraphs, len(sents))
         weights = [self.rng.uniform(0.6, 1.4) for _ in range(paragraphs)]
         cuts, acc = [0], 0.0
@@ -369,8 +472,346 @@ class StoryWriter:
             wanted = round(len(sents) * acc / sum(weights))
             cuts.append(max(cuts[-1] + 1, min(wanted, len(sents) - (paragraphs - len(cuts)))))
         cuts.append(len(sents))
-        body = "\n\n".join(" ".join(sents[a:b]) for a, b in zip(cuts, cuts[1:]))
-        return f"{marker}\n\n{title}\n\n{body}"
+        return "\n\n".join(" ".join(sents[a:b]) for a, b in zip(cuts, cuts[1:]))
+
+    def rewrite(self, sid, target_words, parent, keep):
+        """--variant-keep: a variant of the parsed parent story (see parse_story)
+        that keeps about a fraction `keep` of its sentences, in order, and its
+        title, with fresh sentences in place of the others; exactly
+        target_words words.  None when the parent has no sentences."""
+        _, title, paragraphs = parent
+        sents = [s for para in paragraphs for s in para]
+        if not sents:
+            return None
+        rng = self.rng
+        marker = f"[simulated story #{sid}]"
+        title = title or self.title()
+        budget = target_words - word_count(marker) - word_count(title)
+        kept = sorted(rng.sample(range(len(sents)), round(keep * len(sents))))
+        # A parent longer than the target loses kept sentences until they fit.
+        while kept and sum(word_count(sents[i]) for i in kept) > budget:
+            kept.pop(rng.randrange(len(kept)))
+        fresh_words = budget - sum(word_count(sents[i]) for i in kept)
+        paragraphs = rng.randint(3, 7)
+        cap = max(8, min(30, budget // paragraphs))
+        fresh = self.sentences(fresh_words, cap) if fresh_words > 0 else []
+        # Fresh sentences take the places of the dropped ones, spread evenly.
+        dropped = [i for i in range(len(sents)) if i not in set(kept)]
+        slots = {}
+        if dropped:
+            for j, i in enumerate(dropped):
+                slots[i] = fresh[j * len(fresh) // len(dropped):
+                                 (j + 1) * len(fresh) // len(dropped)]
+        out = []
+        for i, sentence in enumerate(sents):
+            out.extend([sentence] if i not in slots else slots[i])
+        if not dropped:
+            out.extend(fresh)
+        return f"{marker}\n\n{title}\n\n{self._layout(out, paragraphs)}"
+
+    def expand(self, part, target_words):
+        """An expansion of the part (text, parsed by parse_story) to target_words
+        words: its marker and title lines kept, its sentences kept in order,
+        fresh sentences inserted between them and none after the last."""
+        marker, title, paragraphs = parse_story(part, title_needs_marker=True)
+        head = [line for line in (marker, title) if line]
+        sents = [(p, s) for p, para in enumerate(paragraphs) for s in para]
+        have = sum(word_count(x) for x in head) + sum(word_count(s) for _, s in sents)
+        need = target_words - have
+        if not sents:
+            if head or need <= 0:       # nothing to insert between
+                return "\n\n".join(head)
+            return self.continuation(target_words)
+        if need <= 0:
+            return join_story(marker, title, paragraphs)
+        gaps = max(1, len(sents) - 1)
+        fresh = self.sentences(need, max(8, min(30, need // gaps)))
+        chunks = [fresh[j * len(fresh) // gaps:(j + 1) * len(fresh) // gaps]
+                  for j in range(gaps)]
+        grown = [[] for _ in paragraphs]
+        for i, (p, sentence) in enumerate(sents):
+            if len(sents) == 1:             # one sentence: insert before it
+                grown[p].extend(chunks[0] + [sentence])
+            else:
+                grown[p].append(sentence)
+                if i < len(sents) - 1:
+                    grown[p].extend(chunks[i])
+        # Paragraphs that grew long are split at sentence ends.
+        split = []
+        for para in grown:
+            limit, current, words = self.rng.randint(70, 120), [], 0
+            for sentence in para:
+                current.append(sentence)
+                words += word_count(sentence)
+                if words >= limit:
+                    split.append(current)
+                    limit, current, words = self.rng.randint(70, 120), [], 0
+            if current:
+                split.append(current)
+        return join_story(marker, title, split)
+
+    def continuation(self, target_words):
+        """Fresh sentences, target_words words in all, with no marker or title."""
+        sents = self.sentences(target_words, max(8, min(30, target_words // 3)))
+        return self._layout(sents, self.rng.randint(1, max(1, min(7, target_words // 60))))
+
+
+# --------------------------------------------------------------------------
+# Reading story text back: the parent a variant request quotes, the part an
+# expand request quotes, and the sentence ends of a reply (for the caps and
+# the text faults).
+# --------------------------------------------------------------------------
+# A fence as the client writes it: "<<<NAME TAG>>>", the text, "<<<END NAME TAG>>>".
+FENCE_RE = re.compile(r"^<<<(?!END )([^\n]*?)>>>[ \t]*\n(.*?)\n<<<END \1>>>[ \t]*$",
+                      re.MULTILINE | re.DOTALL)
+TERMINAL_RE = re.compile(r"[.!?][\"\u201d\u2019')\]]*$")
+
+
+def fenced_blocks(text):
+    """The texts between fence lines in text, in order."""
+    return [match.group(2) for match in FENCE_RE.finditer(text)]
+
+
+def sentence_ends(words):
+    """Indices of the words of a paragraph (or text) that end a sentence: terminal
+    punctuation outside quotes, and a capital, an opening quote or nothing next
+    (but not a speaker: '"Are you sure?" Ada said' is one sentence)."""
+    ends, quotes = [], 0
+    for i, word in enumerate(words):
+        quotes += word.count('"')
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        after = words[i + 2].strip(",.") if i + 2 < len(words) else ""
+        if TERMINAL_RE.search(word) and quotes % 2 == 0 and \
+                (not nxt or nxt[0].isupper() or nxt[0] in '"\u201c') and \
+                not (word.endswith('"') and after in ("said", "asked")):
+            ends.append(i)
+    return ends
+
+
+def split_sentences(paragraph):
+    words = paragraph.split()
+    out, start = [], 0
+    for end in sentence_ends(words):
+        out.append(" ".join(words[start:end + 1]))
+        start = end + 1
+    if start < len(words):
+        out.append(" ".join(words[start:]))
+    return out
+
+
+def is_title(line):
+    line = line.strip()
+    return bool(line) and word_count(line) <= 12 and not TERMINAL_RE.search(line)
+
+
+def parse_story(text, title_needs_marker=True):
+    """(marker line or None, title line or None, paragraphs as lists of
+    sentences) of a story's text.  Anything before the marker line is
+    ignored; the title is the first line after the marker when it looks like
+    one (short, no terminal punctuation)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    marker = None
+    for i, line in enumerate(lines):
+        if MARKER_RE.search(line):
+            marker, lines = line.strip(), lines[i + 1:]
+            break
+    title = None
+    if marker is not None or not title_needs_marker:
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is not None and is_title(lines[first]):
+            title, lines = lines[first].strip(), lines[first + 1:]
+    paragraphs = [split_sentences(para) for para in re.split(r"\n[ \t]*\n", "\n".join(lines))]
+    return marker, title, [para for para in paragraphs if para]
+
+
+def join_story(marker, title, paragraphs):
+    parts = [line for line in (marker, title) if line]
+    parts += [" ".join(para) for para in paragraphs if para]
+    return "\n\n".join(parts)
+
+
+def parent_text(prompt, parent):
+    """The parent story a variant request quotes between fence lines: the
+    first fenced block holding the parent's marker, or None."""
+    for block in fenced_blocks(prompt):
+        if parent in distinct_markers(block):
+            return block
+    return None
+
+
+def cap_words(text, cap):
+    """text cut to at most cap words at the last sentence end that fits (at cap
+    words with a full stop added when no sentence ends in time)."""
+    spans = list(re.finditer(r"\S+", text))
+    if len(spans) <= cap:
+        return text
+    ends = [i for i in sentence_ends([m.group() for m in spans]) if i < cap]
+    if ends:
+        return text[:spans[ends[-1]].end()]
+    return text[:spans[cap - 1].end()].rstrip(",;:-") + "."
+
+
+# --------------------------------------------------------------------------
+# Self-Lengthen replies and the text faults a client's filters must catch.
+# --------------------------------------------------------------------------
+META_OPENINGS = ["Here is the revised version of the story:", "Here is the story:",
+                 "Sure! Here is the expanded opening:", "Here's the continuation of the story:"]
+META_CLOSINGS = ["(Word count: {n})", "Word count: {n}", "[Word count: {n}]"]
+REPEAT_MIN_WORDS = 12
+
+
+def add_meta(text, rng):
+    """"meta": a line of talk about the text before or after it."""
+    if rng.random() < 0.5:
+        return rng.choice(META_OPENINGS) + "\n\n" + text
+    return text + "\n\n" + rng.choice(META_CLOSINGS).format(n=word_count(text))
+
+
+def add_repeat(text, rng, cap=None):
+    """"repeat": a run of whole sentences, at least REPEAT_MIN_WORDS words, said
+    twice in a row, and the text then cut to cap words at a sentence end; a
+    cap too small to hold the run twice does not apply."""
+    marker, title, paragraphs = parse_story(text)
+    head = sum(word_count(x) for x in (marker, title) if x)
+    flat = [(p, sentence) for p, para in enumerate(paragraphs) for sentence in para]
+    counts = [word_count(sentence) for _, sentence in flat]
+    if not flat:
+        return text
+    if sum(counts) < REPEAT_MIN_WORDS:       # a tiny text: say all of it again and again
+        body = " ".join(sentence for _, sentence in flat)
+        return join_story(marker, title, [[body] * (2 * -(-REPEAT_MIN_WORDS // sum(counts)))])
+    runs = []
+    for start in range(len(flat)):
+        end, words = start, 0
+        while end < len(flat) and words < REPEAT_MIN_WORDS:
+            words += counts[end]
+            end += 1
+        if words >= REPEAT_MIN_WORDS:
+            runs.append((start, end, head + sum(counts[:end]) + words))
+    fits = [r for r in runs if cap is None or r[2] <= cap]
+    start, end, _ = rng.choice(fits or runs)
+    grown = [[] for _ in paragraphs]
+    for i, (p, sentence) in enumerate(flat):
+        grown[p].append(sentence)
+        if i == end - 1:
+            grown[p].extend(sentence for _, sentence in flat[start:end])
+    text = join_story(marker, title, grown)
+    return cap_words(text, cap) if cap is not None and fits else text
+
+
+def cut_last_sentence(text, rng):
+    """"noend": the last sentence (of four words or more) cut off in its
+    middle; the text ends on a letter or digit."""
+    spans = list(re.finditer(r"\S+", text))
+    words = [m.group() for m in spans]
+    bounds, start = [], 0
+    for end in sentence_ends(words):
+        bounds.append((start, end))
+        start = end + 1
+    if start < len(words):
+        bounds.append((start, len(words) - 1))
+    for a, b in reversed(bounds):
+        if b - a + 1 >= 4:
+            keep = rng.randint(2, b - a - 1)
+            text = text[:spans[a + keep - 1].end()]
+            break
+    return re.sub(r"[\W_]+$", "", text)
+
+
+def text_fault(text, fault, rng, cap):
+    """text with the text fault (meta, repeat, noend) applied, if any."""
+    if fault == "repeat":
+        return add_repeat(text, rng, cap)
+    if fault == "noend":
+        return cut_last_sentence(text, rng)
+    if fault == "meta":
+        return add_meta(text, rng)
+    return text
+
+
+def extension_text(args, kind, prompt, rng, fault):
+    """The reply to an expand or continue request (see the module notes)."""
+    asked = word_limit(prompt)
+    if fault == "short":
+        target = max(1, int(asked * rng.uniform(0.1, 0.3)))
+    else:
+        target = max(1, round(asked * rng.uniform(0.95, 1.05)))
+    cap = args.reply_word_cap
+    if cap is not None:
+        target = min(target, cap)
+    writer = StoryWriter(random.Random(rng.getrandbits(64)), prompt)
+    if kind == "expand":
+        blocks = fenced_blocks(prompt)
+        text = writer.expand(blocks[-1] if blocks else "", target)
+        if fault == "short":
+            text = cap_words(text, target)
+    else:
+        text = writer.continuation(target)
+    if cap is not None:
+        text = cap_words(text, cap)
+    return text_fault(text, fault, rng, cap)
+
+
+def insert_middle(text, char):
+    """text with char inserted at a word boundary near its middle."""
+    i = text.find(" ", len(text) // 2)
+    i = len(text) // 2 if i < 0 else i
+    return text[:i] + char + text[i:]
+
+
+def big_text(text):
+    """"bigbody": the story with its body said again and again, BIG_BODY_BYTES in all."""
+    _, _, paragraphs = parse_story(text)
+    filler = "\n\n" + ("\n\n".join(" ".join(para) for para in paragraphs)
+                        or "For a long while nobody spoke.")
+    return text + filler * max(1, -(-(BIG_BODY_BYTES - len(text)) // len(filler)))
+
+
+def escape_all(text):
+    """text as the inside of a JSON string with every character that is not an
+    ASCII letter or digit written as a \\uXXXX escape."""
+    out = []
+    for c in text:
+        if c in ALNUM:
+            out.append(c)
+        elif ord(c) > 0xFFFF:
+            code = ord(c) - 0x10000
+            out.append("\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))
+        else:
+            out.append("\\u%04x" % ord(c))
+    return "".join(out)
+
+
+def dumps_escaping(obj, secret):
+    """json.dumps(obj), except that every occurrence of secret inside a string
+    is written with escape_all (--echo-key-escaped)."""
+    if not secret:
+        return json.dumps(obj)
+    escaped = escape_all(secret)
+
+    def enc(o):
+        if isinstance(o, str):
+            if secret not in o:
+                return json.dumps(o)
+            return '"' + escaped.join(json.dumps(piece)[1:-1] for piece in o.split(secret)) + '"'
+        if isinstance(o, dict):
+            return "{" + ", ".join(f"{enc(str(k))}: {enc(v)}" for k, v in o.items()) + "}"
+        if isinstance(o, (list, tuple)):
+            return "[" + ", ".join(enc(v) for v in o) + "]"
+        return json.dumps(o)
+    return enc(obj)
+
+
+def unauthorized_escaped(token):
+    """--echo-key-escaped: the 401 of a server that quotes the key it was sent."""
+    if token:
+        message = (f"Incorrect API key provided: {token}. You can find your API key at "
+                   "https://platform.openai.com/account/api-keys.")
+    else:
+        message = ("You didn't provide an API key. You need to provide your API key in an "
+                   "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+    body = api_error(message, "invalid_request_error", None, "invalid_api_key")
+    return 401, [], "application/json", dumps_escaping(body, token).encode()
 
 
 def judge_text(rng, winner, decide=True):
@@ -543,13 +984,21 @@ def api_error(message, etype, param=None, code=None):
     return {"error": {"message": message, "type": etype, "param": param, "code": code}}
 
 
-def error_reply(status, model, rng):
-    """(status, headers, content type, body bytes) for an HTTP error status."""
+def error_reply(status, model, rng, retry_after=None):
+    """(status, headers, content type, body bytes) for an HTTP error status.
+
+    retry_after (--retry-after): the Retry-After value every 429 carries; None
+    sends "Retry-After: 1" or "retry-after-ms: 300" at random, as before."""
     headers = []
     if status == 429:
-        headers = [("Retry-After", "1")] if rng.random() < 0.5 else [("retry-after-ms", "300")]
+        wait = "1s"
+        if retry_after is None:
+            headers = [("Retry-After", "1")] if rng.random() < 0.5 else [("retry-after-ms", "300")]
+        else:
+            headers = [("Retry-After", retry_after)]
+            wait = f"{retry_after}s" if re.fullmatch(r"\d+(\.\d+)?", retry_after) else "a while"
         body = api_error(f"Rate limit reached for {model} on requests per min (RPM): "
-                         "Limit 60, Used 60, Requested 1. Please try again in 1s.",
+                         f"Limit 60, Used 60, Requested 1. Please try again in {wait}.",
                          "rate_limit_exceeded", None, "rate_limit_exceeded")
     elif status == 500:
         body = api_error("Internal server error", "server_error", None, 500)
@@ -568,14 +1017,35 @@ def error_reply(status, model, rng):
     return status, headers, "application/json", json.dumps(body).encode()
 
 
-def echo_auth(payload, auth):
+def model_not_found(model):
+    """(status, headers, content type, body bytes) of OpenAI's unknown-model 404."""
+    body = api_error(f"The model `{model}` does not exist or you do not have access to it.",
+                     "invalid_request_error", None, "model_not_found")
+    return 404, [], "application/json", json.dumps(body).encode()
+
+
+def unknown_path(path):
+    """(status, headers, content type, body bytes) of a 404 for a path nothing serves."""
+    body = api_error(f"Unknown path {path}", "invalid_request_error", None, "not_found")
+    return 404, [], "application/json", json.dumps(body).encode()
+
+
+HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Welcome</title></head>\n"
+             b"<body><h1>It works!</h1><p>This is the default web page of this server. "
+             b"There is no API here.</p></body></html>\n")
+
+
+def echo_auth(payload, auth, secret=""):
     """--echo-auth: a careless proxy that quotes the request's Authorization
     header in every error message, at the start of every completion's text and
     at the end of an HTML page.  Bodies that are not JSON or HTML (garbage, a
-    truncated reply) are left as they are."""
+    truncated reply) are left as they are.  secret (--echo-key-escaped): the
+    bearer token, written escaped character by character wherever it appears."""
     text = f"[request had Authorization: {auth}]"
     if payload.lstrip().startswith(b"<"):
-        return payload + text.encode()
+        if secret:
+            text = text.replace(secret, escape_all(secret))
+        return payload + text.encode("utf-8", "replace")
     try:
         doc = json.loads(payload)
     except ValueError:
@@ -589,7 +1059,7 @@ def echo_auth(payload, auth):
         msg = choice.get("message") if isinstance(choice, dict) else None
         if isinstance(msg, dict) and isinstance(msg.get("content"), str):
             msg["content"] = text + "\n" + msg["content"]
-    return json.dumps(doc).encode()
+    return dumps_escaping(doc, secret).encode()
 
 
 def logprobs_refusal(mode):
@@ -631,7 +1101,7 @@ class SimState:
         self.stories = {}
         self.requests = 0
         self.by_kind = dict.fromkeys(KINDS, 0)
-        self.faults = dict.fromkeys(FAULT_KINDS, 0)
+        self.faults = dict.fromkeys(ALL_FAULT_KINDS, 0)
         self.in_flight = 0
         self.peak_in_flight = 0
         self.logprob_replies = 0
@@ -698,8 +1168,26 @@ class SimState:
         # Unknown id (e.g. written before a restart): deterministic from the id.
         return random.Random(f"simendpoint-story-{sid}").gauss(0.0, self.args.quality_sd)
 
-    def new_story(self, parent, prompt, overlong=False, register=True, rng=None):
-        """rng: the request's (--pure), else the server's draws the story."""
+    def _base_quality(self, sid):
+        """Quality of a story before its temperature penalty (caller holds the lock)."""
+        if sid in self.stories:
+            return self.stories[sid]["base"]
+        return self._quality(sid)
+
+    def temperature_penalty(self, temperature):
+        """What writing at this request temperature takes off a story's quality."""
+        best = self.args.best_temperature
+        if best is None:
+            return 0.0
+        return self.args.temperature_penalty * (temperature - best) ** 2
+
+    def new_story(self, parent, prompt, overlong=False, register=True, rng=None,
+                  temperature=1.0, transform=None):
+        """rng: the request's (--pure), else the server's draws the story.
+
+        temperature: the request's, which may cost quality (--best-temperature);
+        transform: a function applied to the text before it is registered (a
+        text fault)."""
         args = self.args
         with self.lock:
             r = rng if args.pure else self.rng
@@ -710,16 +1198,30 @@ class SimState:
                 self.next_id += 1
             seed = r.getrandbits(64)
             frac = r.uniform(1.55, 1.65) if overlong else r.uniform(0.55, 0.95)
+            # A variant inherits its parent's quality before the parent's own
+            # temperature penalty: the penalty belongs to one writing, not a lineage.
             if parent is None:
-                quality = r.gauss(0.0, args.quality_sd)
+                base = r.gauss(0.0, args.quality_sd)
             else:
-                quality = self._quality(parent) + r.gauss(args.variant_gain, args.variant_sd)
+                base = self._base_quality(parent) + r.gauss(args.variant_gain, args.variant_sd)
+        quality = base - self.temperature_penalty(temperature)
         target = max(40, round(frac * word_limit(prompt)))
-        text = StoryWriter(random.Random(seed), prompt).write(sid, target)
+        if args.reply_word_cap is not None:
+            target = min(target, args.reply_word_cap)
+        text = None
+        if parent is not None and args.variant_keep > 0:
+            quoted = parent_text(prompt, parent)
+            if quoted is not None:
+                text = StoryWriter(random.Random(seed), prompt).rewrite(
+                    sid, target, parse_story(quoted), args.variant_keep)
+        if text is None:
+            text = StoryWriter(random.Random(seed), prompt).write(sid, target)
+        if transform is not None:
+            text = transform(text)
         if register:
             with self.lock:
-                self.stories[sid] = {"quality": quality, "parent": parent,
-                                     "words": word_count(text)}
+                self.stories[sid] = {"quality": quality, "base": base, "parent": parent,
+                                     "words": word_count(text), "temperature": temperature}
         return text
 
     def judge_logit(self, a, b):
@@ -748,7 +1250,7 @@ class SimState:
         with self.lock:
             return {"stories": {str(sid): {"quality": s["quality"],
                                            "parent": None if s["parent"] is None else str(s["parent"]),
-                                           "words": s["words"]}
+                                           "words": s["words"], "temperature": s["temperature"]}
                                 for sid, s in sorted(self.stories.items())}}
 
     def log(self, record):
@@ -820,10 +1322,11 @@ class SimHandler(BaseHTTPRequestHandler):
             raise ConnectionResetError("client closed the connection mid-body")
         return data
 
-    def _send(self, status, body, ctype="application/json", headers=()):
+    def _send(self, status, body, ctype="application/json", headers=(), length=None):
+        """length: the Content-Length to claim, if not the body's."""
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body) if length is None else length))
         for name, value in headers:
             self.send_header(name, value)
         if self.close_connection:
@@ -841,17 +1344,28 @@ class SimHandler(BaseHTTPRequestHandler):
             self._read_body()
         except (BodyError, ValueError):
             self.close_connection = True
-        path = urlsplit(self.path).path
-        self._send_json(404, api_error(f"Unknown path {path}", "invalid_request_error",
-                                       None, "not_found"))
+        status, headers, ctype, payload = unknown_path(urlsplit(self.path).path)
+        self._send(status, payload, ctype, headers)
 
     # ---- routes -----------------------------------------------------------
     def do_GET(self):
         path = urlsplit(self.path).path
         state = self.server.state
-        if path.endswith("/models"):
+        models, prefix = state.args.models, state.args.require_prefix
+        if path.endswith("/models") and (prefix is None or path == prefix + "/models"):
+            names = models or ["sim-writer"]
             self._send_json(200, {"object": "list", "data": [
-                {"id": "sim-writer", "object": "model", "created": 0, "owned_by": "sim"}]})
+                {"id": name, "object": "model", "created": 0, "owned_by": "sim"}
+                for name in names]})
+        elif models and "/models/" in path and \
+                (prefix is None or path.startswith(prefix + "/models/")):
+            name = unquote(path[path.index("/models/") + len("/models/"):])
+            if name in models:
+                self._send_json(200, {"id": name, "object": "model", "created": 0,
+                                      "owned_by": "sim"})
+            else:
+                status, headers, ctype, payload = model_not_found(name)
+                self._send(status, payload, ctype, headers)
         elif path == "/sim/stats":
             self._send_json(200, state.stats())
         elif path == "/sim/truth":
@@ -910,6 +1424,8 @@ class SimHandler(BaseHTTPRequestHandler):
         problem = validate(body) if record["raw_ok"] else (
             "We could not parse the JSON body of your request.", None)
         kind, ids, first = classify(body["messages"]) if problem is None else ("unknown", [], "")
+        if problem is None and is_probe(body):
+            kind = "probe"
         record["kind"] = kind
         state.count_kind(kind)
         model = body["model"] if isinstance(body, dict) and isinstance(body.get("model"), str) \
@@ -925,17 +1441,25 @@ class SimHandler(BaseHTTPRequestHandler):
         wants_logprobs = problem is None and body.get("logprobs") is True
 
         error = None
-        if args.require_key:
+        if args.require_prefix is not None and \
+                urlsplit(self.path).path != args.require_prefix + "/chat/completions":
+            error = unknown_path(urlsplit(self.path).path)
+        if error is None and args.html_all:
+            error = (200, [], "text/html", HTML_PAGE)
+        if error is None and args.require_key:
             expected = f"Bearer {args.require_key}"
             given = self.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), expected.encode()):
-                error = error_reply(401, model, rng)
+                error = unauthorized_escaped(self._bearer_token()) if args.echo_key_escaped \
+                    else error_reply(401, model, rng)
         if error is None and args.status_all:
-            error = error_reply(args.status_all, model, rng)
+            error = error_reply(args.status_all, model, rng, args.retry_after)
         if error is None and problem is not None:
             message, param = problem
             error = (400, [], "application/json",
                      json.dumps(api_error(message, "invalid_request_error", param)).encode())
+        if error is None and args.models and model not in args.models:
+            error = model_not_found(model)
         if error is None and wants_logprobs and args.logprobs in ("refuse", "forbid"):
             error = logprobs_refusal(args.logprobs)
             state.count_logprobs(refused=True)
@@ -947,7 +1471,7 @@ class SimHandler(BaseHTTPRequestHandler):
         if error is not None:
             reply = error
         elif fault in ("429", "500", "503"):
-            reply = error_reply(int(fault), model, rng)
+            reply = error_reply(int(fault), model, rng, args.retry_after)
         elif fault == "502html":
             reply = (502, [], "text/html",
                      b"<html><body><h1>502 Bad Gateway</h1></body></html>")
@@ -975,9 +1499,24 @@ class SimHandler(BaseHTTPRequestHandler):
             else:
                 status, headers, ctype, payload = reply
             if args.echo_auth:
-                payload = echo_auth(payload, self.headers.get("Authorization", ""))
+                payload = echo_auth(payload, self.headers.get("Authorization", ""),
+                                    self._bearer_token() if args.echo_key_escaped else "")
+            if fault == "hugelength":    # claim a huge body, send a short one, hang up
+                self._send(status, payload, ctype, headers, length=HUGE_LENGTH)
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
             self._send(status, payload, ctype, headers)
         return send
+
+    def _bearer_token(self):
+        """The token of the request's Authorization header (all of it if it is
+        not "Bearer ..."), or ""."""
+        auth = self.headers.get("Authorization", "")
+        return auth[7:].strip() if auth[:7].lower() == "bearer " else auth.strip()
 
     def _generate(self, state, rng, body, kind, ids, first, fault, logit):
         """Body bytes of a 200 reply: a normal completion or a 200-shaped fault.
@@ -998,11 +1537,27 @@ class SimHandler(BaseHTTPRequestHandler):
             return json.dumps(completion(rng, "openai", model, None, "length",
                                          prompt_tokens, limit)).encode()
 
+        args = state.args
         verdict_logit = None     # set when the content holds a verdict drawn from logit
-        if kind in ("story", "variant"):
-            content = state.new_story(ids[0] if kind == "variant" else None, first,
-                                      overlong=fault == "overlong",
-                                      register=fault != "truncated", rng=rng)
+        finish = "stop"
+        if kind == "probe":
+            content, finish = "OK", "length"
+        elif kind in ("story", "variant"):
+            temperature = body.get("temperature")
+            content = state.new_story(
+                ids[0] if kind == "variant" else None, first,
+                overlong=fault == "overlong", register=fault not in ("truncated", "hugelength"),
+                rng=rng, temperature=1.0 if temperature is None else float(temperature),
+                transform=None if fault not in ("meta", "repeat", "noend") else
+                lambda text: text_fault(text, fault, rng, args.reply_word_cap))
+            if fault in ("nul", "rawnul"):
+                content = insert_middle(content, "\x00")
+            elif fault == "surrogate":
+                content = insert_middle(content, rng.choice(["\ud800", "\udc00"]))
+            elif fault == "bigbody":
+                content = big_text(content)
+        elif kind in ("expand", "continue"):
+            content = extension_text(args, kind, first, rng, fault)
         elif kind == "judge":
             decide = fault != "unparseable"
             content = judge_text(rng, state.judge(logit, rng) if decide else "A", decide)
@@ -1010,13 +1565,23 @@ class SimHandler(BaseHTTPRequestHandler):
         else:   # reask: the verdict only
             content = json.dumps({"winner": state.judge(logit, rng)})
             verdict_logit = logit
+        secret = self._bearer_token() if args.echo_key_escaped else ""
+        if secret and kind != "probe":
+            sep = " " if kind == "judge" else "\n" if kind == "reask" else "\n\n"
+            content = f"[API key in use: {secret}]{sep}{content}"
         shape = rng.choice(SHAPES)
-        reply = completion(rng, shape, model, content, "stop",
-                           prompt_tokens, token_estimate(word_count(content)))
+        if kind == "probe":
+            used = min(body.get("max_tokens") or PROBE_MAX_TOKENS,
+                       body.get("max_completion_tokens") or PROBE_MAX_TOKENS)
+        else:
+            used = token_estimate(word_count(content))
+        reply = completion(rng, shape, model, content, finish, prompt_tokens, used)
         if body.get("logprobs") is True:
             self._attach_logprobs(state, rng, body, reply["choices"][0], shape, kind,
                                   verdict_logit, counted=fault != "truncated")
-        data = json.dumps(reply).encode()
+        data = dumps_escaping(reply, secret).encode()
+        if fault == "rawnul":       # the NUL unescaped: a control character inside a string
+            data = data.replace(b"\\u0000", b"\x00")
         if fault == "truncated":    # cut in the middle; Content-Length matches the cut
             data = data[:int(len(data) * rng.uniform(0.3, 0.8))]
         return data
@@ -1081,13 +1646,33 @@ def parse_latency(text):
 
 
 def parse_faults(text):
-    kinds = list(FAULT_KINDS) if text.strip() == "all" else \
-        [k.strip() for k in text.split(",") if k.strip()]
-    unknown = [k for k in kinds if k not in FAULT_KINDS]
+    """The fault kinds to draw from, repeats kept (they weigh more); "all"
+    stands for the classic kinds (FAULT_KINDS), never the extra ones."""
+    kinds = []
+    for k in (k.strip() for k in text.split(",")):
+        if k == "all":
+            kinds.extend(FAULT_KINDS)
+        elif k:
+            kinds.append(k)
+    unknown = [k for k in kinds if k not in ALL_FAULT_KINDS]
     if unknown or not kinds:
         raise argparse.ArgumentTypeError(
-            f"unknown fault kinds {unknown}; choose from {', '.join(FAULT_KINDS)} or all")
+            f"unknown fault kinds {unknown}; choose from {', '.join(ALL_FAULT_KINDS)} or all")
     return kinds
+
+
+def parse_models(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("--models needs at least one model name")
+    return names
+
+
+def parse_retry_after(text):
+    if not text or not all(" " <= c <= "~" for c in text) or text != text.strip():
+        raise argparse.ArgumentTypeError(f"bad Retry-After value {text!r}: printable ASCII, "
+                                         "no leading or trailing space")
+    return text
 
 
 def parse_args(argv):
@@ -1098,7 +1683,11 @@ def parse_args(argv):
     p.add_argument("--latency", type=parse_latency, default=(0.0, 0.0), help="LO:HI or X seconds")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--fault-rate", type=float, default=0.0)
-    p.add_argument("--faults", type=parse_faults, default=list(FAULT_KINDS))
+    p.add_argument("--faults", type=parse_faults, default=list(FAULT_KINDS),
+                   help="comma-separated fault kinds drawn at --fault-rate; \"all\" (the "
+                        "default) is " + ", ".join(FAULT_KINDS) + "; the kinds "
+                        + ", ".join(EXTRA_FAULT_KINDS) + " are drawn only when named "
+                        "(e.g. all,meta)")
     p.add_argument("--slow-seconds", type=float, default=30.0)
     p.add_argument("--status-all", type=int, help="answer every chat request with this status")
     p.add_argument("--log", help="append one JSON line per chat request (arrival time \"t\", "
@@ -1122,6 +1711,39 @@ def parse_args(argv):
                         "(refuse) or 403 (forbid), \"logprobs\": null (null), or no key (missing)")
     p.add_argument("--logprob-gamma", type=float, default=1.0,
                    help="calibration exponent: judges report q = sigmoid(G * logit(p))")
+    p.add_argument("--models", type=parse_models, metavar="NAME[,NAME...]",
+                   help="serve only these models: a chat request for any other gets OpenAI's "
+                        "404 model_not_found, and GET .../models lists exactly these "
+                        "(default: any model is served, and the list holds sim-writer)")
+    p.add_argument("--require-prefix", metavar="PATH",
+                   help="answer a chat request only at PATH/chat/completions (e.g. /v1); any "
+                        "other path gets 404 \"Unknown path ...\", as a server does for a base "
+                        "URL that lacks /v1 (default: any path ending in /chat/completions)")
+    p.add_argument("--html-all", action="store_true",
+                   help="answer every chat request with HTTP 200 and a small text/html page, "
+                        "as a web server that is not an API does")
+    p.add_argument("--retry-after", metavar="S", type=parse_retry_after,
+                   help="the Retry-After header of every simulated 429, sent verbatim "
+                        "(default: \"Retry-After: 1\" or \"retry-after-ms: 300\" at random)")
+    p.add_argument("--echo-key-escaped", action="store_true",
+                   help="quote the bearer token the request sent, written as \\uXXXX for "
+                        "every character but ASCII letters and digits: in the 401 message "
+                        "when --require-key refuses it, else at the start of every completion's "
+                        "text (judge reasoning included); with --echo-auth the echoed header "
+                        "is escaped the same way")
+    p.add_argument("--best-temperature", type=float, metavar="T",
+                   help="the writing temperature that costs a story no quality (default: "
+                        "none, temperature does not matter)")
+    p.add_argument("--temperature-penalty", type=float, default=0.0, metavar="C",
+                   help="a story or variant written at request temperature t (1.0 when "
+                        "absent) loses C*(t - T)^2 of quality; needs --best-temperature")
+    p.add_argument("--variant-keep", type=float, default=0.0, metavar="F",
+                   help="a variant keeps about this fraction (0..1) of the sentences of the "
+                        "parent it quotes between fence lines, in order, and its title "
+                        "(default 0: variants are written afresh)")
+    p.add_argument("--reply-word-cap", type=int, metavar="N",
+                   help="no story, variant, expand or continue reply is longer than about N "
+                        "words (>= 10): it stops at a sentence end, finish_reason \"stop\"")
     args = p.parse_args(argv)
     if not 0.0 <= args.fault_rate <= 1.0:
         p.error("--fault-rate must be between 0 and 1")
@@ -1131,6 +1753,19 @@ def parse_args(argv):
         p.error("--logprob-gamma must be between 0 and 100")
     if args.status_all is not None and not 400 <= args.status_all <= 599:
         p.error("--status-all must be an HTTP error status (400-599)")
+    if args.temperature_penalty < 0:
+        p.error("--temperature-penalty must not be negative")
+    if args.temperature_penalty > 0 and args.best_temperature is None:
+        p.error("--temperature-penalty needs --best-temperature")
+    if not 0.0 <= args.variant_keep <= 1.0:
+        p.error("--variant-keep must be between 0 and 1")
+    if args.reply_word_cap is not None and args.reply_word_cap < 10:
+        p.error("--reply-word-cap must be at least 10")
+    if args.require_prefix is not None:
+        prefix = args.require_prefix.rstrip("/")
+        if not args.require_prefix.startswith("/") or "?" in prefix or "#" in prefix:
+            p.error("--require-prefix must be a path starting with / (e.g. /v1)")
+        args.require_prefix = prefix
     return args
 
 
