@@ -173,6 +173,10 @@ cJSON *codec_story_json(const struct story *s, enum codec_place where)
 	if (s->text) {
 		cJSON_AddNumberToObject(o, "words", (double)s->words);
 		cJSON_AddBoolToObject(o, "trimmed", s->trimmed);
+		if (s->extensions)
+			cJSON_AddNumberToObject(o, "extensions", s->extensions);
+		if (s->has_deviation && !jr)
+			cJSON_AddNumberToObject(o, "deviation", s->deviation);
 		cJSON_AddStringToObject(o, "text", s->text);
 	}
 	if (s->error && !jr)
@@ -214,7 +218,13 @@ struct story *codec_story_parse(const cJSON *o, enum codec_place where, int gen,
 	s->text = text ? xstrdup(text) : NULL;
 	s->words = text ? text_count_words(text) : 0;
 	s->trimmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "trimmed"));
+	s->extensions = (int)get_long(o, "extensions", 0, 1000, 0);
 	if (!jr) {
+		const cJSON *dev = cJSON_GetObjectItemCaseSensitive(o, "deviation");
+		if (cJSON_IsNumber(dev)) {
+			s->deviation = dev->valuedouble;
+			s->has_deviation = 1;
+		}
 		s->error = dup_str(o, "error");
 		s->elo = get_num(o, "elo", s->elo);
 		s->rank = (int)get_long(o, "rank", 0, 100000000, 0);
@@ -315,6 +325,40 @@ int codec_match_parse(const cJSON *o, enum codec_place where, struct match *m, c
 
 /* ------------------------------------------------------ generation files */
 
+static void policy_json(cJSON *arr, const struct policy_arm *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "temperature", a[i].temperature);
+		cJSON_AddNumberToObject(o, "stories", (double)a[i].stories);
+		cJSON_AddNumberToObject(o, "strength", a[i].strength);
+		cJSON_AddNumberToObject(o, "strength_lo", a[i].strength_lo);
+		cJSON_AddNumberToObject(o, "strength_hi", a[i].strength_hi);
+		cJSON_AddNumberToObject(o, "p_next", a[i].p_next);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+static size_t policy_parse(const cJSON *arr, struct policy_arm *a)
+{
+	size_t n = 0;
+	const cJSON *o;
+	if (!cJSON_IsArray(arr))
+		return 0;
+	cJSON_ArrayForEach(o, arr) {
+		if (n == CODEC_MAX_ARMS)
+			break;
+		a[n].temperature = get_num(o, "temperature", 0);
+		a[n].stories = get_long(o, "stories", 0, 1L << 40, 0);
+		a[n].strength = get_num(o, "strength", 0);
+		a[n].strength_lo = get_num(o, "strength_lo", 0);
+		a[n].strength_hi = get_num(o, "strength_hi", 0);
+		a[n].p_next = get_num(o, "p_next", 0);
+		n++;
+	}
+	return n;
+}
+
 char *codec_generation_json(const struct generation *g)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -332,6 +376,21 @@ char *codec_generation_json(const struct generation *g)
 		cJSON_AddNumberToObject(b, "logit_lo", sum->bias - 1.96 * sum->bias_se);
 		cJSON_AddNumberToObject(b, "logit_hi", sum->bias + 1.96 * sum->bias_se);
 		cJSON_AddNumberToObject(b, "first_wins", 1.0 / (1.0 + exp(-sum->bias)));
+	}
+	if (g->diversity.has) {
+		const struct gen_diversity *d = &g->diversity;
+		cJSON *o = cJSON_AddObjectToObject(root, "diversity");
+		cJSON_AddNumberToObject(o, "lineages", (double)d->lineages);
+		cJSON_AddNumberToObject(o, "mean_deviation", d->mean_deviation);
+		cJSON_AddNumberToObject(o, "distinct_2", d->distinct_2);
+		cJSON_AddNumberToObject(o, "distinct_3", d->distinct_3);
+		cJSON_AddNumberToObject(o, "compression_ratio", d->compression_ratio);
+	}
+	if (g->policy.has) {
+		cJSON *o = cJSON_AddObjectToObject(root, "temperature_policy");
+		policy_json(cJSON_AddArrayToObject(o, "draft"), g->policy.draft, g->policy.ndraft);
+		policy_json(cJSON_AddArrayToObject(o, "variant"), g->policy.variant,
+			    g->policy.nvariant);
 	}
 	cJSON *stories = cJSON_AddArrayToObject(root, "stories");
 	for (size_t i = 0; i < g->stories.n; i++)
@@ -382,6 +441,24 @@ int codec_generation_parse(const char *text, const char *path, int gen, struct g
 		g->judging.soft = get_long(j, "soft_verdicts", 0, 1L << 40, 0);
 		g->judging.bias = get_num(b, "logit", 0);
 		g->judging.bias_se = (get_num(b, "logit_hi", 0) - get_num(b, "logit_lo", 0)) / 3.92;
+	}
+	const cJSON *dv = cJSON_GetObjectItemCaseSensitive(root, "diversity");
+	if (cJSON_IsObject(dv)) {
+		struct gen_diversity *d = &g->diversity;
+		d->has = 1;
+		d->lineages = get_long(dv, "lineages", 0, 1L << 40, 0);
+		d->mean_deviation = get_num(dv, "mean_deviation", 0);
+		d->distinct_2 = get_num(dv, "distinct_2", 0);
+		d->distinct_3 = get_num(dv, "distinct_3", 0);
+		d->compression_ratio = get_num(dv, "compression_ratio", 0);
+	}
+	const cJSON *pol = cJSON_GetObjectItemCaseSensitive(root, "temperature_policy");
+	if (cJSON_IsObject(pol)) {
+		g->policy.has = 1;
+		g->policy.ndraft = policy_parse(cJSON_GetObjectItemCaseSensitive(pol, "draft"),
+						g->policy.draft);
+		g->policy.nvariant = policy_parse(cJSON_GetObjectItemCaseSensitive(pol, "variant"),
+						  g->policy.variant);
 	}
 	const cJSON *o;
 	cJSON_ArrayForEach(o, stories) {

@@ -279,7 +279,8 @@ static int generation(struct loop *l, int gen)
 			run->trimmed += pop.v[i]->born == gen && pop.v[i]->trimmed;
 	}
 	if (st == 0) {
-		struct generation gf = { gen, 1, sum, pop, ml, failed };
+		struct generation gf = { .gen = gen, .has_judging = 1, .judging = sum,
+					 .stories = pop, .matches = ml, .failed = failed };
 		if (store_write_generation(run->opt->out_dir, &gf, l->err, sizeof l->err) < 0)
 			st = AW_EXIT_FAILED;
 	}

@@ -88,10 +88,44 @@ int codec_match_parse(const struct cJSON *o, enum codec_place where, struct matc
 
 /* ------------------------------------------------------ generation files */
 
+/* How varied a generation's texts are (diversity.h). */
+struct gen_diversity {
+	int has;                   /* measured */
+	long lineages;             /* generation-0 ancestors it descends from */
+	double mean_deviation;     /* mean of the stories' deviation */
+	double distinct_2;         /* unique word bigrams / all bigrams */
+	double distinct_3;         /* the same for trigrams */
+	double compression_ratio;  /* compressed / raw size of all its texts */
+};
+
+#define CODEC_MAX_ARMS 32     /* most temperatures in a policy's grid */
+
+/* One temperature of a learned writing policy, for one operator. */
+struct policy_arm {
+	double temperature;        /* the grid value */
+	long stories;              /* stories written at it so far */
+	double strength;           /* estimated quality, logits (0: the mean) */
+	double strength_lo;        /* its 95% interval */
+	double strength_hi;
+	double p_next;             /* probability it is chosen next */
+};
+
+/* The writing temperature policy after a generation (--temperature auto):
+ * per operator, first drafts and variants. */
+struct gen_policy {
+	int has;                   /* the run learns its temperature */
+	struct policy_arm draft[CODEC_MAX_ARMS];
+	size_t ndraft;
+	struct policy_arm variant[CODEC_MAX_ARMS];
+	size_t nvariant;
+};
+
 struct generation {
 	int gen;                   /* its number */
 	int has_judging;           /* judging below is set */
 	struct judging judging;    /* what its tournament did */
+	struct gen_diversity diversity; /* how varied it is, when measured */
+	struct gen_policy policy;  /* the temperature policy, when learned */
 	struct population stories; /* ranked, best first */
 	struct match_list matches; /* in the order they were made */
 	struct population failed;  /* stories that could not be written */

@@ -35,6 +35,10 @@ struct story {
 	int rated;          /* rating is set */
 	int wins, losses, matches; /* this generation's tournament */
 	int rank;           /* 1-based rank in its generation, 0 = unranked */
+	int extensions;     /* self-lengthening rounds it went through */
+	double deviation;   /* mean text distance to the other stories of its
+			     * generation (diversity.h), when has_deviation */
+	int has_deviation;
 };
 
 struct population {

@@ -81,7 +81,8 @@ static void test_generation_json(void **state)
 	struct match_list ml = { mp, 4, 4 };
 	struct judging sum = { 57, 48, 64, "stable", 0.35, 0.1, 12 };
 
-	struct generation gf = { 1, 1, sum, pop, ml, failed };
+	struct generation gf = { .gen = 1, .has_judging = 1, .judging = sum,
+				 .stories = pop, .matches = ml, .failed = failed };
 	char *json = codec_generation_json(&gf);
 	assert_non_null(json);
 	size_t n = strlen(json);
@@ -223,6 +224,66 @@ static void test_generation_json_empty(void **state)
 }
 
 
+/* A generation file read back: its judging summary, diversity, temperature
+ * policy, stories, matches and failed stories. */
+static void test_generation_round_trip(void **state)
+{
+	(void)state;
+	struct generation g = { 0 }, back;
+	char err[256] = "";
+	g.gen = 2;
+	g.has_judging = 1;
+	g.judging = (struct judging){ 40, 30, 32, "stable", -0.25, 0.125, 7 };
+	g.diversity = (struct gen_diversity){ 1, 3, 0.75, 0.5, 0.625, 0.3125 };
+	g.policy.has = 1;
+	g.policy.ndraft = 2;
+	g.policy.draft[1] = (struct policy_arm){ 1.2, 9, 0.5, 0.25, 0.75, 0.875 };
+	g.policy.nvariant = 1;
+	g.policy.variant[0] = (struct policy_arm){ 0.6, 3, -0.5, -1, 0, 0.125 };
+	population_add(&g.stories, tu_story("g2-001", "A text.", 1234.5, 2));
+	population_add(&g.failed, tu_story("g2-002", NULL, 1200, 0));
+	g.failed.v[0]->error = strdup("lost");
+	match_list_add(&g.matches, tu_match(2, "g2-001", "g0-001", 'B'));
+	char *json = codec_generation_json(&g);
+	assert_int_equal(codec_generation_parse(json, "gen-002.json", 2, &back, err, sizeof err), 0);
+	assert_true(back.has_judging);
+	assert_int_equal((int)back.judging.calls, 40);
+	assert_string_equal(back.judging.stop, "stable");
+	assert_float_equal(back.judging.bias, -0.25, 1e-12);
+	assert_float_equal(back.judging.bias_se, 0.125, 1e-9);
+	assert_memory_equal(&back.diversity, &g.diversity, sizeof g.diversity);
+	assert_true(back.policy.has);
+	assert_int_equal((int)back.policy.ndraft, 2);
+	assert_memory_equal(&back.policy.draft[1], &g.policy.draft[1], sizeof(struct policy_arm));
+	assert_memory_equal(&back.policy.variant[0], &g.policy.variant[0],
+			    sizeof(struct policy_arm));
+	assert_int_equal((int)back.stories.n, 1);
+	assert_int_equal((int)back.failed.n, 1);
+	assert_int_equal((int)back.matches.n, 1);
+	assert_int_equal(back.matches.v[0]->gen, 2);
+	assert_int_equal(back.matches.v[0]->winner, 'B');
+	generation_release(&back);
+	free(json);
+
+	/* what is absent stays absent */
+	struct generation bare = { 0 };
+	json = codec_generation_json(&bare);
+	assert_false(tu_contains(json, "diversity"));
+	assert_false(tu_contains(json, "temperature_policy"));
+	assert_int_equal(codec_generation_parse(json, "gen-000.json", 0, &back, err, sizeof err), 0);
+	assert_false(back.diversity.has || back.policy.has || back.has_judging);
+	generation_release(&back);
+	free(json);
+	/* the wrong generation, or not JSON */
+	json = codec_generation_json(&g);
+	assert_int_equal(codec_generation_parse(json, "x/gen-003.json", 3, &back, err, sizeof err),
+			 -1);
+	assert_true(tu_contains(err, "x/gen-003.json"));
+	assert_int_equal(codec_generation_parse("{", "y", 0, &back, err, sizeof err), -1);
+	free(json);
+	generation_release(&g);
+}
+
 /* ------------------------------------------------------------- stories */
 
 /* Every field of a story set to a value of its own. */
@@ -249,6 +310,9 @@ static struct story *full_story(void)
 	s->losses = 2;
 	s->matches = 7;
 	s->rank = 2;
+	s->extensions = 2;
+	s->deviation = 0.8125;
+	s->has_deviation = 1;
 	return s;
 }
 
@@ -264,6 +328,7 @@ static void same_provenance(const struct story *a, const struct story *b)
 	assert_string_equal(a->text, b->text);
 	assert_int_equal((int)a->words, (int)b->words);
 	assert_int_equal(a->trimmed, b->trimmed);
+	assert_int_equal(a->extensions, b->extensions);
 }
 
 static struct story *round_trip(const struct story *s, enum codec_place where, int gen)
@@ -294,6 +359,7 @@ static void test_story_generation_round_trip(void **state)
 	assert_true(r->rated && r->rating == s->rating && r->rating_lo == s->rating_lo &&
 		    r->rating_hi == s->rating_hi);
 	assert_int_equal(r->rank, s->rank);
+	assert_true(r->has_deviation && r->deviation == s->deviation);
 	assert_null(r->error);
 	story_free(r);
 
@@ -662,6 +728,7 @@ int run_codec_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generation_json),
 		cmocka_unit_test(test_generation_json_empty),
+		cmocka_unit_test(test_generation_round_trip),
 		cmocka_unit_test(test_story_generation_round_trip),
 		cmocka_unit_test(test_story_journal_round_trip),
 		cmocka_unit_test(test_match_round_trips),
