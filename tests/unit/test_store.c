@@ -359,7 +359,7 @@ static void test_run_and_best_files(void **state)
 	story_free(best);
 
 	/* a run.json that is not one */
-	tu_write_str(dir, "run.json", "{\"status\": \"complete\"}");
+	free(tu_write_str(dir, "run.json", "{\"status\": \"complete\"}"));
 	assert_int_equal(store_read_run(dir, &back, err, sizeof err), -1);
 	assert_true(tu_contains(err, "run.json"));
 	assert_true(tu_contains(err, "no settings"));
