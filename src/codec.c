@@ -267,6 +267,8 @@ cJSON *codec_match_json(const struct match *m, enum codec_place where)
 		if (m->error)
 			cJSON_AddStringToObject(o, "error", m->error);
 	}
+	if (m->lost && where != CODEC_IN_LOG)
+		cJSON_AddTrueToObject(o, "lost");
 	if (where != CODEC_IN_LOG)
 		cJSON_AddNumberToObject(o, "asks", m->asks);
 	return o;
@@ -320,6 +322,10 @@ int codec_match_parse(const cJSON *o, enum codec_place where, struct match *m, c
 	m->reason = dup_str(o, "reason");
 	m->error = dup_str(o, "error");
 	m->asks = (int)get_long(o, "asks", 0, 999, 1);
+	/* lost to a failed request (a journal of an older build says so only
+	 * in its error) */
+	m->lost = !winner && (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "lost")) ||
+			      (m->error && !strncmp(m->error, "judge request failed", 20)));
 	return 0;
 }
 
@@ -530,6 +536,8 @@ static const struct {
 	{ "early_variants", U(early_variants) },
 	{ "discarded_variants", U(discarded_variants) },
 	{ "soft_verdicts", U(soft_verdicts) },
+	{ "lost_matches", U(lost_matches) },
+	{ "repaired_replies", U(repaired_replies) },
 };
 
 /* usage.faults, by enum http_fault, and unusable_by_kind by enum llm_bad. */

@@ -179,6 +179,8 @@ static void report(const struct loop *l, const char *status, const char *error,
 	u->early_variants = run->early_variants;
 	u->discarded_variants = run->discarded_variants;
 	u->soft_verdicts = run->soft_verdicts;
+	u->lost_matches = run->judge_lost;
+	u->repaired_replies = run->usage.repaired;
 	for (int k = 0; k < HF_N; k++)
 		u->faults[k] = hs->faults[k];
 	for (int k = 0; k < LB_N; k++)
@@ -217,6 +219,15 @@ static int write_run(const struct loop *l, const char *status, const char *error
 	int rc = store_write_run(l->run.opt->out_dir, &r, err, errlen);
 	run_report_release(&r);
 	return rc;
+}
+
+/* Why the last lost match of ml was lost. */
+static const char *last_lost(const struct match_list *ml)
+{
+	for (size_t k = ml->n; k-- > 0;)
+		if (ml->v[k]->lost && ml->v[k]->error)
+			return ml->v[k]->error;
+	return "?";
 }
 
 /* Write, judge and store generation gen. */
@@ -266,6 +277,18 @@ static int generation(struct loop *l, int gen)
 
 	int st = phase_status(l, res);
 	note_logprobs(l);
+	if (st == 0 && sum.lost * 2 > sum.matches) {
+		/* More than half the judge's requests failing, after retries and
+		 * after asking again, means the endpoint is not serving the
+		 * judge: a ranking of whichever requests got through would breed
+		 * from noise.  The journal keeps every verdict that arrived. */
+		snprintf(l->err, sizeof l->err,
+			 "generation %d: %ld of %ld judge matches were lost to failed requests "
+			 "(last: %s); too few verdicts to rank on.  Continue with --resume %s "
+			 "once the endpoint answers: it asks only for what is missing",
+			 gen, sum.lost, sum.matches, last_lost(&ml), run->opt->out_dir);
+		st = AW_EXIT_FAILED;
+	}
 	if (st == 0 && pop.n < 2) {
 		snprintf(l->err, sizeof l->err,
 			 "generation %d: only %zu stories could be written, too few to go on%s%s", gen,

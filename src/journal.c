@@ -3,6 +3,7 @@
  */
 #include "aw/journal.h"
 #include "aw/codec.h"
+#include "aw/data.h"
 #include "aw/util.h"
 
 #include <errno.h>
@@ -53,6 +54,15 @@ int journal_parse_line(const char *line, size_t len, struct journal_data *d)
 {
 	struct story *s;
 	struct match m;
+	size_t fixed_len = 0;
+	/* The run writes neither a NUL nor an escape that would decode to one
+	 * (or to half a surrogate): such a line was damaged, and taking it
+	 * would cut a story short.  It counts as torn. */
+	char *fixed = memchr(line, '\0', len) ? NULL : data_json_repair(line, len, &fixed_len, NULL);
+	if (fixed || memchr(line, '\0', len)) {
+		free(fixed);
+		return -1;
+	}
 	switch (codec_journal_parse(line, len, &s, &m)) {
 	case CODEC_REC_STORY:
 		population_add(&d->stories, s);

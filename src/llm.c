@@ -96,6 +96,16 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 		    enum llm_bad *bad)
 {
 	memset(out, 0, sizeof *out);
+	/* A NUL or a lone surrogate in a string would cut the text short or
+	 * make the whole reply unreadable: each becomes '?', and is counted. */
+	size_t fixed_len = 0;
+	long repaired = 0;
+	char *fixed = data_json_repair(body, len, &fixed_len, &repaired);
+	if (fixed) {
+		body = fixed;
+		len = fixed_len;
+		out->repaired = repaired;
+	}
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	int rc = -1;
 	enum llm_bad kind = LB_NOT_JSON;
@@ -170,11 +180,13 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 	lp = cJSON_GetObjectItemCaseSensitive(lp, "content");
 	out->logprobs = cJSON_IsArray(lp) && cJSON_GetArraySize(lp) > 0 ? lp : NULL;
 	out->root = root;
+	free(fixed);
 	return 0;
 out:
 	if (bad)
 		*bad = kind;
 	cJSON_Delete(root);
+	free(fixed);
 	return rc;
 }
 
@@ -218,6 +230,12 @@ void llm_describe_error(const char *body, size_t len, char *out, size_t n)
 	if (n == 0)
 		return;
 	out[0] = '\0';
+	size_t fixed_len = 0;
+	char *fixed = data_json_repair(body, len, &fixed_len, NULL);
+	if (fixed) {
+		body = fixed;
+		len = fixed_len;
+	}
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	const cJSON *msg = NULL;
 	if (cJSON_IsObject(root)) {
@@ -262,6 +280,7 @@ void llm_describe_error(const char *body, size_t len, char *out, size_t n)
 		clean_copy(out, n < 200 ? n : 200, s, (size_t)(tmp + k - s));
 	}
 	cJSON_Delete(root);
+	free(fixed);
 }
 
 /* ------------------------------------------------------------- llm_ask() */
@@ -284,6 +303,7 @@ static enum http_outcome ask_reply(void *arg, const char *body, size_t len, char
 		a->usage->bad[bad]++;
 		return HTTP_RETRY;
 	}
+	a->usage->repaired += r.repaired > 0;
 	if (r.prompt_tokens || r.completion_tokens) {
 		a->usage->prompt_tokens += r.prompt_tokens;
 		a->usage->completion_tokens += r.completion_tokens;

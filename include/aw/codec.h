@@ -163,6 +163,10 @@ struct run_usage {
 				    * tournament ended */
 	long discarded_variants;   /* of those, whose parent missed the top K */
 	long soft_verdicts;        /* verdicts with a usable probability */
+	long lost_matches;         /* matches lost to failed requests, after
+				    * they were asked again */
+	long repaired_replies;     /* replies whose text held a NUL or a lone
+				    * surrogate, made '?' */
 	char logprobs[40];         /* "used", "off", "refused by the endpoint",
 				    * "not returned by the endpoint", "none yet" */
 	long faults[7];            /* failed attempts by kind (enum http_fault) */

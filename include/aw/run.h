@@ -35,6 +35,7 @@ struct run {
 				     * the generation files mark them */
 	long reasks;                /* judge replies asked again */
 	long lost_matches;          /* matches recorded with no winner */
+	long judge_lost;            /* of those, lost to failed requests */
 	long failed_stories;        /* stories that could not be written, of
 				     * the generations stored */
 	long early_variants;        /* variants requested (not taken from

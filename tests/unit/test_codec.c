@@ -79,7 +79,7 @@ static void test_generation_json(void **state)
 	mv[3].p_a = 0.02;
 	struct match *mp[4] = { &mv[0], &mv[1], &mv[2], &mv[3] };
 	struct match_list ml = { mp, 4, 4 };
-	struct judging sum = { 57, 48, 64, "stable", 0.35, 0.1, 12 };
+	struct judging sum = { 57, 48, 64, "stable", 0.35, 0.1, 12, 0 };
 
 	struct generation gf = { .gen = 1, .has_judging = 1, .judging = sum,
 				 .stories = pop, .matches = ml, .failed = failed };
@@ -233,7 +233,7 @@ static void test_generation_round_trip(void **state)
 	char err[256] = "";
 	g.gen = 2;
 	g.has_judging = 1;
-	g.judging = (struct judging){ 40, 30, 32, "stable", -0.25, 0.125, 7 };
+	g.judging = (struct judging){ 40, 30, 32, "stable", -0.25, 0.125, 7, 0 };
 	g.diversity = (struct gen_diversity){ 1, 3, 0.75, 0.5, 0.625, 0.3125 };
 	g.policy.has = 1;
 	g.policy.ndraft = 2;
