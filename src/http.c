@@ -45,7 +45,8 @@ struct job {
 struct http {
 	struct http_config cfg;       /* settings (strings borrowed) */
 	char *shown_url;              /* cfg.url without user:password@ */
-	char *secrets[3];             /* key, URL user, URL password (owned) */
+	char **secrets;               /* key, URL user and password, marked
+				       * header and body values (owned) */
 	size_t nsecrets;
 	CURLM *multi;                 /* the one multi handle */
 	struct curl_slist *headers;   /* shared by every transfer */
@@ -154,8 +155,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 
 static void add_secret(struct http *h, const char *s, size_t n)
 {
-	if (n >= SECRET_MIN && h->nsecrets < AW_ARRAY_LEN(h->secrets))
-		h->secrets[h->nsecrets++] = xstrndup(s, n);
+	if (n < SECRET_MIN)
+		return;
+	h->secrets = xrealloc(h->secrets, (h->nsecrets + 1) * sizeof *h->secrets);
+	h->secrets[h->nsecrets++] = xstrndup(s, n);
 }
 
 /* The user and password of a "scheme://user:password@host/..." URL. */
@@ -193,6 +196,35 @@ static void hide_secrets(const struct http *h, struct buf *b)
 		buf_release(b);
 		*b = out;
 	}
+}
+
+/* The same in a NUL-terminated string (a message, or text decoded from a
+ * reply: a secret echoed back JSON-escaped is only whole once decoded).
+ * Returns s, or a new string and s freed. */
+char *http_redact(const struct http *h, char *s)
+{
+	if (!s || !h->nsecrets)
+		return s;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, s);
+	size_t before = b.len;
+	hide_secrets(h, &b);
+	if (b.len == before && memcmp(b.data, s, before) == 0) {
+		buf_release(&b);
+		return s;
+	}
+	free(s);
+	return buf_detach(&b);
+}
+
+/* The same in a message buffer of n bytes (cut to fit). */
+static void redact_into(const struct http *h, char *msg, size_t n)
+{
+	if (!h->nsecrets || !n)
+		return;
+	char *r = http_redact(h, xstrdup(msg));
+	snprintf(msg, n, "%s", r);
+	free(r);
 }
 
 static void job_free(struct http *h, struct job *j)
@@ -322,6 +354,7 @@ static void retry_or_fail(struct http *h, struct job *j, const char *why, int re
 		snprintf(msg, sizeof msg, "%s (gave up after %ld attempts)", why, j->attempts);
 	else
 		snprintf(msg, sizeof msg, "%s", why);
+	redact_into(h, msg, sizeof msg);
 	h->stats.failed++;
 	h->ending++;
 	if (j->handler.fail)
@@ -392,6 +425,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 			retry_or_fail(h, j, why[0] ? why : "unusable reply", 1);
 		} else {
 			snprintf(h->error, sizeof h->error, "%s", why);
+			redact_into(h, h->error, sizeof h->error);
 			h->fatal = 1;
 			job_free(h, j);
 		}
@@ -401,6 +435,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	char detail[600] = "";
 	if (h->cfg.describe)
 		h->cfg.describe(buf_str(&j->reply), j->reply.len, detail, sizeof detail);
+	redact_into(h, detail, sizeof detail);
 	int retryable = status == 408 || status == 409 || status == 429 || status >= 500;
 	if (j->should_retry >= 0)
 		retryable = j->should_retry;
@@ -560,8 +595,10 @@ long http_pending(const struct http *h)
 
 void http_abort(struct http *h, const char *msg)
 {
-	if (!h->fatal)
+	if (!h->fatal) {
 		snprintf(h->error, sizeof h->error, "%s", msg);
+		redact_into(h, h->error, sizeof h->error);
+	}
 	h->fatal = 1;
 }
 
@@ -587,6 +624,7 @@ void http_free(struct http *h)
 		memset(h->secrets[k], 0, strlen(h->secrets[k]));
 		free(h->secrets[k]);
 	}
+	free(h->secrets);
 	free(h->shown_url);
 	free(h);
 }

@@ -286,6 +286,7 @@ void llm_describe_error(const char *body, size_t len, char *out, size_t n)
 /* ------------------------------------------------------------- llm_ask() */
 
 struct ask {
+	struct http *http;        /* the client it was sent through */
 	struct llm_request req;   /* the request, to ask again differently */
 	struct llm_usage *usage;  /* where token counts go */
 	llm_text_fn on_text;      /* the caller's callbacks */
@@ -304,6 +305,7 @@ static enum http_outcome ask_reply(void *arg, const char *body, size_t len, char
 		return HTTP_RETRY;
 	}
 	a->usage->repaired += r.repaired > 0;
+	r.content = http_redact(a->http, r.content);
 	if (r.prompt_tokens || r.completion_tokens) {
 		a->usage->prompt_tokens += r.prompt_tokens;
 		a->usage->completion_tokens += r.completion_tokens;
@@ -338,6 +340,7 @@ void llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usag
 	     llm_text_fn on_text, llm_fail_fn on_fail, void *ctx)
 {
 	struct ask *a = xmalloc(sizeof *a);
+	a->http = h;
 	a->req = *r;
 	a->usage = usage;
 	a->on_text = on_text;

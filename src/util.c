@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -136,4 +139,27 @@ char *aw_public_url(const char *url)
 	if (!user)
 		return xstrdup(url);
 	return xasprintf("%.*s%s", (int)(user - url), url, user + n + 1);
+}
+
+void aw_random_id(char *out, size_t n)
+{
+	unsigned char b[8];
+	uint64_t x = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got == (ssize_t)sizeof b) {
+		for (size_t i = 0; i < sizeof b; i++)
+			x = x << 8 | b[i];
+	} else { /* no random source: the clock and the pid, mixed */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
+		    ((uint64_t)getpid() << 40);
+		x ^= x >> 31;
+		x *= 0x9e3779b97f4a7c15ULL;
+		x ^= x >> 29;
+	}
+	snprintf(out, n, "%016llx", (unsigned long long)x);
 }

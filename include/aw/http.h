@@ -130,6 +130,12 @@ void http_abort(struct http *h, const char *msg);
 const struct http_stats *http_stats(const struct http *h);
 void http_free(struct http *h);
 
+/* s with every secret of the client (the key, a URL's user and password)
+ * replaced by "[redacted]": for text decoded from a reply, where a secret
+ * echoed back JSON-escaped is whole again.  Returns s, or a new string and
+ * s freed (s may be NULL). */
+char *http_redact(const struct http *h, char *s);
+
 /* Seconds to wait before retry number k (0-based) given a server's
  * Retry-After (negative if none) and u uniform in [0, 1). */
 double http_backoff(long k, double retry_after, double u);
