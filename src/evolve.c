@@ -427,6 +427,8 @@ int evolve_main(int argc, char **argv)
 		.grace = opt.timeout < GRACE_SECONDS ? opt.timeout : GRACE_SECONDS,
 		.tick = progress_tick,
 		.tick_arg = &run->progress,
+		.note = progress_note, /* a long wait is said even --quiet */
+		.note_arg = &run->progress,
 	};
 	run->http = http_new(&hc, l.err, sizeof l.err);
 	if (!run->http)

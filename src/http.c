@@ -24,7 +24,9 @@
 
 #define BACKOFF_BASE 0.5      /* seconds before the first retry */
 #define BACKOFF_CAP 30.0      /* longest backoff we choose ourselves */
-#define RETRY_AFTER_CAP 120.0 /* longest Retry-After we honour */
+#define RETRY_AFTER_CAP 120.0 /* longest Retry-After we honour, unless
+			       * --timeout is longer */
+#define LONG_WAIT 30.0        /* a wait this long is said, even --quiet */
 
 struct job {
 	struct job *next;             /* link in ready or delayed */
@@ -37,6 +39,7 @@ struct job {
 	CURL *easy;                   /* the transfer while in flight */
 	struct buf reply;             /* reply body of the current attempt */
 	int too_big;                  /* reply passed max_reply */
+	size_t max_reply;             /* the client's max_reply, for on_header */
 	double retry_after;           /* Retry-After seconds, <0 none */
 	int should_retry;             /* x-should-retry: 1, 0, or -1 absent */
 	char errbuf[CURL_ERROR_SIZE]; /* libcurl's message for this attempt */
@@ -57,6 +60,7 @@ struct http {
 	struct http_stats stats;      /* counters */
 	double last_change;           /* when in_flight last changed */
 	char error[1024];             /* why the run stopped */
+	double last_note;             /* when a long wait was last said */
 	int fatal;                    /* a fatal reply was seen */
 	long jobs;                    /* submitted and not ended */
 	long ending;                  /* jobs whose reply or fail callback is
@@ -134,6 +138,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 				double d = difftime(when, time(NULL));
 				j->retry_after = d > 0 ? d : 0.001;
 			}
+		}
+	} else if (header_is(line, len, "content-length", &v)) {
+		/* a body announced larger than we accept is refused before a
+		 * byte of it is read (the transfer stops here) */
+		char *end;
+		double cl = strtod(v, &end);
+		if (end != v && cl > (double)j->max_reply) {
+			j->too_big = 1;
+			return 0;
 		}
 	} else if (header_is(line, len, "x-should-retry", &v)) {
 		while (*v == ' ')
@@ -286,6 +299,7 @@ void http_submit(struct http *h, char *body, const struct http_handler *handler)
 	j->len = strlen(body);
 	j->handler = *handler;
 	buf_init(&j->reply, h->cfg.max_reply);
+	j->max_reply = h->cfg.max_reply;
 	h->jobs++;
 	push_ready(h, j);
 }
@@ -344,6 +358,19 @@ static void retry_or_fail(struct http *h, struct job *j, const char *why, int re
 {
 	if (retryable && j->attempts <= h->cfg.retries) {
 		double wait = http_backoff(j->attempts - 1, j->retry_after, rng_unit(&h->jitter));
+		/* A Retry-After beyond the usual cap is honoured up to --timeout,
+		 * when that is longer: the user said to wait that long. */
+		if (j->retry_after > RETRY_AFTER_CAP && h->cfg.timeout > RETRY_AFTER_CAP)
+			wait = j->retry_after < h->cfg.timeout ? j->retry_after : h->cfg.timeout;
+		double now = aw_now();
+		if (wait >= LONG_WAIT && h->cfg.note && now - h->last_note >= LONG_WAIT) {
+			char note[160];
+			snprintf(note, sizeof note,
+				 "the endpoint asked to wait %.0f s before trying again (%s); waiting",
+				 wait, j->retry_after > 0 ? "Retry-After" : "backoff");
+			h->cfg.note(h->cfg.note_arg, note);
+			h->last_note = now;
+		}
 		j->not_before = aw_now() + wait;
 		j->next = h->delayed;
 		h->delayed = j;
