@@ -246,5 +246,6 @@ int main(void)
 	failed += run_resume_tests();
 	failed += run_cli_tests();
 	failed += run_stats_tests();
+	failed += run_diversity_tests();
 	return failed != 0 ? 1 : 0;
 }
