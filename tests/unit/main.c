@@ -247,5 +247,6 @@ int main(void)
 	failed += run_cli_tests();
 	failed += run_stats_tests();
 	failed += run_diversity_tests();
+	failed += run_lengthen_tests();
 	return failed != 0 ? 1 : 0;
 }

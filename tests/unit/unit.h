@@ -35,6 +35,7 @@ int run_resume_tests(void);
 int run_cli_tests(void);
 int run_stats_tests(void);
 int run_diversity_tests(void);
+int run_lengthen_tests(void);
 
 /* cmocka setup and teardown: *state is a new empty directory (malloc'd
  * path), removed with everything in it afterwards, even when the test
