@@ -554,6 +554,8 @@ _Static_assert(AW_ARRAY_LEN(fault_keys) == AW_ARRAY_LEN(((struct run_usage *)0)-
 _Static_assert(AW_ARRAY_LEN(unusable_keys) == AW_ARRAY_LEN(((struct run_usage *)0)->unusable),
 	       "a key per unusable kind");
 
+static const char *const role_keys[] = { "writer", "judge" };
+
 static long *counter(struct run_usage *u, size_t k)
 {
 	return (long *)((char *)u + counters[k].off);
@@ -570,6 +572,11 @@ void run_usage_add(struct run_usage *u, const struct run_usage *before)
 		u->faults[k] += before->faults[k];
 	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
 		u->unusable[k] += before->unusable[k];
+	for (int r = 0; r < 2; r++) {
+		u->roles[r].requests += before->roles[r].requests;
+		u->roles[r].prompt_tokens += before->roles[r].prompt_tokens;
+		u->roles[r].completion_tokens += before->roles[r].completion_tokens;
+	}
 }
 
 void run_usage_sub(struct run_usage *d, const struct run_usage *a, const struct run_usage *b)
@@ -585,6 +592,12 @@ void run_usage_sub(struct run_usage *d, const struct run_usage *a, const struct 
 		d->unusable[k] = a->unusable[k] - b->unusable[k];
 	d->reused_stories = a->reused_stories - b->reused_stories;
 	d->reused_matches = a->reused_matches - b->reused_matches;
+	for (int r = 0; r < 2; r++) {
+		d->roles[r].requests = a->roles[r].requests - b->roles[r].requests;
+		d->roles[r].prompt_tokens = a->roles[r].prompt_tokens - b->roles[r].prompt_tokens;
+		d->roles[r].completion_tokens =
+			a->roles[r].completion_tokens - b->roles[r].completion_tokens;
+	}
 }
 
 void codec_iso_time(double t, char *out, size_t n)
@@ -626,8 +639,31 @@ static void usage_json(cJSON *u, const struct run_usage *us, int spent_only)
 		cJSON_AddItemToObject(u, "faults", faults);
 	else
 		cJSON_Delete(faults);
-	if (!spent_only)
+	cJSON *roles = cJSON_CreateObject();
+	for (int r = 0; r < 2; r++) {
+		const struct role_usage *ru = &us->roles[r];
+		cJSON *o = cJSON_CreateObject();
+		add_count(o, "requests", ru->requests, spent_only);
+		add_count(o, "prompt_tokens", ru->prompt_tokens, spent_only);
+		add_count(o, "completion_tokens", ru->completion_tokens, spent_only);
+		if (!spent_only)
+			cJSON_AddItemToObject(o, "cost", ru->cost >= 0 ?
+							 cJSON_CreateNumber(ru->cost) :
+							 cJSON_CreateNull());
+		if (o->child)
+			cJSON_AddItemToObject(roles, role_keys[r], o);
+		else
+			cJSON_Delete(o);
+	}
+	if (roles->child)
+		cJSON_AddItemToObject(u, "by_role", roles);
+	else
+		cJSON_Delete(roles);
+	if (!spent_only) {
+		cJSON_AddItemToObject(u, "cost", us->cost >= 0 ? cJSON_CreateNumber(us->cost) :
+								  cJSON_CreateNull());
 		cJSON_AddNumberToObject(u, "window_use", us->window_use);
+	}
 	add_count(u, "reused_stories", us->reused_stories, spent_only);
 	add_count(u, "reused_matches", us->reused_matches, spent_only);
 }
@@ -645,6 +681,15 @@ static void usage_parse(const cJSON *u, struct run_usage *us)
 	const cJSON *fb = cJSON_GetObjectItemCaseSensitive(faults, "unusable_by_kind");
 	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
 		us->unusable[k] = get_long(fb, unusable_keys[k], 0, most, 0);
+	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(u, "by_role");
+	for (int r = 0; r < 2; r++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(roles, role_keys[r]);
+		us->roles[r].requests = get_long(o, "requests", 0, most, 0);
+		us->roles[r].prompt_tokens = get_long(o, "prompt_tokens", 0, most, 0);
+		us->roles[r].completion_tokens = get_long(o, "completion_tokens", 0, most, 0);
+		us->roles[r].cost = get_num(o, "cost", -1);
+	}
+	us->cost = get_num(u, "cost", -1);
 	us->window_use = get_num(u, "window_use", 0);
 	us->reused_stories = get_long(u, "reused_stories", 0, most, 0);
 	us->reused_matches = get_long(u, "reused_matches", 0, most, 0);

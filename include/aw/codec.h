@@ -173,6 +173,13 @@ struct run_usage {
 				    * "not returned by the endpoint", "none yet" */
 	long faults[7];            /* failed attempts by kind (enum http_fault) */
 	long unusable[6];          /* unusable 2xx replies by kind (enum llm_bad) */
+	struct role_usage {        /* the same by role: 0 writer, 1 judge */
+		long requests;     /* attempts sent */
+		long prompt_tokens;
+		long completion_tokens;
+		double cost;       /* USD at the run's prices, < 0 unknown */
+	} roles[2];
+	double cost;               /* USD in all, < 0 unknown */
 	double window_use;         /* share of request slots busy (this process) */
 	long reused_stories;       /* taken from the journal (this process) */
 	long reused_matches;
