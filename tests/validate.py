@@ -291,12 +291,13 @@ def validate_generation(d, g, n_expected, mode, prev, prev_top, variants, seen, 
     stories, matches, failed = d.get("stories"), d.get("matches"), d.get("failed", [])
     check(isinstance(stories, list) and isinstance(matches, list) and isinstance(failed, list),
           f"{where}: stories/matches/failed missing")
-    failed = failed or []
     if not allow_failed:
         check(not failed, f"{where}: {len(failed)} stories failed: "
               f"{short(str([s.get('error') for s in failed]))}")
     for s in failed:
-        check(isinstance(s, dict) and isinstance(s.get("error"), str) and s["error"],
+        check(isinstance(s, dict) and isinstance(s.get("id"), str) and s["id"],
+              f"{where}: a failed story has no id")
+        check(isinstance(s.get("error"), str) and s["error"],
               f"{where}: a failed story has no error")
     check(len(stories) + len(failed) == n_expected,
           f"{where}: {len(stories)} stories + {len(failed)} failed, expected {n_expected}")
@@ -418,7 +419,11 @@ def validate_generation(d, g, n_expected, mode, prev, prev_top, variants, seen, 
     elo = dict(start)
     asks = soft = 0
     last_round = 0
-    for s in stories:
+    # The fit has an item for every story of the run, failed ones included
+    # (src/evolve.c registers them so that a resumed fit is the same
+    # computation): with no verdicts a failed story's strength stays 0 and
+    # moves no other rating, but the centred standard errors average over it.
+    for s in stories + failed:
         bt.register(s["id"])
     for k, m in enumerate(matches):
         check(isinstance(m, dict), f"{where}: match {k} is not an object")
