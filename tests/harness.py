@@ -1,13 +1,15 @@
 """tests/harness.py - the test harness that tests/e2e.py, tests/e2e_resume.py
 and tests/bench.py share: the simulated endpoint (tests/simendpoint.py on
 127.0.0.1, port 0), a loopback-only environment, running the alphawrite
-binary (under valgrind with AW_VALGRIND=1), reading what a run wrote, and the
-runner of a suite, which prints a line per test ("ok NAME # figures" or
-"FAIL NAME: reason") and then exactly one line "N passed, N failed".
+binary (under valgrind with AW_VALGRIND=1), and the runner of a suite, which
+prints a line per test ("ok NAME # figures" or "FAIL NAME: reason") and then
+exactly one line "N passed, N failed".
 
 It exists so that the suites cannot drift apart in how they start the
 simulator, keep the binary off the network or count a failure: a fix here is
-a fix in every suite.  What only one suite needs stays in that suite.
+a fix in every suite.  What only one suite needs stays in that suite; what a
+run wrote (its generation files, run.json, best.txt, the journal) is checked
+by tests/validate.py.
 
 Each of them imports it as `harness`: running `python3 tests/NAME.py` puts
 tests/ on sys.path.  Python 3 standard library only.
@@ -224,27 +226,10 @@ def run_bin(args, env=None, cwd=None, timeout=120, binary=BIN, preexec_fn=None, 
 
 
 # --------------------------------------------------------------------------
-# Reading what a run wrote
+# Simulated stories, input lists, rankings
 # --------------------------------------------------------------------------
 # Every simulated story's text carries its number at the simulator.
 MARKER_RE = re.compile(r"\[simulated story #(\d+)\]")
-
-
-def load_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise TestFail(f"{os.path.basename(path)}: cannot read as JSON: {e}") from None
-
-
-def gen_files(out):
-    return sorted(f for f in os.listdir(out) if re.fullmatch(r"gen-\d+\.json", f))
-
-
-def word_count(text):
-    # Runs of non-space characters, spaces as C's isspace() sees them.
-    return len(text.encode("utf-8").split())
 
 
 def read_list(path):
@@ -257,18 +242,6 @@ def read_list(path):
             if line and not line.startswith("#"):
                 items.append(line)
     return items
-
-
-def is_num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def is_int(x):
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def elo_expected(ra, rb):
-    return 1.0 / (1.0 + 10.0 ** ((rb - ra) / 400.0))
 
 
 def kendall_tau(x, y):

@@ -48,8 +48,12 @@ def gen_files(out):
 
 
 def load_generations(out):
-    """Every generation file of out, parsed, in order (no checks)."""
-    return [load_json(os.path.join(out, f)) for f in gen_files(out)]
+    """The generation files gen-000, gen-001, ... of out up to the first one
+    missing, parsed (no checks)."""
+    gens = []
+    while os.path.exists(os.path.join(out, f"gen-{len(gens):03d}.json")):
+        gens.append(load_json(os.path.join(out, f"gen-{len(gens):03d}.json")))
+    return gens
 
 
 def word_count(text):
