@@ -51,9 +51,10 @@ import time
 from harness import (MARKER_RE, PROMPTS_DIR, REPO, SLOW, VALGRIND, Result, Sim, TestFail,
                      bin_cmd, check, clean_env, kendall_tau, run_bin, run_tests, short, test,
                      vg_check)
-from validate import (Mode, all_matches, check_best, check_failed_run, check_settings, clip_p,
-                      elo_expected, gen_files, is_int, is_num, load_json, no_temp_files,
-                      outcome, validate_run)
+from validate import (Mode, all_files_valid, all_matches, check_best, check_failed_run,
+                      check_settings, clip_p, elo_update, gen_files, is_int, is_num,
+                      journal_records, load_generations, load_json, no_temp_files,
+                      validate_run)
 
 
 # --------------------------------------------------------------------------
@@ -370,7 +371,7 @@ def request_schema(tmp):
     for rec in log:
         if rec["kind"] == "judge":
             judge_firsts.append(user_text(rec))
-    gens = [load_json(os.path.join(out, f)) for f in gen_files(out)]
+    gens = load_generations(out)
     check(len(gens) == 2, f"{len(gens)} generation files")
     total = 0
     for d in gens:
@@ -473,7 +474,7 @@ def lost_stories(tmp):
                          "--variants", 4, "--judge-budget", 6, "--retries", 0,
                          "--concurrency", 24, "--seed", 4)
     run = load_json(os.path.join(out, "run.json"))
-    gens = [load_json(os.path.join(out, f)) for f in gen_files(out)]
+    gens = load_generations(out)
     check(run["status"] == "complete" and len(gens) == 4, f"status {run['status']!r}, "
           f"{len(gens)} generation files")
     lost = [s for d in gens for s in d["failed"]]
@@ -692,20 +693,9 @@ def sigint(tmp):
     check(res.rc == 130, f"exit {res.rc} after SIGINT, expected 130; stderr: {short(res.err)}")
     run = load_json(os.path.join(out, "run.json"))
     check(run.get("status") == "interrupted", f"run.json status {run.get('status')!r}")
-    for name in os.listdir(out):
-        path = os.path.join(out, name)
-        if name == "best.txt":
-            continue
-        if name == "inputs":  # the texts the run read, kept for --resume
-            check(os.path.isdir(path), "inputs is not a directory")
-            continue
-        if name == "journal.jsonl":  # one JSON record a line
-            with open(path) as f:
-                for line in f:
-                    json.loads(line)
-            continue
-        check(name.endswith(".json"), f"unexpected file {name}")
-        load_json(path)
+    # Only best.txt, journal.jsonl (whole JSON lines), inputs/ and JSON files.
+    bad = all_files_valid(out, torn_ok=False, known_only=True)
+    check(not bad, "; ".join(bad))
     no_temp_files(out)
     done = gen_files(out)
     check(run.get("generations_done") == len(done),
@@ -1219,7 +1209,7 @@ def early_variants(tmp):
             log = sim.log()
         gens = validate_run(out, N, G, K, V, mode, max_words=500)
         usage = load_json(os.path.join(out, "run.json"))["usage"]
-        recs = [json.loads(x) for x in open(os.path.join(out, "journal.jsonl")) if x.strip()]
+        recs = journal_records(out)
         # A variant is known by its parent and number: one written before it
         # joined its generation is journaled without an id.
         in_files = {(s["born"], s["parent_id"], s["variant"]) for d in gens
@@ -1447,9 +1437,7 @@ def rank_command(tmp):
     decided = [m for m in matches if m["winner"] is not None]
     elo = dict.fromkeys(ids, 1200.0)
     for m in decided:
-        delta = 32.0 * (outcome(m) - elo_expected(elo[m["a"]], elo[m["b"]]))
-        elo[m["a"]] += delta
-        elo[m["b"]] -= delta
+        elo_update(elo, m)
     e = rank_json(["rank", "--matches", jl, "--method", "elo"])
     off = [s["id"] for s in e["stories"] if abs(s["rating"] - elo[s["id"]]) > 1e-6]
     check(not off, f"rank --matches --method elo: the ratings of {off} are not Elo replayed "
