@@ -20,6 +20,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -316,6 +317,12 @@ def run_tests(argv, doc, what, tmp_prefix, timed=False):
     --list lists them, -h prints doc.  Each test gets its own temporary
     directory named tmp_prefix + its name; what names the suite in the line
     that says how long it took.  Returns the exit status."""
+    # A suite that a non-interactive shell starts in the background (tests/run.sh
+    # runs the two end-to-end suites at once) inherits SIGINT ignored, and so
+    # would every process it starts: take Python's handler back, so that
+    # Ctrl-C stops a suite (and its simulators) as it does in the foreground.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     names = [t.__name__ for t in TESTS]
     if "--list" in argv:
         print("\n".join(names))
