@@ -15,16 +15,25 @@ cd "$(dirname "$0")/.." || exit 1
 
 tmp=$(mktemp -d)
 pids=""
+suites=""
+shown=0
 
 # Ctrl-C reaches the suites directly (they take SIGINT back, see
 # tests/harness.py); a SIGINT or SIGTERM sent to this script alone is passed
 # on to them as SIGINT, so that they stop their simulators as in the
-# foreground.
+# foreground.  What they printed until then is shown.
 stop() {
 	for p in $pids; do
 		kill -INT "$p" 2>/dev/null
 	done
 	wait
+	i=0
+	for suite in $suites; do
+		i=$((i + 1))
+		[ "$i" -gt "$shown" ] || continue
+		echo "== end-to-end tests: $suite (interrupted)"
+		cat "$tmp/e2e-$i.out" 2>/dev/null
+	done
 	rm -rf "$tmp"
 	exit "$1"
 }
@@ -37,7 +46,6 @@ if [ "${AW_VALGRIND:-0}" = 1 ]; then
 	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 fi
 
-suites=""
 i=0
 for suite in tests/e2e.py tests/e2e_resume.py; do
 	[ -f "$suite" ] || continue
@@ -75,6 +83,7 @@ for suite in $suites; do
 	fi
 	epass=$((epass + p))
 	efail=$((efail + f))
+	shown=$i
 done
 
 pass=$((upass + epass))
