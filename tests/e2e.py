@@ -723,8 +723,19 @@ def concurrency(tmp):
 
 @test
 def install(tmp):
+    """make install PREFIX=... and the installed binary, run from /.  The
+    PREFIX is compiled into the binary, so make install relinks ./alphawrite:
+    it runs on a copy of the sources, so that the repository's binary, which
+    tests/e2e_resume.py is running at the same time (tests/run.sh), is never
+    replaced under it (the linker writes the new file before it makes it
+    executable: an exec in that moment fails with EACCES)."""
+    src = os.path.join(tmp, "src")
+    os.mkdir(src)
+    shutil.copy2(os.path.join(REPO, "Makefile"), src)
+    for d in ("src", "include", "prompts", "rubrics"):
+        shutil.copytree(os.path.join(REPO, d), os.path.join(src, d))
     prefix = os.path.join(tmp, "prefix")
-    mk = subprocess.run(["make", "-C", REPO, "install", f"PREFIX={prefix}"],
+    mk = subprocess.run(["make", "-C", src, "install", f"PREFIX={prefix}"],
                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                         stderr=subprocess.STDOUT, env=clean_env(), timeout=300)
     check(mk.returncode == 0, f"make install failed: {short(mk.stdout.decode('utf-8', 'replace'))}")
