@@ -274,6 +274,8 @@ static cJSON *row_json(const struct options *o, const struct cli_row *r)
 	char buf[32];
 	if (r->flags & ROW_URL) {
 		char *const *url = url_field((struct options *)o, r);
+		if (r->off == F(judge_base_url_arg) && !o->judge_base_url_arg)
+			return cJSON_CreateNull(); /* the judge follows the writer's */
 		char *u = aw_public_url(*url ? *url : "");
 		cJSON *j = cJSON_CreateString(u);
 		free(u);
@@ -355,6 +357,8 @@ static int row_from_json(struct options *o, const struct cli_row *r, const cJSON
 {
 	void *field = (char *)o + r->off;
 	if (r->flags & ROW_URL) {
+		if (r->off == F(judge_base_url_arg) && cJSON_IsNull(v))
+			return 0; /* no endpoint of its own */
 		if (!cJSON_IsString(v))
 			return -1;
 		char **url = url_field(o, r);
