@@ -4,6 +4,7 @@
  * Each command is a row: `evolve` runs the method, `rank` re-ranks recorded
  * verdicts.
  */
+#include "aw/compare.h"
 #include "aw/evolve.h"
 #include "aw/rank.h"
 #include "aw/util.h"
@@ -20,6 +21,7 @@ static const struct command {
 } commands[] = {
 	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)" },
+	{ "compare", compare_main, "judge two sets of stories head to head, with intervals" },
 };
 
 static void usage(FILE *out)
