@@ -33,6 +33,10 @@ int run_journal_tests(void);
 int run_judge_tests(void);
 int run_resume_tests(void);
 int run_cli_tests(void);
+int run_sets_tests(void);
+int run_pairs_tests(void);
+int run_vote_tests(void);
+int run_tui_tests(void);
 int run_stats_tests(void);
 
 /* cmocka setup and teardown: *state is a new empty directory (malloc'd
