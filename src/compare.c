@@ -988,12 +988,16 @@ int compare_main(int argc, char **argv)
 				"(run the same command again to ask for them)\n",
 			c.lost, c.lost == 1 ? "" : "s");
 
-	const char **a_ids = xmalloc(c.a.stories.n * sizeof *a_ids);
-	const char **b_ids = xmalloc(c.b.stories.n * sizeof *b_ids);
-	for (size_t i = 0; i < c.a.stories.n; i++)
-		a_ids[i] = c.a.stories.v[i]->id;
-	for (size_t i = 0; i < c.b.stories.n; i++)
-		b_ids[i] = c.b.stories.v[i]->id;
+	size_t na = c.a.stories.n, nb = c.b.stories.n;
+	const char **a_ids = xmalloc(na * sizeof *a_ids), **b_ids = xmalloc(nb * sizeof *b_ids);
+	size_t *oa = xmalloc(na * sizeof *oa), *ob = xmalloc(nb * sizeof *ob);
+	pairs_order(c.pairs, c.npairs, na, nb, oa, ob);
+	for (size_t i = 0; i < na; i++)
+		a_ids[i] = c.a.stories.v[oa[i]]->id;
+	for (size_t i = 0; i < nb; i++)
+		b_ids[i] = c.b.stories.v[ob[i]]->id;
+	free(oa);
+	free(ob);
 	struct compare_input in = {
 		.a_desc = c.a.desc, .b_desc = c.b.desc,
 		.a_ids = a_ids, .na = c.a.stories.n, .b_ids = b_ids, .nb = c.b.stories.n,

@@ -70,6 +70,34 @@ void pairs_draw(size_t na, size_t nb, size_t n, uint64_t seed, uint64_t key_a, u
 	free(shift);
 }
 
+/* Append to o (holding *k) the indices below m that seen[] does not mark. */
+static void rest(unsigned char *seen, size_t m, size_t *o, size_t *k)
+{
+	for (size_t i = 0; i < m; i++)
+		if (!seen[i])
+			o[(*k)++] = i;
+}
+
+void pairs_order(const struct pair *p, size_t n, size_t na, size_t nb, size_t *oa, size_t *ob)
+{
+	unsigned char *sa = xcalloc(na ? na : 1, 1), *sb = xcalloc(nb ? nb : 1, 1);
+	size_t ka = 0, kb = 0;
+	for (size_t t = 0; t < n; t++) {
+		if (!sa[p[t].a]) {
+			sa[p[t].a] = 1;
+			oa[ka++] = p[t].a;
+		}
+		if (!sb[p[t].b]) {
+			sb[p[t].b] = 1;
+			ob[kb++] = p[t].b;
+		}
+	}
+	rest(sa, na, oa, &ka);
+	rest(sb, nb, ob, &kb);
+	free(sa);
+	free(sb);
+}
+
 static int cmp_pair(const void *x, const void *y)
 {
 	const struct pair *p = x, *q = y;
@@ -122,16 +150,6 @@ static void side_init(struct side *s, const char *const *ids, size_t n)
 	for (size_t i = 0; i < n; i++)
 		side_index(s, ids[i]);
 	s->fixed = ids != NULL;
-}
-
-static int cmp_group(const void *x, const void *y)
-{
-	const struct pairs_group *p = x, *q = y;
-	if ((p->pair < 0) != (q->pair < 0))
-		return p->pair < 0 ? 1 : -1; /* numbered pairs first */
-	if (p->pair != q->pair)
-		return p->pair < q->pair ? -1 : 1;
-	return p->votes[0] < q->votes[0] ? -1 : p->votes[0] > q->votes[0];
 }
 
 /* Score group g for every judge, by the rules of pairs.h. */
@@ -191,6 +209,17 @@ static int judge_index(struct pairs_scores *s, const char *name, int fixed)
 	return (int)s->nj++;
 }
 
+/* Order groups by number (numbered first), then by first vote. */
+static int cmp_group(const void *x, const void *y)
+{
+	const struct pairs_group *p = x, *q = y;
+	if ((p->pair < 0) != (q->pair < 0))
+		return p->pair < 0 ? 1 : -1;
+	if (p->pair != q->pair)
+		return p->pair < q->pair ? -1 : 1;
+	return p->votes[0] < q->votes[0] ? -1 : p->votes[0] > q->votes[0];
+}
+
 int pairs_score(const struct vote *v, size_t n, const char *const *a_ids, size_t na,
 		const char *const *b_ids, size_t nb, const char *const *judges, size_t nj,
 		struct pairs_scores *out, char *err, size_t errlen)
@@ -208,20 +237,20 @@ int pairs_score(const struct vote *v, size_t n, const char *const *a_ids, size_t
 		judge_index(out, judges[k], 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct vote *vo = &v[i];
-		int ia = side_index(&A, vo->a_id), ib = side_index(&B, vo->b_id);
-		if (ia < 0 || ib < 0) {
+		if ((A.fixed && idmap_get(&A.map, vo->a_id) < 0) ||
+		    (B.fixed && idmap_get(&B.map, vo->b_id) < 0)) {
+			int in_a = !A.fixed || idmap_get(&A.map, vo->a_id) >= 0;
 			aw_fail(err, errlen, "a verdict on story '%s', which is not in set %s",
-				ia < 0 ? vo->a_id : vo->b_id, ia < 0 ? "A" : "B");
+				in_a ? vo->b_id : vo->a_id, in_a ? "B" : "A");
 			goto out;
 		}
-		int jk = judge_index(out, vo->judge, judges != NULL);
-		if (jk < 0) {
+		if (judge_index(out, vo->judge, judges != NULL) < 0) {
 			aw_fail(err, errlen, "a verdict of judge '%s', which is not one of this comparison's",
 				vo->judge);
 			goto out;
 		}
 		/* The pair: its number and its two stories. */
-		char *key = xasprintf("%ld\x1f%d\x1f%d", vo->pair, ia, ib);
+		char *key = xasprintf("%ld\x1f%s\x1f%s", vo->pair, vo->a_id, vo->b_id);
 		int gi = idmap_get(&groups, key);
 		if (gi < 0) {
 			if (out->n == cap) {
@@ -231,10 +260,8 @@ int pairs_score(const struct vote *v, size_t n, const char *const *a_ids, size_t
 			struct pairs_group *g = &out->g[out->n];
 			memset(g, 0, sizeof *g);
 			g->pair = vo->pair;
-			g->a_id = A.ids[ia];
-			g->b_id = B.ids[ib];
-			g->ia = (size_t)ia;
-			g->ib = (size_t)ib;
+			g->a_id = vo->a_id;
+			g->b_id = vo->b_id;
 			keys[nkeys++] = key;
 			gi = (int)out->n++;
 			idmap_put(&groups, key, gi);
@@ -246,6 +273,15 @@ int pairs_score(const struct vote *v, size_t n, const char *const *a_ids, size_t
 		g->votes[g->nvotes++] = i;
 		if (vo->a_words >= 0 && vo->b_words >= 0)
 			g->dlen = (double)vo->a_words - (double)vo->b_words;
+	}
+	if (out->n)
+		qsort(out->g, out->n, sizeof *out->g, cmp_group);
+	/* Stories not given are numbered as the sorted pairs first name them,
+	 * so that the same pairs read from any file get the same numbers. */
+	for (size_t gi = 0; gi < out->n; gi++) {
+		struct pairs_group *g = &out->g[gi];
+		g->ia = (size_t)side_index(&A, g->a_id);
+		g->ib = (size_t)side_index(&B, g->b_id);
 	}
 	/* Which judges saw a pair in both orders. */
 	for (size_t gi = 0; gi < out->n; gi++) {
@@ -262,9 +298,8 @@ int pairs_score(const struct vote *v, size_t n, const char *const *a_ids, size_t
 			out->j[k].two_orders |= in_a && in_b;
 		}
 	}
-	if (out->n)
-		qsort(out->g, out->n, sizeof *out->g, cmp_group);
-	out->by_judge = xmalloc((out->n * out->nj > 0 ? out->n * out->nj : 1) * sizeof *out->by_judge);
+	out->by_judge = xmalloc((out->n * out->nj > 0 ? out->n * out->nj : 1) *
+				sizeof *out->by_judge);
 	for (size_t gi = 0; gi < out->n; gi++)
 		score_group(out, v, &out->g[gi]);
 	rc = 0;

@@ -45,6 +45,13 @@ struct pair {
 void pairs_draw(size_t na, size_t nb, size_t n, uint64_t seed, uint64_t key_a, uint64_t key_b,
 		struct pair *out);
 
+/* The stories of each side in the order the pairs p[0..n-1] first name
+ * them, then those in no pair: into oa (na) and ob (nb).  Giving the sets
+ * to pairs_score() in this order numbers them as a verdict file of the
+ * same pairs does (so that a comparison and `compare --verdicts` of its
+ * file agree to the last digit). */
+void pairs_order(const struct pair *p, size_t n, size_t na, size_t nb, size_t *oa, size_t *ob);
+
 /* The distinct pairs among p[0..n-1]. */
 size_t pairs_distinct(const struct pair *p, size_t n);
 
@@ -69,9 +76,11 @@ struct pairs_judge {
 };
 
 struct pairs_scores {
-	struct pairs_group *g;    /* the pairs, by number, then first seen */
+	struct pairs_group *g;    /* the pairs, by number (numbered first),
+				   * then by first vote */
 	size_t n;
-	const char **a_ids;       /* the stories of A (borrowed) */
+	const char **a_ids;       /* the stories of A (the array owned, the
+				   * ids borrowed) */
 	size_t na;
 	const char **b_ids;       /* the stories of B (borrowed) */
 	size_t nb;
@@ -85,7 +94,9 @@ struct pairs_scores {
 /* Group the votes v[0..n-1] into pairs and score them by the rules above.
  * a_ids (na) and b_ids (nb), when not NULL, are the stories of the two
  * sets (a vote on another story is an error); when NULL, the stories are
- * those the votes name, in the order first named.  judges (nj), when not
+ * those the votes name, numbered in the order the pairs (sorted by number)
+ * first name them, so that the same pairs give the same numbers whatever
+ * order their votes are in.  judges (nj), when not
  * NULL, name the judges in the order to report them (votes of others are
  * an error).  0, or -1 with the reason in err. */
 int pairs_score(const struct vote *v, size_t n, const char *const *a_ids, size_t na,

@@ -271,6 +271,47 @@ static void test_groups(void **state)
 	vote_list_free(&l);
 }
 
+/* The stories are numbered by the sorted pairs, not by the order of the
+ * votes: a file in arrival order and one in pair order agree. */
+static void test_numbering(void **state)
+{
+	(void)state;
+	struct vote_list l = { 0 }, m = { 0 };
+	add(&l, "j", 1, "x2", "y1", 'a', 'a');
+	add(&l, "j", 0, "x1", "y2", 'a', 'b');
+	add(&l, "j", 1, "x2", "y1", 'b', 'a');
+	add(&l, "j", 0, "x1", "y2", 'b', 'b');
+	add(&m, "j", 0, "x1", "y2", 'b', 'b');
+	add(&m, "j", 0, "x1", "y2", 'a', 'b');
+	add(&m, "j", 1, "x2", "y1", 'a', 'a');
+	add(&m, "j", 1, "x2", "y1", 'b', 'a');
+	struct pairs_scores s, t;
+	score(&l, &s);
+	score(&m, &t);
+	assert_string_equal(s.a_ids[0], "x1");
+	assert_string_equal(s.b_ids[0], "y2");
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(s.g[i].ia, t.g[i].ia);
+		assert_int_equal(s.g[i].ib, t.g[i].ib);
+		assert_float_equal(s.g[i].score, t.g[i].score, 0);
+	}
+	pairs_scores_release(&s);
+	pairs_scores_release(&t);
+	vote_list_free(&l);
+	vote_list_free(&m);
+	/* pairs_order: the same numbering from the drawn list */
+	struct pair p[3] = { { 2, 1 }, { 0, 1 }, { 2, 0 } };
+	size_t oa[4], ob[3];
+	pairs_order(p, 3, 4, 3, oa, ob);
+	assert_int_equal(oa[0], 2);
+	assert_int_equal(oa[1], 0);
+	assert_int_equal(oa[2], 1); /* in no pair: after, in order */
+	assert_int_equal(oa[3], 3);
+	assert_int_equal(ob[0], 1);
+	assert_int_equal(ob[1], 0);
+	assert_int_equal(ob[2], 2);
+}
+
 int run_pairs_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +323,7 @@ int run_pairs_tests(void)
 		cmocka_unit_test(test_one_order_person),
 		cmocka_unit_test(test_panel),
 		cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_numbering),
 	};
 	return cmocka_run_group_tests_name("pairs", tests, NULL, NULL);
 }
