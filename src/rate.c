@@ -375,8 +375,8 @@ static enum outcome loop(struct rating *r)
 		if (key == TUI_EOF || key == 'q' || key == 'Q')
 			return RATE_QUIT;
 		r->note[0] = '\0';
-		if (!started && key != 'u' && key != 'U' && key != 'r' && key != 'R' && key != '?' &&
-		    (r->view == VIEW_PREMISE || key == TUI_ESC)) {
+		if (!started && r->view == VIEW_PREMISE && key != 'u' && key != 'U' && key != 'r' &&
+		    key != 'R' && key != '?' && key != 'h') {
 			started = 1; /* any key leaves the premise for the first pair */
 			show_pair(r, r->cur);
 			continue;
@@ -486,12 +486,16 @@ static int report(const struct rating *r)
 		aw_error("%s", err);
 		return AW_EXIT_FAILED;
 	}
-	const char **a_ids = xmalloc(r->a.stories.n * sizeof *a_ids);
-	const char **b_ids = xmalloc(r->b.stories.n * sizeof *b_ids);
-	for (size_t i = 0; i < r->a.stories.n; i++)
-		a_ids[i] = r->a.stories.v[i]->id;
-	for (size_t i = 0; i < r->b.stories.n; i++)
-		b_ids[i] = r->b.stories.v[i]->id;
+	size_t na = r->a.stories.n, nb = r->b.stories.n;
+	const char **a_ids = xmalloc(na * sizeof *a_ids), **b_ids = xmalloc(nb * sizeof *b_ids);
+	size_t *oa = xmalloc(na * sizeof *oa), *ob = xmalloc(nb * sizeof *ob);
+	pairs_order(r->pairs, r->n, na, nb, oa, ob);
+	for (size_t i = 0; i < na; i++)
+		a_ids[i] = r->a.stories.v[oa[i]]->id;
+	for (size_t i = 0; i < nb; i++)
+		b_ids[i] = r->b.stories.v[ob[i]]->id;
+	free(oa);
+	free(ob);
 	struct compare_input in = {
 		.a_desc = r->a.desc, .b_desc = r->b.desc,
 		.a_label = r->a.label, .b_label = r->b.label,
