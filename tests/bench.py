@@ -1218,7 +1218,7 @@ def eval_table(p4):
 
 def write_eval_md(path, opts, p4, secs):
     with open(path, "w") as f:
-        f.write("# Evaluation: do compare's 95%% intervals cover the truth?\n\n")
+        f.write("# Evaluation: do compare's 95% intervals cover the truth?\n\n")
         f.write("alphawrite %s, %d repetitions per row, %d pairs each judged in both orders, "
                 "judge noise %g, %.0f s.  Truth: the expected preference (order-averaged true "
                 "P(A wins)) over the pairs drawn (fixed) or over the two pools (sampled).  "
