@@ -542,7 +542,7 @@ static void on_fail(void *ctx, const char *why)
 		ask(j);
 		return;
 	}
-	if (!j->c->o->quiet)
+	if (!j->c->o->quiet && !j->c->lost) /* the first says why; the count says how many */
 		fprintf(stderr, "alphawrite: a judge request failed for good: %s\n", why);
 	job_done(j, NULL);
 }
@@ -975,13 +975,23 @@ int compare_main(int argc, char **argv)
 			aw_error("%s", http_error(c.http));
 			status = AW_EXIT_FAILED;
 		}
-		if (!o.quiet && status == 0 && o.logprobs != LOGPROBS_OFF && !c.soft)
+		if (!o.quiet && status == 0 && o.logprobs != LOGPROBS_OFF && !c.soft &&
+		    c.asked > c.lost)
 			fprintf(stderr, "alphawrite: note: the endpoint %s logprobs; no p_a recorded\n",
 				c.logprobs_refused ? "refused" : "returned no");
 		http_free(c.http);
 		curl_global_cleanup();
 		if (status != 0)
 			goto out;
+	}
+	/* As a generation that lost more than half its matches: a failure,
+	 * not a result (what arrived is kept; the same command continues). */
+	if (c.lost * 2 > c.asked) {
+		aw_error("%ld of %ld judge requests failed for good; %zu verdicts kept in %s "
+			 "(run the same command again to ask for the rest)",
+			 c.lost, c.asked, c.votes.n, c.vpath);
+		status = AW_EXIT_FAILED;
+		goto out;
 	}
 	if (c.lost && !o.quiet)
 		fprintf(stderr, "alphawrite: %ld verdict%s could not be had; their pairs are left out "

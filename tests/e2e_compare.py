@@ -380,6 +380,30 @@ def compare_faults(tmp):
 
 
 @test
+def compare_lost(tmp):
+    """An endpoint that fails every judge request for good: exit 1, nothing
+    kept, no statistics; the same command against a working endpoint then
+    asks for everything and succeeds (a lost verdict is never written, so
+    it is asked again)."""
+    with Sim(tmp, "--seed", "13") as sim:
+        run = make_run(sim, tmp, seed=16)
+    out = os.path.join(tmp, "r.json")
+    args = ["--judge-model", "sim-judge", "--pairs", 10, "--retries", 0, "--out", out, run,
+            os.path.join(run, "gen-000.json")]
+    with Sim(tmp, "--fault-rate", "1", "--faults", "500", name="down") as sim:
+        res = compare(sim, *args, expect=1)
+        check("20 of 20 judge requests failed" in res.err, f"stderr: {short(res.err)}")
+        check(res.out == "" and not os.path.exists(out), "statistics of nothing were printed")
+        check(sim.stats()["requests"] == 60, f"{sim.stats()['requests']} requests, expected "
+                                              "20 questions x 3 (asked again twice)")
+    with Sim(tmp, "--seed", "14", name="up") as sim:
+        res = compare(sim, *args)
+        check(judge_requests(sim) == 20, f"{judge_requests(sim)} judge requests, expected 20")
+    check_report(json.loads(res.out), n_pairs=10)
+    return "lost, then asked again"
+
+
+@test
 def compare_interrupted(tmp):
     """SIGINT after some verdicts: exit 130, every verdict that arrived is
     in the file; the same command again asks exactly the missing ones (the
