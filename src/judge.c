@@ -290,6 +290,12 @@ static void ask(struct bout *b)
 		.top_logprobs = want_logprobs(run) ? JUDGE_TOP_LOGPROBS : 0,
 		.logprobs_refused = o->logprobs == LOGPROBS_AUTO ? &run->logprobs_refused : NULL,
 		.sent = &b->t->calls,
+		.endpoint = run->judge_endpoint,
+		.role = ROLE_JUDGE,
+		.role_name = "judge",
+		.key_sent = o->judge_api_key != NULL,
+		.extra = o->judge_extra_body,
+		.budget = &run->budget,
 	};
 	if (b->first_reply) {
 		req.msg[1] = (struct llm_message){ "assistant", b->first_reply };
@@ -297,7 +303,7 @@ static void ask(struct bout *b)
 		req.nmsg = 3;
 	}
 	b->m->asks++;
-	llm_ask(run->http, &req, &run->usage, on_text, on_fail, b);
+	llm_ask(run->http, &req, &run->judge_usage, on_text, on_fail, b);
 }
 
 /* Put a match between stories i (shown first) and j on the list. */

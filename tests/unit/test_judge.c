@@ -336,7 +336,7 @@ static void test_resumed_verdicts(void **state)
 	struct fixture *f = setup(6, extra, 3);
 	char err[512];
 	struct journal j;
-	assert_int_equal(journal_open(&j, dir, err, sizeof err), 0);
+	assert_int_equal(journal_open(&j, dir, NULL, err, sizeof err), 0);
 	for (int k = 0; k < 5; k++) {
 		struct match *m = match_new();
 		m->a = malloc(16);
@@ -345,13 +345,14 @@ static void test_resumed_verdicts(void **state)
 		snprintf(m->b, 16, "g0-%03d", k + 2);
 		m->winner = 'B';
 		m->asks = 2;
-		assert_int_equal(journal_match(&j, m), 0);
+		assert_int_equal(tu_journal_match(&j, m), 0);
 		match_free(m);
 	}
 	journal_close(&j);
 	struct population none = { 0 };
 	int done;
-	f->run.resume = resume_open(dir, &f->run.ratings, &none, &done, err, sizeof err);
+	struct run_report prev = { 0 };
+	f->run.resume = resume_open(dir, &prev, &f->run.ratings, &none, &done, err, sizeof err);
 	assert_non_null(f->run.resume);
 	assert_int_equal(done, 0);
 
