@@ -412,6 +412,7 @@ struct cmp {
 	struct job *jobs;           /* every verdict to have */
 	size_t njobs;
 	struct http *http;          /* the HTTP client */
+	int key_sent;               /* an API key goes with every request */
 	struct llm_usage usage;     /* tokens reported */
 	struct progress progress;   /* what the user sees */
 	long reused;                /* verdicts taken from the file */
@@ -575,6 +576,9 @@ static void ask(struct job *j)
 		.nmsg = 1,
 		.top_logprobs = want_logprobs(c) ? JUDGE_TOP_LOGPROBS : 0,
 		.logprobs_refused = o->logprobs == LOGPROBS_AUTO ? &c->logprobs_refused : NULL,
+		.role = ROLE_JUDGE,
+		.role_name = "judge",
+		.key_sent = c->key_sent,
 	};
 	if (j->first_reply) {
 		req.msg[1] = (struct llm_message){ "assistant", j->first_reply };
@@ -950,6 +954,7 @@ int compare_main(int argc, char **argv)
 			.tick = progress_tick,
 			.tick_arg = &c.progress,
 		};
+		c.key_sent = api_key != NULL;
 		c.http = http_new(&hc, c.err, sizeof c.err);
 		if (!c.http) {
 			aw_error("%s", c.err);
