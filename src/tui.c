@@ -222,8 +222,8 @@ static int escape_key(void)
 	}
 	seq[n] = '\0';
 	static const struct {
-		const char *seq;
-		int key;
+		const char *seq;  /* what follows ESC [ (or ESC O) */
+		int key;          /* the key it names */
 	} keys[] = {
 		{ "A", TUI_UP },    { "B", TUI_DOWN }, { "C", TUI_RIGHT }, { "D", TUI_LEFT },
 		{ "H", TUI_HOME },  { "F", TUI_END },  { "5~", TUI_PGUP }, { "6~", TUI_PGDN },
@@ -258,7 +258,7 @@ int tui_key(int timeout_ms)
 /* ------------------------------------------------------------ text width */
 
 struct range {
-	uint32_t lo, hi;
+	uint32_t lo, hi;  /* first and last code point, inclusive */
 };
 
 /* Zero width: combining marks of common scripts, zero-width and joining

@@ -463,7 +463,9 @@ def compare_panel(tmp):
         before = judge_requests(sim)
         n_log = len(sim.log())
         res = compare(sim, "--judge-model", "judge-one", "--judge-model", "judge-two",
-                      "--pairs", 30, run, os.path.join(run, "gen-000.json"))
+                      "--pairs", 30, run, os.path.join(run, "gen-000.json"), cwd=tmp)
+        check(len([f for f in os.listdir(tmp) if f.endswith(".verdicts.jsonl")]) == 1,
+              "without --out, the verdict file is not in the current directory")
         asked = judge_requests(sim) - before
         models = {}
         for r in sim.log()[n_log:]:
