@@ -5,8 +5,10 @@
  * verdicts.
  */
 #include "aw/baseline.h"
+#include "aw/compare.h"
 #include "aw/evolve.h"
 #include "aw/rank.h"
+#include "aw/rate.h"
 #include "aw/util.h"
 #include "aw/version.h"
 
@@ -22,6 +24,8 @@ static const struct command {
 	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)" },
 	{ "baseline", baseline_main, "the sequential-prompting baseline, at a run's budget" },
+	{ "compare", compare_main, "judge two sets of stories head to head, with intervals" },
+	{ "rate", rate_main, "rate pairs of stories blind, in the terminal" },
 };
 
 static void usage(FILE *out)

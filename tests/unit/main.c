@@ -245,6 +245,10 @@ int main(void)
 	failed += run_judge_tests();
 	failed += run_resume_tests();
 	failed += run_cli_tests();
+	failed += run_sets_tests();
+	failed += run_pairs_tests();
+	failed += run_vote_tests();
+	failed += run_tui_tests();
 	failed += run_stats_tests();
 	failed += run_diversity_tests();
 	failed += run_lengthen_tests();
