@@ -228,5 +228,6 @@ int main(void)
 	failed += run_judge_tests();
 	failed += run_resume_tests();
 	failed += run_cli_tests();
+	failed += run_wdiff_tests();
 	return failed != 0 ? 1 : 0;
 }

@@ -33,6 +33,7 @@ int run_journal_tests(void);
 int run_judge_tests(void);
 int run_resume_tests(void);
 int run_cli_tests(void);
+int run_wdiff_tests(void);
 
 /* cmocka setup and teardown: *state is a new empty directory (malloc'd
  * path), removed with everything in it afterwards, even when the test
