@@ -229,5 +229,7 @@ int main(void)
 	failed += run_resume_tests();
 	failed += run_cli_tests();
 	failed += run_wdiff_tests();
+	failed += run_html_tests();
+	failed += run_chart_tests();
 	return failed != 0 ? 1 : 0;
 }

@@ -34,6 +34,8 @@ int run_judge_tests(void);
 int run_resume_tests(void);
 int run_cli_tests(void);
 int run_wdiff_tests(void);
+int run_html_tests(void);
+int run_chart_tests(void);
 
 /* cmocka setup and teardown: *state is a new empty directory (malloc'd
  * path), removed with everything in it afterwards, even when the test
