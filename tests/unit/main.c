@@ -231,5 +231,6 @@ int main(void)
 	failed += run_wdiff_tests();
 	failed += run_html_tests();
 	failed += run_chart_tests();
+	failed += run_runview_tests();
 	return failed != 0 ? 1 : 0;
 }
