@@ -2,10 +2,11 @@
  * main.c - the entry point: global options and the subcommand table.
  *
  * Each command is a row: `evolve` runs the method, `rank` re-ranks recorded
- * verdicts.
+ * verdicts, `report` writes a page about a run.
  */
 #include "aw/evolve.h"
 #include "aw/rank.h"
+#include "aw/report.h"
 #include "aw/util.h"
 #include "aw/version.h"
 
@@ -20,6 +21,7 @@ static const struct command {
 } commands[] = {
 	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)" },
+	{ "report", report_main, "write a self-contained HTML page about a run" },
 };
 
 static void usage(FILE *out)
