@@ -2,11 +2,13 @@
  * main.c - the entry point: global options and the subcommand table.
  *
  * Each command is a row: `evolve` runs the method, `rank` re-ranks recorded
- * verdicts, `report` writes a page about a run.
+ * verdicts, `report` writes a page about a run, `show` shows one in the
+ * terminal.
  */
 #include "aw/evolve.h"
 #include "aw/rank.h"
 #include "aw/report.h"
+#include "aw/show.h"
 #include "aw/util.h"
 #include "aw/version.h"
 
@@ -22,6 +24,7 @@ static const struct command {
 	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)" },
 	{ "report", report_main, "write a self-contained HTML page about a run" },
+	{ "show", show_main, "show a run's ranking or one story in the terminal" },
 };
 
 static void usage(FILE *out)

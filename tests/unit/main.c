@@ -232,5 +232,6 @@ int main(void)
 	failed += run_html_tests();
 	failed += run_chart_tests();
 	failed += run_runview_tests();
+	failed += run_term_tests();
 	return failed != 0 ? 1 : 0;
 }
