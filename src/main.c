@@ -3,9 +3,13 @@
  *
  * Each command is a row: `evolve` runs the method, `rank` re-ranks recorded
  * verdicts, `report` writes a page about a run, `show` shows one in the
- * terminal.
+ * terminal.  Every command's option table is listed once more in tables[],
+ * which the man page and the bash completion are made from (a new command
+ * adds a line to each).
  */
+#include "aw/cli.h"
 #include "aw/evolve.h"
+#include "aw/options.h"
 #include "aw/rank.h"
 #include "aw/report.h"
 #include "aw/show.h"
@@ -27,6 +31,14 @@ static const struct command {
 	{ "show", show_main, "show a run's ranking or one story in the terminal" },
 };
 
+/* Every command's option table, for the man page and the completion. */
+static const struct cli_command *const tables[] = {
+	&options_command,
+	&rank_command,
+	&report_command,
+	&show_command,
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: alphawrite <command> [options]\n"
@@ -34,6 +46,29 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < AW_ARRAY_LEN(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nRun 'alphawrite <command> --help' for a command's options.\n");
+}
+
+/* `alphawrite help CMD`, and the hidden `help --man` and `help
+ * --completion` that print the man page and the bash completion, both made
+ * from the tables above (the Makefile builds its files with them). */
+static int help(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--man")) {
+		cli_man(tables, AW_ARRAY_LEN(tables), stdout);
+		return AW_EXIT_OK;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--completion")) {
+		cli_completion(tables, AW_ARRAY_LEN(tables), stdout);
+		return AW_EXIT_OK;
+	}
+	for (size_t i = 0; argc == 2 && i < AW_ARRAY_LEN(tables); i++)
+		if (!strcmp(argv[1], tables[i]->name)) {
+			cli_help(tables[i], stdout);
+			return AW_EXIT_OK;
+		}
+	aw_error("no help for '%s'", argv[1]);
+	fprintf(stderr, "Try 'alphawrite --help'.\n");
+	return AW_EXIT_USAGE;
 }
 
 static int close_stdout(int status)
@@ -52,6 +87,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return AW_EXIT_USAGE;
 	}
+	if (!strcmp(argv[1], "help") && argc > 2)
+		return close_stdout(help(argc - 1, argv + 1));
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return close_stdout(AW_EXIT_OK);

@@ -233,5 +233,6 @@ int main(void)
 	failed += run_chart_tests();
 	failed += run_runview_tests();
 	failed += run_term_tests();
+	failed += run_completion_tests();
 	return failed != 0 ? 1 : 0;
 }

@@ -38,6 +38,7 @@ int run_html_tests(void);
 int run_chart_tests(void);
 int run_runview_tests(void);
 int run_term_tests(void);
+int run_completion_tests(void);
 
 /* cmocka setup and teardown: *state is a new empty directory (malloc'd
  * path), removed with everything in it afterwards, even when the test
