@@ -97,7 +97,7 @@ demo: alphawrite
 	$(Q)sh examples/demo.sh
 
 report-check: alphawrite
-	$(Q)python3 tests/e2e_report.py
+	$(Q)python3 tests/e2e_report.py --all
 
 bench: alphawrite
 	$(Q)python3 tests/bench.py

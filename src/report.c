@@ -1661,8 +1661,8 @@ int report_main(int argc, char **argv)
 		goto out;
 	}
 	const char *dir = argv[first];
-	if (out_place(dir, ro.out, &odir, &oname, err, sizeof err) < 0 ||
-	    runview_load(&v, dir, 0, err, sizeof err) < 0) {
+	if (runview_load(&v, dir, 0, err, sizeof err) < 0 ||
+	    out_place(dir, ro.out, &odir, &oname, err, sizeof err) < 0) {
 		aw_error("%s", err);
 		goto out;
 	}

@@ -118,84 +118,117 @@ static void wrap(struct buf *b, const char *text, size_t width)
 
 /* ------------------------------------------------------------ the table */
 
+/* The table's columns, in order.  When the terminal is narrow the goal is
+ * cut, then columns are dropped in the order of their `drop` (lowest
+ * first; 0: never), and last the interval leaves the rating column. */
+enum { C_RANK, C_ID, C_RATING, C_ELO, C_WL, C_BORN, C_PARENT, C_GOAL, C_N };
+
+static const struct {
+	const char *head;          /* its heading */
+	int right;                 /* right-aligned */
+	int drop;                  /* order of dropping, 0 never */
+	size_t max;                /* widest it may get (text from files) */
+} cols[C_N] = {
+	{ "rank", 1, 0, 8 },     { "id", 0, 0, 24 },   { "rating [95%]", 0, 0, 40 },
+	{ "elo", 1, 3, 8 },      { "W-L", 1, 4, 12 },  { "born", 1, 2, 8 },
+	{ "parent", 0, 5, 24 },  { "goal", 0, 1, 0 },
+};
+
+static void row_cells(const struct story *s, char v[C_N][96], int interval_too)
+{
+	snprintf(v[C_RANK], 96, "%d", s->rank);
+	snprintf(v[C_ID], 96, "%s", s->id);
+	if (interval_too)
+		interval(v[C_RATING], 96, s);
+	else
+		snprintf(v[C_RATING], 96, "%.0f", s->rated ? s->rating : s->elo);
+	snprintf(v[C_ELO], 96, "%.0f", s->elo);
+	snprintf(v[C_WL], 96, "%d-%d", s->wins, s->losses);
+	snprintf(v[C_BORN], 96, "%d", s->born);
+	snprintf(v[C_PARENT], 96, "%s", s->parent_id ? s->parent_id : "-");
+	v[C_GOAL][0] = '\0'; /* written whole from the story */
+}
+
 static void table(struct buf *b, const char *dir, const struct generation *g, size_t width)
 {
 	const struct population *pop = &g->stories;
-	size_t wrank = 4, wid = 2, wrat = 6, welo = 3, wwl = 3, wborn = 4, wpar = 6;
-	char t[96];
-	for (size_t i = 0; i < pop->n; i++) {
-		const struct story *s = pop->v[i];
-		size_t n;
-		n = (size_t)snprintf(t, sizeof t, "%d", s->rank);
-		wrank = n > wrank ? n : wrank;
-		n = term_columns(s->id, strlen(s->id));
-		wid = n > wid ? n : wid;
-		interval(t, sizeof t, s);
-		wrat = strlen(t) > wrat ? strlen(t) : wrat;
-		n = (size_t)snprintf(t, sizeof t, "%.0f", s->elo);
-		welo = n > welo ? n : welo;
-		n = (size_t)snprintf(t, sizeof t, "%d-%d", s->wins, s->losses);
-		wwl = n > wwl ? n : wwl;
-		n = (size_t)snprintf(t, sizeof t, "%d", s->born);
-		wborn = n > wborn ? n : wborn;
-		n = s->parent_id ? term_columns(s->parent_id, strlen(s->parent_id)) : 1;
-		wpar = n > wpar ? n : wpar;
+	char v[C_N][96], t[256];
+	size_t w[C_N];
+	int on[C_N], interval_too = 1;
+	size_t room = width - 1; /* the last column is left free: no autowrap */
+	for (;;) {
+		for (int k = 0; k < C_N; k++) {
+			w[k] = term_columns(cols[k].head, strlen(cols[k].head));
+			on[k] = 1;
+		}
+		if (!interval_too)
+			w[C_RATING] = strlen("rating");
+		for (size_t i = 0; i < pop->n; i++) {
+			row_cells(pop->v[i], v, interval_too);
+			for (int k = 0; k < C_GOAL; k++) {
+				size_t n = term_columns(v[k], strlen(v[k]));
+				w[k] = n > w[k] ? n : w[k];
+			}
+		}
+		for (int k = 0; k < C_GOAL; k++)
+			if (w[k] > cols[k].max)
+				w[k] = cols[k].max;
+		/* drop columns until the rest fits with a goal of 6 or more,
+		 * then without the goal */
+		size_t used;
+		for (int drop = 1;; drop++) {
+			used = 0;
+			for (int k = 0; k < C_GOAL; k++)
+				used += on[k] ? w[k] + 2 : 0;
+			if (drop == 1 && used + 6 <= room) {
+				w[C_GOAL] = room - used;
+				break;
+			}
+			on[C_GOAL] = 0;
+			if (used - 2 <= room || drop > 5)
+				break;
+			for (int k = 0; k < C_GOAL; k++)
+				if (cols[k].drop == drop)
+					on[k] = 0;
+		}
+		if (used - 2 <= room || !interval_too || on[C_GOAL])
+			break;
+		interval_too = 0; /* the narrowest case: the rating alone */
 	}
-	/* Ids come from files: keep the fixed columns from eating the line. */
-	if (wid > 24)
-		wid = 24;
-	if (wpar > 24)
-		wpar = 24;
-	size_t fixed = wrank + wid + wrat + welo + wwl + wborn + wpar + 7 * 2;
-	size_t wgoal = width > fixed + 2 ? width - fixed - 2 : 0;
-	int goal = wgoal >= 6;
 
 	snprintf(t, sizeof t, "generation %d of %s: %zu stories", g->gen, dir, pop->n);
-	cell(b, t, width - 1, 0);
+	cell(b, t, room, 0);
 	buf_puts(b, "\n\n");
-	rcell(b, "rank", wrank);
-	buf_puts(b, "  ");
-	cell(b, "id", wid, 1);
-	buf_puts(b, "  ");
-	cell(b, "rating [95%]", wrat, 1);
-	buf_puts(b, "  ");
-	rcell(b, "elo", welo);
-	buf_puts(b, "  ");
-	rcell(b, "W-L", wwl);
-	buf_puts(b, "  ");
-	rcell(b, "born", wborn);
-	buf_puts(b, "  ");
-	cell(b, "parent", wpar, goal);
-	if (goal) {
-		buf_puts(b, "  ");
-		cell(b, "goal", wgoal, 0);
+	int last = C_GOAL;
+	while (!on[last])
+		last--;
+	for (int k = 0; k < C_N; k++) {
+		if (!on[k])
+			continue;
+		if (cols[k].right)
+			rcell(b, cols[k].head, w[k]);
+		else
+			cell(b, k == C_RATING && !interval_too ? "rating" : cols[k].head, w[k],
+			     k != last);
+		buf_puts(b, k == last ? "\n" : "  ");
 	}
-	buf_puts(b, "\n");
 	for (size_t i = 0; i < pop->n; i++) {
 		const struct story *s = pop->v[i];
-		snprintf(t, sizeof t, "%d", s->rank);
-		rcell(b, t, wrank);
-		buf_puts(b, "  ");
-		cell(b, s->id, wid, 1);
-		buf_puts(b, "  ");
-		interval(t, sizeof t, s);
-		cell(b, t, wrat, 1);
-		buf_puts(b, "  ");
-		snprintf(t, sizeof t, "%.0f", s->elo);
-		rcell(b, t, welo);
-		buf_puts(b, "  ");
-		snprintf(t, sizeof t, "%d-%d", s->wins, s->losses);
-		rcell(b, t, wwl);
-		buf_puts(b, "  ");
-		snprintf(t, sizeof t, "%d", s->born);
-		rcell(b, t, wborn);
-		buf_puts(b, "  ");
-		cell(b, s->parent_id ? s->parent_id : "-", wpar, goal && s->goal);
-		if (goal && s->goal) {
-			buf_puts(b, "  ");
-			cell(b, s->goal, wgoal, 0);
+		row_cells(s, v, interval_too);
+		int end = last;
+		if (end == C_GOAL && !s->goal)
+			for (end = C_GOAL - 1; !on[end]; end--)
+				;
+		for (int k = 0; k <= end; k++) {
+			if (!on[k])
+				continue;
+			const char *text = k == C_GOAL ? s->goal : v[k];
+			if (cols[k].right && term_columns(text, strlen(text)) <= w[k])
+				rcell(b, text, w[k]);
+			else
+				cell(b, text, w[k], k != end);
+			buf_puts(b, k == end ? "\n" : "  ");
 		}
-		buf_puts(b, "\n");
 	}
 }
 
