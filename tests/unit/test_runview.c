@@ -131,7 +131,7 @@ static void test_not_a_run(void **state)
 	assert_int_equal(runview_load(&v, f, 0, err, sizeof err), -1);
 	assert_true(tu_contains(err, "is not a directory"));
 	free(f);
-	tu_write_str(dir, "gen-000.json", "{\"generation\": 0, \"stories\": 7}");
+	free(tu_write_str(dir, "gen-000.json", "{\"generation\": 0, \"stories\": 7}"));
 	assert_int_equal(runview_load(&v, dir, 0, err, sizeof err), -1);
 	assert_true(tu_contains(err, "gen-000.json"));
 	/* need_run: a run without run.json is refused */
