@@ -71,10 +71,18 @@ const struct cli_command report_command = {
  * NAN. */
 struct cmp_result {
 	char *path;               /* the file it was read from */
-	char *a, *b;              /* what was compared */
-	double pairs, distinct_pairs, a_wins, b_wins, ties;
-	double win_rate, ci_lo, ci_hi, ci_boot_lo, ci_boot_hi;
-	double p_value, order_agreement, lc_win_rate;
+	char *a, *b;              /* what was compared: set A, set B */
+	double pairs;             /* pairs judged */
+	double distinct_pairs;    /* of them, different pairs of stories */
+	double a_wins, b_wins;    /* verdicts for each side */
+	double ties;              /* verdicts for neither */
+	double win_rate;          /* A's share of the verdicts */
+	double ci_lo, ci_hi;      /* its 95% interval */
+	double ci_boot_lo;        /* its bootstrap 95% interval */
+	double ci_boot_hi;
+	double p_value;           /* of no difference */
+	double order_agreement;   /* verdicts that agree when the order flips */
+	double lc_win_rate;       /* win rate controlled for length */
 	char *judges;             /* the judges, comma-separated, or NULL */
 };
 
@@ -306,7 +314,7 @@ static const char *const css[] = {
 	"padding:10px 14px;border-radius:5px;margin:14px 0;max-width:80ch}\n",
 	".excerpt{font-family:Charter,\"Bitstream Charter\",\"Sitka Text\",Cambria,Georgia,serif;"
 	"font-size:1.05rem;border-left:3px solid var(--line);padding:2px 0 2px 14px;margin:10px 0;"
-	"max-width:70ch;color:var(--fg)}\n",
+	"max-width:70ch;color:var(--fg);white-space:pre-line}\n",
 	"blockquote.prompt{margin:8px 0 16px;padding:10px 14px;background:var(--panel);"
 	"border-radius:6px;max-width:75ch;font-family:Charter,Cambria,Georgia,serif}\n",
 	"table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:.88rem;"
@@ -319,7 +327,7 @@ static const char *const css[] = {
 	"td.goal span{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;"
 	"overflow:hidden}\n",
 	"table.kv{width:auto}table.kv td:first-child{color:var(--muted);padding-right:24px}\n",
-	".kvs{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 28px}\n",
+	".kvs{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(300px,100%),1fr));gap:0 28px}\n",
 	".ibar{position:relative;display:inline-block;width:140px;height:12px;vertical-align:middle}\n",
 	".ibar::before{content:\"\";position:absolute;left:0;right:0;top:5px;height:2px;"
 	"background:var(--line)}\n",
@@ -327,9 +335,9 @@ static const char *const css[] = {
 	".ibar b{position:absolute;top:0;width:3px;height:12px;margin-left:-1px;background:var(--fg)}\n",
 	"figure{margin:14px 0 26px}\n",
 	"figcaption{font-size:.86rem;color:var(--muted);max-width:80ch;margin-top:4px}\n",
-	".grid3{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:4px 18px}\n",
+	".grid3{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(290px,100%),1fr));gap:4px 18px}\n",
 	".grid3 figure{margin:6px 0}\n",
-	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(540px,1fr));gap:8px 28px}\n",
+	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(540px,100%),1fr));gap:8px 28px}\n",
 	"svg.chart{max-width:100%;height:auto;display:block;overflow:visible}\n",
 	"svg.chart text{font:12px system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,sans-serif;"
 	"fill:var(--fg)}\n",
@@ -394,7 +402,7 @@ static const char *const css[] = {
 	"footer{margin-top:60px;color:var(--muted);font-size:.82rem}\n",
 	"@media (max-width:860px){.wrap{display:block}nav{position:static;max-height:none;display:flex;"
 	"flex-wrap:wrap;padding:12px;border-bottom:1px solid var(--line)}nav b{width:100%}"
-	"main{padding:20px 16px;border:0}}\n",
+	"main{padding:20px 16px;border:0}table{display:block;overflow-x:auto}}\n",
 	"@media print{@page{margin:16mm 14mm}"
 	":root{--fg:#000;--muted:#444;--bg:#fff;--panel:#f3f3f3;--line:#ccc}"
 	"body{font-size:10pt}nav,.tools{display:none}.wrap{display:block}main{padding:0;border:0}"

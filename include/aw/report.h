@@ -8,6 +8,9 @@
  * The page is meant to be sent to a colleague: it fetches nothing (inline
  * CSS and SVG, a small inline script that only opens and closes sections),
  * opens from disk in any browser, and prints.
+ *
+ * Ownership: the command reads the run and the --compare files and keeps
+ * nothing; the page is built in memory and written whole.
  */
 #ifndef AW_REPORT_H
 #define AW_REPORT_H

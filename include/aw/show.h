@@ -2,6 +2,8 @@
  * show.h - `alphawrite show`: a run in the terminal.  The ranking of a
  * generation as a table that fits the terminal, or one story with its line
  * of descent and its full text; --json gives the same data to scripts.
+ *
+ * Ownership: the command reads the run and keeps nothing.
  */
 #ifndef AW_SHOW_H
 #define AW_SHOW_H
