@@ -57,7 +57,16 @@ struct ctx {
 	unsigned char *ka, *kb;         /* 1 for each word kept */
 	long *vf, *vb;                  /* the search's arrays, from index -off */
 	long off;
+	long steps;                     /* diagonals tried and words compared */
+	int cut;                        /* the budget ran out */
 };
+
+/* Diagonals the search may try and words it may compare: about a second's
+ * work (two texts of 5,000 words that share nothing use a quarter of it).
+ * Past it, what is left unsolved is shown as replaced (still a common
+ * subsequence, no longer the longest), so no input can make a report
+ * hang. */
+#define WDIFF_BUDGET 100000000L
 
 /* A box of the edit graph: words [left, right) of a, [top, bottom) of b. */
 struct box {
@@ -92,6 +101,7 @@ static int forwards(struct ctx *c, const struct box *bx, long d, long snake[4])
 {
 	long *vf = c->vf + c->off, *vb = c->vb + c->off;
 	long delta = (bx->right - bx->left) - (bx->bottom - bx->top);
+	c->steps += d + 1;
 	for (long k = d; k >= -d; k -= 2) {
 		long cc = k - delta, px, x;
 		if (k == -d || (k != d && vf[k - 1] < vf[k + 1])) {
@@ -105,6 +115,7 @@ static int forwards(struct ctx *c, const struct box *bx, long d, long snake[4])
 		while (x < bx->right && y < bx->bottom && same(c, x, y)) {
 			x++;
 			y++;
+			c->steps++;
 		}
 		vf[k] = x;
 		if (delta % 2 != 0 && cc >= -(d - 1) && cc <= d - 1 && y >= vb[cc]) {
@@ -123,6 +134,7 @@ static int backward(struct ctx *c, const struct box *bx, long d, long snake[4])
 {
 	long *vf = c->vf + c->off, *vb = c->vb + c->off;
 	long delta = (bx->right - bx->left) - (bx->bottom - bx->top);
+	c->steps += d + 1;
 	for (long cc = d; cc >= -d; cc -= 2) {
 		long k = cc + delta, py, y;
 		if (cc == -d || (cc != d && vb[cc - 1] > vb[cc + 1])) {
@@ -136,6 +148,7 @@ static int backward(struct ctx *c, const struct box *bx, long d, long snake[4])
 		while (x > bx->left && y > bx->top && same(c, x - 1, y - 1)) {
 			x--;
 			y--;
+			c->steps++;
 		}
 		vb[cc] = y;
 		if (delta % 2 == 0 && k >= -d && k <= d && x <= vf[k]) {
@@ -156,7 +169,7 @@ static int midpoint(struct ctx *c, const struct box *bx, long snake[4])
 	long max = (size + 1) / 2;
 	c->vf[c->off + 1] = bx->left;
 	c->vb[c->off + 1] = bx->bottom;
-	for (long d = 0; d <= max; d++)
+	for (long d = 0; d <= max && c->steps < WDIFF_BUDGET; d++)
 		if (forwards(c, bx, d, snake) || backward(c, bx, d, snake))
 			return 1;
 	return 0;
@@ -187,8 +200,10 @@ static void solve(struct ctx *c, struct box bx)
 	if (bx.left == bx.right || bx.top == bx.bottom)
 		return;
 	long s[4];
-	if (!midpoint(c, &bx, s))
+	if (c->steps >= WDIFF_BUDGET || !midpoint(c, &bx, s)) {
+		c->cut = 1;
 		return;
+	}
 	solve(c, (struct box){ bx.left, bx.top, s[0], s[1] });
 	walk(c, s[0], s[1], s[2], s[3]);
 	solve(c, (struct box){ s[2], s[3], bx.right, bx.bottom });
@@ -256,6 +271,7 @@ void wdiff_compute(struct wdiff *d, const char *a, const char *b)
 	c.vb = xcalloc((size_t)(2 * max + 3), sizeof *c.vb);
 	solve(&c, (struct box){ 0, 0, (long)d->na, (long)d->nb });
 	build_spans(d, c.ka, c.kb);
+	d->cut = c.cut;
 	free(c.ha);
 	free(c.hb);
 	free(c.ka);

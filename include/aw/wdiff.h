@@ -9,7 +9,8 @@
  * is a longest common subsequence of words found by Myers' O((N+M)D)
  * algorithm in its linear-space form (divide and conquer on the middle
  * snake): two 5,000-word texts that share nothing cost about 10^8 steps and
- * a few kilobytes, never an N x M table.
+ * a few kilobytes, never an N x M table.  A search budget (about a second)
+ * bounds the worst case: past it, what is left is shown as replaced.
  *
  * A minimal difference is not always the most readable one: between two
  * rewritten sentences it keeps every "the" and "and" they happen to share,
@@ -59,9 +60,11 @@ struct wdiff {
 	size_t same;          /* words kept */
 	size_t deleted;       /* words of a not in b */
 	size_t inserted;      /* words of b not in a */
+	int cut;              /* the search hit its budget: the kept words are
+			       * common, but maybe not the most */
 };
 
-#define WDIFF_INIT { NULL, 0, NULL, 0, 0, 0, NULL, 0, 0, 0, 0 }
+#define WDIFF_INIT { NULL, 0, NULL, 0, 0, 0, NULL, 0, 0, 0, 0, 0 }
 
 /* The words of text (malloc'd array, *n of them, NULL when none) and the
  * bytes of whitespace before the first one in *lead. */

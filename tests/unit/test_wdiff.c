@@ -111,11 +111,11 @@ static void test_small_cases(void **state)
 /* A random text of n words over an alphabet of k words. */
 static char *random_text(unsigned *seed, size_t n, int k)
 {
-	char *t = calloc(n * 4 + 1, 1);
+	char *t = calloc(n * 2 + 1, 1), *p = t;
 	for (size_t i = 0; i < n; i++) {
-		char w[4];
-		snprintf(w, sizeof w, "%c%s", 'a' + rand_r(seed) % k, i + 1 < n ? " " : "");
-		strcat(t, w);
+		*p++ = (char)('a' + rand_r(seed) % k);
+		if (i + 1 < n)
+			*p++ = ' ';
 	}
 	return t;
 }
@@ -289,6 +289,28 @@ static void test_large_disjoint(void **state)
 	assert_int_equal(d.deleted, n);
 	assert_int_equal(d.inserted, n);
 	assert_true(secs < 20); /* about 10^8 steps; generous for sanitizers */
+	assert_false(d.cut);     /* solved within the budget */
+	wdiff_release(&d);
+	free(a);
+	free(b);
+}
+
+/* Texts whose exact difference would take minutes: the budget stops the
+ * search, and what it found is still a valid difference. */
+static void test_budget(void **state)
+{
+	(void)state;
+	unsigned seed = 99;
+	char *a = random_text(&seed, 15000, 20), *b = random_text(&seed, 15000, 20);
+	clock_t t0 = clock();
+	struct wdiff d;
+	wdiff_compute(&d, a, b);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	assert_true(d.cut);
+	assert_true(secs < 30); /* about a second; generous for sanitizers */
+	check_spans(&d, 0);
+	wdiff_cleanup(&d);
+	check_spans(&d, 0);
 	wdiff_release(&d);
 	free(a);
 	free(b);
@@ -303,6 +325,7 @@ int run_wdiff_tests(void)
 		cmocka_unit_test(test_few_edits),
 		cmocka_unit_test(test_cleanup),
 		cmocka_unit_test(test_large_disjoint),
+		cmocka_unit_test(test_budget),
 	};
 	return cmocka_run_group_tests_name("wdiff", tests, NULL, NULL);
 }
