@@ -1068,7 +1068,6 @@ static void chart_diversity(struct page *p)
 	struct chart c;
 	char t[256];
 	double lo = INFINITY, hi = -INFINITY;
-	long lin = 1;
 	int any_dev = 0;
 	for (int g = 0; g < v->ngen; g++) {
 		const struct generation *gen = &v->gen[g];
@@ -1081,8 +1080,6 @@ static void chart_diversity(struct page *p)
 		if (gen->diversity.has) {
 			lo = fmin(lo, gen->diversity.mean_deviation);
 			hi = fmax(hi, gen->diversity.mean_deviation);
-			if (gen->diversity.lineages > lin)
-				lin = gen->diversity.lineages;
 		}
 	}
 	buf_puts(p->b, "<div class=\"grid2\">\n");
@@ -1136,7 +1133,6 @@ static void chart_diversity(struct page *p)
 			   "more repetition.  At the right: how many generation-0 stories the "
 			   "generation descends from.");
 	buf_puts(p->b, "</div>\n");
-	(void)lin;
 }
 
 static void section_charts(struct page *p)
@@ -1310,6 +1306,10 @@ static void section_lineage(struct page *p)
 		for (size_t k = n; k-- > 0;) {
 			buf_puts(b, "<li data-id=\"");
 			html_text(b, chain[k]->s->id);
+			if (chain[k]->s->goal) {
+				buf_puts(b, "\" title=\"goal: ");
+				html_text(b, chain[k]->s->goal);
+			}
 			buf_puts(b, "\">");
 			story_link(p, chain[k]->s->id, 1);
 			buf_printf(b, " <span class=\"ci-t\">%.0f</span></li>", rating(chain[k]->s));
