@@ -1390,9 +1390,10 @@ static void story_card(struct page *p, const struct story *s, int open, int fina
 		wdiff_cleanup(&d);
 		buf_puts(b, "<details class=\"diff\"><summary>What changed from ");
 		html_text(b, parent->s->id);
-		buf_printf(b, " <span class=\"muted\">(%zu words kept, %zu deleted, %zu inserted)</span>"
+		buf_printf(b, " <span class=\"muted\">(%zu words kept, %zu deleted, %zu inserted%s)</span>"
 			      "</summary><div class=\"body\"><div class=\"story wdiff\" data-id=\"",
-			   d.same, d.deleted, d.inserted);
+			   d.same, d.deleted, d.inserted,
+			   d.cut ? "; too long to compare exactly: more may be marked than changed" : "");
 		html_text(b, s->id);
 		buf_puts(b, "\">");
 		html_diff(b, &d);
