@@ -3,10 +3,12 @@
  *
  * Each command is a row: `evolve` runs the method, `rank` re-ranks recorded
  * verdicts, `report` writes a page about a run, `show` shows one in the
- * terminal.  Every command's option table is listed once more in tables[],
- * which the man page and the bash completion are made from (a new command
- * adds a line to each).
+ * terminal, `baseline` runs the sequential-prompting baseline.  Every
+ * command's option table is listed once more in help()'s tables[], which
+ * the man page and the bash completion are made from (a new command adds a
+ * line to each).
  */
+#include "aw/baseline.h"
 #include "aw/cli.h"
 #include "aw/evolve.h"
 #include "aw/options.h"
@@ -27,16 +29,9 @@ static const struct command {
 } commands[] = {
 	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)" },
+	{ "baseline", baseline_main, "the sequential-prompting baseline, at a run's budget" },
 	{ "report", report_main, "write a self-contained HTML page about a run" },
 	{ "show", show_main, "show a run's ranking or one story in the terminal" },
-};
-
-/* Every command's option table, for the man page and the completion. */
-static const struct cli_command *const tables[] = {
-	&options_command,
-	&rank_command,
-	&report_command,
-	&show_command,
 };
 
 static void usage(FILE *out)
@@ -50,9 +45,17 @@ static void usage(FILE *out)
 
 /* `alphawrite help CMD`, and the hidden `help --man` and `help
  * --completion` that print the man page and the bash completion, both made
- * from the tables above (the Makefile builds its files with them). */
+ * from the tables below (the Makefile builds its files with them). */
 static int help(int argc, char **argv)
 {
+	/* Every command's option table, for the man page and the completion. */
+	const struct cli_command *const tables[] = {
+		&options_command,
+		&rank_command,
+		baseline_command(),
+		&report_command,
+		&show_command,
+	};
 	if (argc == 2 && !strcmp(argv[1], "--man")) {
 		cli_man(tables, AW_ARRAY_LEN(tables), stdout);
 		return AW_EXIT_OK;

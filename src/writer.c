@@ -44,6 +44,8 @@ struct wset {
 	size_t n, cap;
 	size_t next;              /* no queued job before this one */
 	long last_id;             /* variants numbered so far */
+	const char *sequential;   /* a baseline's step: this template, one
+				   * rewrite per story and no goal; else NULL */
 };
 
 void writer_assign(struct rng *r, size_t nstyles, size_t nthemes, size_t n, size_t *style,
@@ -153,6 +155,7 @@ static void on_fail(void *ctx, const char *why)
 {
 	struct wjob *j = ctx;
 	j->story->error = xstrdup(why);
+	run_journal_usage(j->set->run); /* what the attempts cost */
 	ended(j);
 }
 
@@ -186,6 +189,12 @@ static void send(struct wjob *j)
 		.seed = run_request_seed(run, j->key, j->rewrites),
 		.msg = { { "user", j->prompt } },
 		.nmsg = 1,
+		.endpoint = 0,
+		.role = ROLE_WRITER,
+		.role_name = "writer",
+		.key_sent = o->api_key != NULL,
+		.extra = o->extra_body,
+		.budget = &run->budget,
 	};
 	llm_ask(run->http, &req, &run->usage, on_text, on_fail, j);
 }
@@ -261,6 +270,14 @@ struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks
 	return new_set(run, gen, hooks);
 }
 
+struct wset *writer_sequential(struct run *run, int gen, const char *tmpl,
+			       const struct writer_hooks *hooks)
+{
+	struct wset *w = new_set(run, gen, hooks);
+	w->sequential = tmpl;
+	return w;
+}
+
 void writer_want(struct wset *w, const struct story *p)
 {
 	struct run *run = w->run;
@@ -273,7 +290,7 @@ void writer_want(struct wset *w, const struct story *p)
 			return;
 	}
 	snprintf(words, sizeof words, "%ld", o->max_words);
-	for (long v = 1; v <= o->variants; v++) {
+	for (long v = 1; v <= (w->sequential ? 1 : o->variants); v++) {
 		struct story *s = story_new();
 		char *key = xasprintf("g%d:%s:%ld", w->gen, p->id, v);
 		struct rng r;
@@ -283,7 +300,7 @@ void writer_want(struct wset *w, const struct story *p)
 		s->variant = (int)v;
 		s->style = xstrdup(p->style);
 		s->theme = xstrdup(p->theme);
-		s->goal = xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
+		s->goal = w->sequential ? NULL : xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
 		s->temperature = o->temperature;
 		struct wjob *j = add_job(w, s, key);
 		if (j->state == J_QUEUED) {
@@ -292,7 +309,8 @@ void writer_want(struct wset *w, const struct story *p)
 				{ "prompt", t->prompt }, { "parent", fenced }, { "goal", s->goal },
 				{ "rubric", t->rubric }, { "max_words", words },
 			};
-			j->prompt = template_render(t->variant, vars, AW_ARRAY_LEN(vars));
+			j->prompt = template_render(w->sequential ? w->sequential : t->variant, vars,
+						    AW_ARRAY_LEN(vars));
 			free(fenced);
 		}
 	}

@@ -45,7 +45,7 @@ struct runview {
 	struct idmap index;        /* id -> index in story */
 };
 
-#define RUNVIEW_INIT { { 0 }, 0, NULL, 0, NULL, 0, IDMAP_INIT }
+#define RUNVIEW_INIT { .gen = NULL }
 
 /* Read the run in dir: its generation files in order from gen-000.json
  * (at least that one) and run.json (when need_run, it must be there; else

@@ -24,7 +24,7 @@ static void test_generation_json_zero_bias_written(void **state)
 	const char *dir = *state;
 	struct population pop = { 0 };
 	population_add(&pop, tu_story("g0-000", "One.", 1200, 0));
-	struct judging sum = { 0, 0, 10, "budget", 0.0, 0.0, 0 };
+	struct judging sum = { 0, 0, 10, "budget", 0.0, 0.0, 0, 0 };
 	struct generation gf = { 0 };
 	gf.has_judging = 1;
 	gf.judging = sum;
@@ -77,7 +77,7 @@ static void test_read_generation(void **state)
 	struct generation gf = { 0 };
 	gf.gen = 1;
 	gf.has_judging = 1;
-	gf.judging = (struct judging){ 0, 0, 10, "budget", 0.0, 0.0, 0 };
+	gf.judging = (struct judging){ 0, 0, 10, "budget", 0.0, 0.0, 0, 0 };
 	gf.stories = pop;
 	gf.failed = failed;
 	char err[1024] = "";
@@ -359,7 +359,7 @@ static void test_run_and_best_files(void **state)
 	story_free(best);
 
 	/* a run.json that is not one */
-	tu_write_str(dir, "run.json", "{\"status\": \"complete\"}");
+	free(tu_write_str(dir, "run.json", "{\"status\": \"complete\"}"));
 	assert_int_equal(store_read_run(dir, &back, err, sizeof err), -1);
 	assert_true(tu_contains(err, "run.json"));
 	assert_true(tu_contains(err, "no settings"));
