@@ -202,7 +202,8 @@ struct page {
 	size_t ncmp;
 	int has_policy;                /* some generation has each */
 	int has_diversity;
-	int has_judging;
+	int judged;                    /* some story was rated or ranked (a
+					* baseline's are not) */
 };
 
 static double rating(const struct story *s)
@@ -449,6 +450,12 @@ static void section_summary(struct page *p)
 		buf_puts(b, "<p class=\"warn\">The last generation holds no story.</p></section>\n");
 		return;
 	}
+	if (!best->rated && !best->rank) {
+		buf_puts(b, "<p class=\"lead\">The stories of this run were not judged (a baseline has no "
+			    "judge), so there is no ranking: the order below is the order of the file. "
+			    "Compare it with a run with <code>alphawrite compare</code>.</p></section>\n");
+		return;
+	}
 	buf_puts(b, "<div class=\"cards\">\n<div class=\"card\"><div class=\"k\">Best story</div>"
 		    "<div class=\"v\">");
 	story_link(p, best->id, 1);
@@ -480,10 +487,13 @@ static void section_summary(struct page *p)
 		for (size_t k = 0; k < AW_ARRAY_LEN(u->faults); k++)
 			faults += u->faults[k];
 		buf_printf(b, "<div class=\"card\"><div class=\"k\">Requests</div><div class=\"v\">%s</div>"
-			      "<div class=\"d\">%s tokens; %s faults survived</div></div>\n",
+			      "<div class=\"d\">%s tokens; %s faults survived",
 			   thousands(u->requests, t1, sizeof t1),
 			   thousands(u->prompt_tokens + u->completion_tokens, t2, sizeof t2),
 			   thousands(faults, t3, sizeof t3));
+		if (u->cost >= 0)
+			buf_printf(b, "; cost $%.2f", u->cost);
+		buf_puts(b, "</div></div>\n");
 		buf_printf(b, "<div class=\"card\"><div class=\"k\">Took</div><div class=\"v\">%s</div>"
 			      "<div class=\"d\">",
 			   duration(p->v->run.elapsed_seconds, t1, sizeof t1));
@@ -658,6 +668,26 @@ static void section_run(struct page *p)
 	kv_long(b, "prompt tokens", u->prompt_tokens);
 	kv_long(b, "completion tokens", u->completion_tokens);
 	kv_long(b, "replies without usage", u->replies_without_usage);
+	static const char *const role_names[] = { "writer", "judge" };
+	for (int k = 0; k < 2; k++) {
+		const struct role_usage *ru = &u->roles[k];
+		if (!ru->requests && !ru->prompt_tokens && !ru->completion_tokens)
+			continue;
+		char v[160], n1[32], n2[32], n3[32];
+		snprintf(v, sizeof v, "%s requests, %s + %s tokens",
+			 thousands(ru->requests, n1, sizeof n1),
+			 thousands(ru->prompt_tokens, n2, sizeof n2),
+			 thousands(ru->completion_tokens, n3, sizeof n3));
+		if (ru->cost >= 0)
+			snprintf(v + strlen(v), sizeof v - strlen(v), ", $%.4f", ru->cost);
+		kv_row(b, role_names[k], v);
+	}
+	if (u->cost >= 0) {
+		snprintf(t, sizeof t, "$%.4f", u->cost);
+		kv_row(b, "cost", t);
+	} else {
+		kv_row(b, "cost", "unknown (no prices given)");
+	}
 	kv_long(b, "peak in flight", u->peak_in_flight);
 	snprintf(t, sizeof t, "%.0f%%", 100 * u->window_use);
 	kv_row(b, "request window in use", t);
@@ -681,6 +711,8 @@ static void section_run(struct page *p)
 		kv_row(b, "failed attempts", "none");
 	kv_long(b, "judge replies asked again", u->judge_reasks);
 	kv_long(b, "matches without a winner", u->matches_without_winner);
+	kv_long(b, "matches lost to failed requests", u->lost_matches);
+	kv_long(b, "replies repaired (NUL, lone surrogate)", u->repaired_replies);
 	kv_long(b, "stories rewritten for length", u->length_rewrites);
 	kv_long(b, "stories trimmed", u->trimmed_stories);
 	kv_long(b, "stories that could not be written", u->failed_stories);
@@ -1137,12 +1169,14 @@ static void chart_diversity(struct page *p)
 
 static void section_charts(struct page *p)
 {
-	buf_puts(p->b, "<section id=\"ratings\"><h2>Ratings</h2>\n");
-	chart_ratings(p);
-	chart_best(p);
-	buf_puts(p->b, "</section>\n<section id=\"judge\"><h2>The judge</h2>\n");
-	chart_judge(p);
-	buf_puts(p->b, "</section>\n");
+	if (p->judged) {
+		buf_puts(p->b, "<section id=\"ratings\"><h2>Ratings</h2>\n");
+		chart_ratings(p);
+		chart_best(p);
+		buf_puts(p->b, "</section>\n<section id=\"judge\"><h2>The judge</h2>\n");
+		chart_judge(p);
+		buf_puts(p->b, "</section>\n");
+	}
 	if (p->has_policy) {
 		buf_puts(p->b, "<section id=\"policy\"><h2>Temperature policy</h2>\n");
 		chart_policy(p);
@@ -1353,7 +1387,7 @@ static void story_card(struct page *p, const struct story *s, int open, int fina
 	buf_printf(b, "<details class=\"story-card\"%s id=\"", open ? " open" : "");
 	html_anchor(b, "story-", s->id);
 	buf_puts(b, "\"><summary>");
-	if (final)
+	if (final && s->rank)
 		buf_printf(b, "<span class=\"rank\">#%d</span>", s->rank);
 	buf_puts(b, "<b class=\"sid\">");
 	html_text(b, s->id);
@@ -1550,19 +1584,23 @@ static void page_build(struct page *p)
 	for (size_t i = 0; i < AW_ARRAY_LEN(css); i++)
 		buf_puts(b, css[i]);
 	buf_puts(b, "</style>\n</head>\n<body>\n<div class=\"wrap\">\n<nav aria-label=\"sections\">"
-		    "<b>alphawrite</b>\n<a href=\"#summary\">Summary</a>\n<a href=\"#run\">The run</a>\n"
-		    "<a href=\"#ratings\">Ratings</a>\n<a href=\"#judge\">The judge</a>\n");
+		    "<b>alphawrite</b>\n<a href=\"#summary\">Summary</a>\n<a href=\"#run\">The run</a>\n");
+	if (p->judged)
+		buf_puts(b, "<a href=\"#ratings\">Ratings</a>\n<a href=\"#judge\">The judge</a>\n");
 	if (p->has_policy)
 		buf_puts(b, "<a href=\"#policy\">Temperature policy</a>\n");
 	if (p->has_diversity)
 		buf_puts(b, "<a href=\"#diversity\">Diversity</a>\n");
-	buf_puts(b, "<a href=\"#ranking\">Final ranking</a>\n<a href=\"#lineage\">Lineage</a>\n"
-		    "<a href=\"#stories\">Stories</a>\n");
+	if (p->judged)
+		buf_puts(b, "<a href=\"#ranking\">Final ranking</a>\n<a href=\"#lineage\">Lineage</a>\n");
+	buf_puts(b, "<a href=\"#stories\">Stories</a>\n");
 	if (p->ncmp)
 		buf_puts(b, "<a href=\"#compare\">Comparisons</a>\n");
 	buf_puts(b, "</nav>\n<main>\n<header><h1>");
 	html_text(b, name);
-	buf_puts(b, "</h1><div class=\"sub\">alphawrite run");
+	buf_puts(b, "</h1><div class=\"sub\">alphawrite ");
+	html_text(b, p->v->has_run && p->v->run.command ? p->v->run.command : "evolve");
+	buf_puts(b, " run");
 	if (p->v->has_run) {
 		const struct run_report *r = &p->v->run;
 		buf_puts(b, " <span class=\"badge ");
@@ -1589,11 +1627,12 @@ static void page_build(struct page *p)
 	section_summary(p);
 	section_run(p);
 	section_charts(p);
-	if (best) {
+	if (best && p->judged) {
 		section_ranking(p);
 		section_lineage(p);
-		section_stories(p);
 	}
+	if (best)
+		section_stories(p);
 	if (p->ncmp)
 		section_compare(p);
 	buf_puts(b, "<footer>Written by alphawrite " AW_VERSION " from ");
@@ -1697,8 +1736,11 @@ int report_main(int argc, char **argv)
 	for (int g = 0; g < v.ngen; g++) {
 		p.has_policy |= v.gen[g].policy.has;
 		p.has_diversity |= v.gen[g].diversity.has;
-		for (size_t i = 0; i < v.gen[g].stories.n; i++)
-			p.has_diversity |= v.gen[g].stories.v[i]->has_deviation;
+		for (size_t i = 0; i < v.gen[g].stories.n; i++) {
+			const struct story *s = v.gen[g].stories.v[i];
+			p.has_diversity |= s->has_deviation;
+			p.judged |= s->rated || s->rank;
+		}
 	}
 	page_build(&p);
 	if (store_write_file(odir, oname, html.data, html.len, err, sizeof err) < 0) {

@@ -136,7 +136,10 @@ static const struct {
 
 static void row_cells(const struct story *s, char v[C_N][96], int interval_too)
 {
-	snprintf(v[C_RANK], 96, "%d", s->rank);
+	if (s->rank)
+		snprintf(v[C_RANK], 96, "%d", s->rank);
+	else
+		snprintf(v[C_RANK], 96, "-"); /* not judged (a baseline) */
 	snprintf(v[C_ID], 96, "%s", s->id);
 	if (interval_too)
 		interval(v[C_RATING], 96, s);

@@ -453,8 +453,9 @@ def browser_print(tmp):
 def report_out_and_compare(tmp):
     """--out writes the page where asked (atomically: no temporary file is
     left), prints its path, rewrites it in place; --compare adds each
-    comparison in order with its numbers."""
-    run = small_run(tmp)
+    comparison in order with its numbers; usage shows the cost by role when
+    the run had prices."""
+    run = small_run(tmp, "--price-in", "0.15", "--price-out", "0.6")
     out = os.path.join(tmp, "pages", "r.html")
     os.makedirs(os.path.dirname(out))
     c1, c2 = os.path.join(tmp, "c1.json"), os.path.join(tmp, "c2.json")
@@ -483,6 +484,13 @@ def report_out_and_compare(tmp):
     check("sim-writer, sim-judge" in cells, str(cells))
     check([td.text() for td in rows[1].find_all("td")][5].startswith("n/a"),
           "a null win rate is not shown as n/a")
+    usage = load_json(os.path.join(run, "run.json"))["usage"]
+    kv = {tr.find_all("td")[0].text(): tr.find_all("td")[1].text()
+          for tr in dom.find("section", id="run").find_all("tr") if len(tr.find_all("td")) == 2}
+    check(kv.get("cost") == "$%.4f" % usage["cost"], f"cost {kv.get('cost')!r}, run.json "
+          f"{usage['cost']}")
+    check(kv.get("writer", "").startswith("%d requests" % usage["by_role"]["writer"]["requests"]),
+          f"writer usage {kv.get('writer')!r}")
     labels = row_labels(dom.find("figure", id="chart-compare"))
     check(labels == ["comparison 1", "comparison 2"], str(labels))
     st = os.stat(out)
@@ -558,6 +566,31 @@ def report_paper_scale(tmp):
     check(size < 3 * 1024 * 1024, f"{size} bytes")
     check(took < 5 * SLOW, f"took {took:.1f}s")
     return f"{size / 1024:.0f} KiB in {took:.2f}s"
+
+
+@test
+def report_baseline(tmp):
+    """A baseline run (no judge): the page says there is no ranking, shows
+    no rating charts, and still holds every final story in full."""
+    out = os.path.join(tmp, "base")
+    with Sim(tmp, "--latency", "0.005:0.02") as sim:
+        res = run_bin(["baseline", "--method", "sequential", "--model", "sim-writer",
+                       "--base-url", sim.url, "--out", out, "--stories", "6", "--quiet"])
+    check(res.rc == 0, f"baseline failed: {res!r}")
+    report(out)
+    with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+        dom = parse_dom(f.read())
+    check("not judged" in dom.find("section", id="summary").text(), "no word that it is unjudged")
+    for sid in ("ratings", "judge", "ranking", "lineage"):
+        check(dom.find("section", id=sid) is None, f"a {sid} section for an unjudged run")
+    last = gens(out)[-1]
+    for s in last["stories"]:
+        div = [d for d in dom.find_all("div", class_="story")
+               if d.attrs.get("data-id") == s["id"] and "wdiff" not in d.attrs["class"]]
+        check(len(div) == 1 and div[0].text() == s["text"], f"{s['id']}: text not in full")
+    show = run_bin(["show", out, "--json"])
+    check(show.rc == 0 and len(json.loads(show.out)["stories"]) == len(last["stories"]),
+          f"show: {show!r}")
 
 
 # --------------------------------------------------------------------------
@@ -745,7 +778,7 @@ def man_page(tmp):
                        stderr=subprocess.PIPE, timeout=60)
     check(p.returncode == 0 and not p.stderr.strip(), "groff: " + short(p.stderr.decode()))
     text = re.sub(r".\x08", "", p.stdout.decode("utf-8", "replace"))
-    for cmd in ("evolve", "rank", "report", "show"):
+    for cmd in ("evolve", "rank", "baseline", "report", "show"):
         check(f"alphawrite {cmd}" in text, f"no synopsis of {cmd}")
         help_out = run_bin([cmd, "--help"]).out
         for opt in re.findall(r"^  (--[a-z-]+)", help_out, re.M):
