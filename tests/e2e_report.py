@@ -41,8 +41,8 @@ import subprocess
 import sys
 import time
 
-from harness import (REPO, SLOW, Sim, TestFail, check, clean_env, gen_files, load_json,
-                     run_bin, run_tests, short, test)
+from harness import REPO, SLOW, Sim, TestFail, check, clean_env, run_bin, run_tests, short, test
+from validate import gen_files, load_json
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TMUX = shutil.which("tmux")
