@@ -38,7 +38,8 @@ import sys
 import time
 
 from harness import (BIN, MARKER_RE, SLOW, VALGRIND, Result, Sim, TestFail, bin_cmd, check,
-                     clean_env, load_json, run_bin, run_tests, short, test, vg_check)
+                     clean_env, run_bin, run_tests, short, test, vg_check)
+from validate import load_json
 
 Z95 = 1.959963984540054
 
@@ -607,7 +608,9 @@ class Tmux:
     def __init__(self, tmp, w=100, h=30):
         if not shutil.which("tmux"):
             raise TestFail("tmux is not installed (apt-get install tmux)")
-        self.sock = os.path.join(tmp, "tmux.sock")
+        self.tmp = tmp
+        self.n = 0
+        self.sock = os.path.join(tmp, "tmux-0.sock")
         self.w, self.h = w, h
         self.started = False
 
@@ -621,7 +624,11 @@ class Tmux:
 
     def start(self, shell_cmd):
         if self.started:
+            # a server of its own each time: a new session on the socket of
+            # a server still shutting down can find it gone
             self.tmux("kill-server", check_rc=False)
+            self.n += 1
+            self.sock = os.path.join(self.tmp, f"tmux-{self.n}.sock")
         self.tmux("new-session", "-d", "-x", str(self.w), "-y", str(self.h), shell_cmd)
         self.started = True
 
