@@ -392,7 +392,8 @@ def compare_lost(tmp):
     args = ["--judge-model", "sim-judge", "--pairs", 10, "--retries", 0, "--out", out, run,
             os.path.join(run, "gen-000.json")]
     with Sim(tmp, "--fault-rate", "1", "--faults", "500", name="down") as sim:
-        res = compare(sim, *args, expect=1)
+        # (the preflight would refuse this endpoint at once: see below)
+        res = compare(sim, "--no-preflight", *args, expect=1)
         check("20 of 20 judge requests failed" in res.err, f"stderr: {short(res.err)}")
         check(res.out == "" and not os.path.exists(out), "statistics of nothing were printed")
         check(sim.stats()["requests"] == 60, f"{sim.stats()['requests']} requests, expected "
@@ -401,7 +402,17 @@ def compare_lost(tmp):
         res = compare(sim, *args)
         check(judge_requests(sim) == 20, f"{judge_requests(sim)} judge requests, expected 20")
     check_report(json.loads(res.out), n_pairs=10)
-    return "lost, then asked again"
+    # with the preflight, the failing endpoint is found with one probe,
+    # before any verdict is asked for
+    with Sim(tmp, "--status-all", "500", name="pre") as sim:
+        res = compare(sim, "--judge-model", "sim-judge", "--pairs", 10, "--retries", 0,
+                      "--out", os.path.join(tmp, "r2.json"), run,
+                      os.path.join(run, "gen-000.json"), expect=1)
+        check("HTTP 500" in res.err and "--no-preflight" in res.err,
+              f"preflight: stderr {short(res.err)}")
+        check(sim.stats()["by_kind"].get("judge", 0) == 0,
+              f"preflight: {sim.stats()['by_kind']} requests, no judge request expected")
+    return "lost, then asked again; refused by the preflight"
 
 
 @test
