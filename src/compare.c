@@ -47,8 +47,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_REPLY (8u << 20) /* largest reply body accepted: 8 MiB */
-#define GRACE_SECONDS 10.0   /* after SIGINT/SIGTERM, for requests in flight */
 
 /* The settings of `compare`: the judge's, as evolve reads them (rows taken
  * from its table, so struct options comes first), and its own. */
@@ -940,23 +938,8 @@ int compare_main(int argc, char **argv)
 
 	if (left > 0) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		interrupt_install();
-		struct http_config hc = {
-			.cacert = o.o.cacert,
-			.concurrency = o.o.concurrency,
-			.timeout = o.o.timeout,
-			.retries = o.o.retries,
-			.max_reply = MAX_REPLY,
-			.jitter_seed = o.o.seed ^ (unsigned long long)aw_now(),
-			.describe = llm_describe_error,
-			.wake_fd = interrupt_fd(),
-			.stop = &interrupt_count,
-			.grace = o.o.timeout < GRACE_SECONDS ? o.o.timeout : GRACE_SECONDS,
-			.tick = progress_tick,
-			.tick_arg = &c.progress,
-			.note = progress_note,
-			.note_arg = &c.progress,
-		};
+		struct http_config hc;
+		endpoint_config(&hc, &o.o, &c.progress);
 		/* every judge of the panel on the one endpoint, each checked first */
 		struct endpoint_spec *sp = xcalloc(o.judges.n, sizeof *sp);
 		for (size_t i = 0; i < o.judges.n; i++)
