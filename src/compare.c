@@ -18,6 +18,7 @@
  * requests the interrupted run would have sent.
  */
 #include "aw/compare.h"
+#include "aw/buf.h"
 #include "aw/endpoint.h"
 #include "aw/cli.h"
 #include "aw/data.h"
@@ -1041,4 +1042,110 @@ out:
 	options_release(&o.o);
 	cli_list_free(&o.judges);
 	return status;
+}
+
+/* ------------------------------------------------ the result, read back */
+
+static const struct {
+	const char *key;          /* in the JSON object */
+	size_t off;               /* the double in struct compare_result */
+	int prob;                 /* must lie in [0, 1] (else: a count, >= 0) */
+} cmp_numbers[] = {
+	{ "pairs", offsetof(struct compare_result, pairs), 0 },
+	{ "distinct_pairs", offsetof(struct compare_result, distinct_pairs), 0 },
+	{ "a_wins", offsetof(struct compare_result, a_wins), 0 },
+	{ "b_wins", offsetof(struct compare_result, b_wins), 0 },
+	{ "ties", offsetof(struct compare_result, ties), 0 },
+	{ "win_rate", offsetof(struct compare_result, win_rate), 1 },
+	{ "ci_lo", offsetof(struct compare_result, ci_lo), 1 },
+	{ "ci_hi", offsetof(struct compare_result, ci_hi), 1 },
+	{ "ci_boot_lo", offsetof(struct compare_result, ci_boot_lo), 1 },
+	{ "ci_boot_hi", offsetof(struct compare_result, ci_boot_hi), 1 },
+	{ "p_value", offsetof(struct compare_result, p_value), 1 },
+	{ "order_agreement", offsetof(struct compare_result, order_agreement), 1 },
+	{ "length_controlled_win_rate", offsetof(struct compare_result, lc_win_rate), 1 },
+};
+
+void compare_result_release(struct compare_result *c)
+{
+	free(c->path);
+	free(c->a);
+	free(c->b);
+	free(c->judges);
+}
+
+/* Read one compare file: the JSON object `alphawrite compare` prints.
+ * "a", "b" and "win_rate" must be there; every other number may be absent
+ * or null; a value of the wrong type or range is an error. */
+int compare_result_read(const char *path, struct compare_result *c, char *err, size_t errlen)
+{
+	char *text = NULL;
+	cJSON *root = NULL;
+	int rc = -1;
+	memset(c, 0, sizeof *c);
+	if (data_read_text_max(path, DATA_MAX_FILE, &text, err, errlen) < 0)
+		return -1;
+	const char *end = NULL;
+	root = cJSON_ParseWithOpts(text, &end, 0);
+	if (!cJSON_IsObject(root) || end[strspn(end, " \t\r\n")]) {
+		aw_fail(err, errlen, "'%s' is not one JSON object (the output of 'alphawrite compare')",
+			path);
+		goto out;
+	}
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "a");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "b");
+	if (!cJSON_IsString(a) || !cJSON_IsString(b)) {
+		aw_fail(err, errlen, "'%s': \"a\" and \"b\" must be strings (the two sets compared)",
+			path);
+		goto out;
+	}
+	if (!cJSON_GetObjectItemCaseSensitive(root, "win_rate")) {
+		aw_fail(err, errlen, "'%s' has no \"win_rate\": not the output of 'alphawrite compare'",
+			path);
+		goto out;
+	}
+	for (size_t k = 0; k < AW_ARRAY_LEN(cmp_numbers); k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, cmp_numbers[k].key);
+		double *dst = (double *)((char *)c + cmp_numbers[k].off);
+		*dst = NAN;
+		if (!v || cJSON_IsNull(v))
+			continue;
+		double x = v->valuedouble;
+		if (!cJSON_IsNumber(v) || !isfinite(x) || x < 0 || (cmp_numbers[k].prob && x > 1)) {
+			aw_fail(err, errlen, "'%s': \"%s\" must be %s or null", path, cmp_numbers[k].key,
+				cmp_numbers[k].prob ? "a number between 0 and 1" :
+						      "a non-negative number");
+			goto out;
+		}
+		*dst = x;
+	}
+	const cJSON *judges = cJSON_GetObjectItemCaseSensitive(root, "judges");
+	if (judges && !cJSON_IsNull(judges)) {
+		struct buf j = BUF_INIT;
+		const cJSON *o;
+		if (!cJSON_IsArray(judges)) {
+			aw_fail(err, errlen, "'%s': \"judges\" must be an array of strings", path);
+			goto out;
+		}
+		cJSON_ArrayForEach(o, judges) {
+			if (!cJSON_IsString(o)) {
+				buf_release(&j);
+				aw_fail(err, errlen, "'%s': \"judges\" must be an array of strings", path);
+				goto out;
+			}
+			buf_printf(&j, "%s%s", j.len ? ", " : "", o->valuestring);
+		}
+		c->judges = j.len ? buf_detach(&j) : NULL;
+		buf_release(&j);
+	}
+	c->path = xstrdup(path);
+	c->a = xstrdup(a->valuestring);
+	c->b = xstrdup(b->valuestring);
+	rc = 0;
+out:
+	if (rc < 0)
+		compare_result_release(c);
+	cJSON_Delete(root);
+	free(text);
+	return rc;
 }

@@ -17,6 +17,7 @@
  * nothing, and says so in a Content-Security-Policy.
  */
 #include "aw/report.h"
+#include "aw/compare.h"
 #include "aw/buf.h"
 #include "aw/chart.h"
 #include "aw/cli.h"
@@ -65,131 +66,6 @@ const struct cli_command report_command = {
 	"input (nothing is written)\n",
 };
 
-/* ------------------------------------------------------------ compare files */
-
-/* A result of `alphawrite compare`: a number that is absent or null is
- * NAN. */
-struct cmp_result {
-	char *path;               /* the file it was read from */
-	char *a, *b;              /* what was compared: set A, set B */
-	double pairs;             /* pairs judged */
-	double distinct_pairs;    /* of them, different pairs of stories */
-	double a_wins, b_wins;    /* verdicts for each side */
-	double ties;              /* verdicts for neither */
-	double win_rate;          /* A's share of the verdicts */
-	double ci_lo, ci_hi;      /* its 95% interval */
-	double ci_boot_lo;        /* its bootstrap 95% interval */
-	double ci_boot_hi;
-	double p_value;           /* of no difference */
-	double order_agreement;   /* verdicts that agree when the order flips */
-	double lc_win_rate;       /* win rate controlled for length */
-	char *judges;             /* the judges, comma-separated, or NULL */
-};
-
-static const struct {
-	const char *key;          /* in the JSON object */
-	size_t off;               /* the double in struct cmp_result */
-	int prob;                 /* must lie in [0, 1] (else: a count, >= 0) */
-} cmp_numbers[] = {
-	{ "pairs", offsetof(struct cmp_result, pairs), 0 },
-	{ "distinct_pairs", offsetof(struct cmp_result, distinct_pairs), 0 },
-	{ "a_wins", offsetof(struct cmp_result, a_wins), 0 },
-	{ "b_wins", offsetof(struct cmp_result, b_wins), 0 },
-	{ "ties", offsetof(struct cmp_result, ties), 0 },
-	{ "win_rate", offsetof(struct cmp_result, win_rate), 1 },
-	{ "ci_lo", offsetof(struct cmp_result, ci_lo), 1 },
-	{ "ci_hi", offsetof(struct cmp_result, ci_hi), 1 },
-	{ "ci_boot_lo", offsetof(struct cmp_result, ci_boot_lo), 1 },
-	{ "ci_boot_hi", offsetof(struct cmp_result, ci_boot_hi), 1 },
-	{ "p_value", offsetof(struct cmp_result, p_value), 1 },
-	{ "order_agreement", offsetof(struct cmp_result, order_agreement), 1 },
-	{ "length_controlled_win_rate", offsetof(struct cmp_result, lc_win_rate), 1 },
-};
-
-static void cmp_free(struct cmp_result *c)
-{
-	free(c->path);
-	free(c->a);
-	free(c->b);
-	free(c->judges);
-}
-
-/* Read one compare file: the JSON object `alphawrite compare` prints.
- * "a", "b" and "win_rate" must be there; every other number may be absent
- * or null; a value of the wrong type or range is an error. */
-static int cmp_read(const char *path, struct cmp_result *c, char *err, size_t errlen)
-{
-	char *text = NULL;
-	cJSON *root = NULL;
-	int rc = -1;
-	memset(c, 0, sizeof *c);
-	if (data_read_text_max(path, DATA_MAX_FILE, &text, err, errlen) < 0)
-		return -1;
-	const char *end = NULL;
-	root = cJSON_ParseWithOpts(text, &end, 0);
-	if (!cJSON_IsObject(root) || end[strspn(end, " \t\r\n")]) {
-		aw_fail(err, errlen, "'%s' is not one JSON object (the output of 'alphawrite compare')",
-			path);
-		goto out;
-	}
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "a");
-	const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "b");
-	if (!cJSON_IsString(a) || !cJSON_IsString(b)) {
-		aw_fail(err, errlen, "'%s': \"a\" and \"b\" must be strings (the two sets compared)",
-			path);
-		goto out;
-	}
-	if (!cJSON_GetObjectItemCaseSensitive(root, "win_rate")) {
-		aw_fail(err, errlen, "'%s' has no \"win_rate\": not the output of 'alphawrite compare'",
-			path);
-		goto out;
-	}
-	for (size_t k = 0; k < AW_ARRAY_LEN(cmp_numbers); k++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, cmp_numbers[k].key);
-		double *dst = (double *)((char *)c + cmp_numbers[k].off);
-		*dst = NAN;
-		if (!v || cJSON_IsNull(v))
-			continue;
-		double x = v->valuedouble;
-		if (!cJSON_IsNumber(v) || !isfinite(x) || x < 0 || (cmp_numbers[k].prob && x > 1)) {
-			aw_fail(err, errlen, "'%s': \"%s\" must be %s or null", path, cmp_numbers[k].key,
-				cmp_numbers[k].prob ? "a number between 0 and 1" :
-						      "a non-negative number");
-			goto out;
-		}
-		*dst = x;
-	}
-	const cJSON *judges = cJSON_GetObjectItemCaseSensitive(root, "judges");
-	if (judges && !cJSON_IsNull(judges)) {
-		struct buf j = BUF_INIT;
-		const cJSON *o;
-		if (!cJSON_IsArray(judges)) {
-			aw_fail(err, errlen, "'%s': \"judges\" must be an array of strings", path);
-			goto out;
-		}
-		cJSON_ArrayForEach(o, judges) {
-			if (!cJSON_IsString(o)) {
-				buf_release(&j);
-				aw_fail(err, errlen, "'%s': \"judges\" must be an array of strings", path);
-				goto out;
-			}
-			buf_printf(&j, "%s%s", j.len ? ", " : "", o->valuestring);
-		}
-		c->judges = j.len ? buf_detach(&j) : NULL;
-		buf_release(&j);
-	}
-	c->path = xstrdup(path);
-	c->a = xstrdup(a->valuestring);
-	c->b = xstrdup(b->valuestring);
-	rc = 0;
-out:
-	if (rc < 0)
-		cmp_free(c);
-	cJSON_Delete(root);
-	free(text);
-	return rc;
-}
-
 /* ------------------------------------------------------------ the page */
 
 struct page {
@@ -198,7 +74,7 @@ struct page {
 	const char *dir;               /* its directory, as given */
 	const struct generation *last; /* the final generation */
 	size_t top;                    /* stories whose lineage is shown */
-	const struct cmp_result *cmp;  /* --compare results */
+	const struct compare_result *cmp;  /* --compare results */
 	size_t ncmp;
 	int has_policy;                /* some generation has each */
 	int has_diversity;
@@ -1505,7 +1381,7 @@ static void section_compare(struct page *p)
 		    p->ncmp, 0, 1, 1);
 	chart_rule(&c, 0.5, "ref", "even");
 	for (size_t i = 0; i < p->ncmp; i++) {
-		const struct cmp_result *r = &p->cmp[i];
+		const struct compare_result *r = &p->cmp[i];
 		snprintf(t, sizeof t, "comparison %zu", i + 1);
 		chart_row_label(&c, i, t);
 		if (!isnan(r->ci_boot_lo) && !isnan(r->ci_boot_hi))
@@ -1532,7 +1408,7 @@ static void section_compare(struct page *p)
 		    "n\">order agreement</th><th class=\"n\">length-controlled</th><th>judges</th>"
 		    "</tr>\n");
 	for (size_t i = 0; i < p->ncmp; i++) {
-		const struct cmp_result *r = &p->cmp[i];
+		const struct compare_result *r = &p->cmp[i];
 		buf_printf(b, "<tr><td>%zu</td><td>", i + 1);
 		html_text(b, r->a);
 		buf_puts(b, "</td><td>");
@@ -1690,7 +1566,7 @@ int report_main(int argc, char **argv)
 {
 	struct report_options ro = { 0 };
 	struct runview v = RUNVIEW_INIT;
-	struct cmp_result *cmp = NULL;
+	struct compare_result *cmp = NULL;
 	size_t ncmp = 0;
 	char *odir = NULL, *oname = NULL, err[1024];
 	struct buf html = BUF_INIT;
@@ -1716,7 +1592,7 @@ int report_main(int argc, char **argv)
 	}
 	cmp = xcalloc(ro.compare.n + 1, sizeof *cmp);
 	for (; ncmp < ro.compare.n; ncmp++)
-		if (cmp_read(ro.compare.v[ncmp], &cmp[ncmp], err, sizeof err) < 0) {
+		if (compare_result_read(ro.compare.v[ncmp], &cmp[ncmp], err, sizeof err) < 0) {
 			aw_error("%s", err);
 			goto out;
 		}
@@ -1755,7 +1631,7 @@ int report_main(int argc, char **argv)
 	status = AW_EXIT_OK;
 out:
 	for (size_t i = 0; i < ncmp; i++)
-		cmp_free(&cmp[i]);
+		compare_result_release(&cmp[i]);
 	free(cmp);
 	free(odir);
 	free(oname);

@@ -72,4 +72,29 @@ int compare_report(const struct vote_list *votes, const struct compare_input *in
  * and path is not a directory?  0, or -1 with the reason in err. */
 int compare_check_output(const char *path, char *err, size_t errlen);
 
+/* The JSON object `compare` prints and writes to --out, read back (for
+ * `report --compare`): "a", "b" and "win_rate" must be there, every other
+ * number may be absent or null (NAN); a value of the wrong type or range
+ * is an error naming the file.  0, or -1 with the reason in err; release
+ * with compare_result_release(). */
+struct compare_result {
+	char *path;               /* the file it was read from */
+	char *a, *b;              /* what was compared: set A, set B */
+	double pairs;             /* pairs judged */
+	double distinct_pairs;    /* of them, different pairs of stories */
+	double a_wins, b_wins;    /* verdicts for each side */
+	double ties;              /* verdicts for neither */
+	double win_rate;          /* A's share of the verdicts */
+	double ci_lo, ci_hi;      /* its 95% interval */
+	double ci_boot_lo;        /* its bootstrap 95% interval */
+	double ci_boot_hi;
+	double p_value;           /* of no difference */
+	double order_agreement;   /* verdicts that agree when the order flips */
+	double lc_win_rate;       /* win rate controlled for length */
+	char *judges;             /* the judges, comma-separated, or NULL */
+};
+
+int compare_result_read(const char *path, struct compare_result *c, char *err, size_t errlen);
+void compare_result_release(struct compare_result *c);
+
 #endif
