@@ -552,7 +552,9 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 		retryable = j->should_retry;
 	if (retryable || (status >= 500 && j->should_retry == 0)) {
 		h->stats.faults[status == 429 ? HF_429 : status >= 500 ? HF_5XX : HF_OTHER_STATUS]++;
-		snprintf(why, sizeof why, "HTTP %ld%s%s", status, detail[0] ? ": " : "", detail);
+		snprintf(why, sizeof why, "HTTP %ld%s%s%s", status, detail[0] ? ": " : "", detail,
+			 status == 429 && j->attempts > h->cfg.retries ?
+				 " (rate limited past every retry: lower --concurrency, or wait)" : "");
 		retry_or_fail(h, j, why, retryable);
 		return;
 	}
