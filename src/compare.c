@@ -92,8 +92,7 @@ static struct cli_command command = {
 	"a bootstrap interval over stories, a sign test and a length-controlled rate.\n"
 	"A SET is a run directory (its last generation), a generation file, a baseline\n"
 	"directory, or a JSON Lines file of {\"id\": ..., \"text\": ...}.  Verdicts are\n"
-	"kept as they arrive; the same command run again asks only what is missing.\n"
-	"--seed (default 1) draws the pairs.",
+	"kept as they arrive; the same command run again asks only what is missing.",
 	rows,
 	0,
 	"environment:\n"
@@ -105,12 +104,25 @@ static struct cli_command command = {
 	"2 usage or input error (nothing sent, nothing written), 130 interrupted.\n",
 };
 
+/* Where a compare's default differs from evolve's, its help says so. */
+static void redefault(size_t n, const char *name, const char *help, const char *note)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(rows[i].name, name)) {
+			rows[i].help = help;
+			rows[i].note = note;
+		}
+}
+
 const struct cli_command *compare_command(void)
 {
 	if (!command.nrows) {
 		size_t n = options_rows(evolve_rows, rows, AW_ARRAY_LEN(rows));
 		for (size_t i = 0; i < AW_ARRAY_LEN(own_rows) && n < AW_ARRAY_LEN(rows); i++)
 			rows[n++] = own_rows[i];
+		redefault(n, "seed", "seed of the pairs and of every request's seed", "1");
+		redefault(n, "prompt", "the writing prompt the stories answer",
+			  "set A's run's");
 		command.nrows = n;
 	}
 	return &command;
