@@ -35,7 +35,9 @@ enum {
 	ROW_TEXT = 1 << 9,  /* names a text: its content may not change (texts.c) */
 	ROW_FREE = 1 << 10, /* may change when resuming */
 	ROW_NONE = 1 << 11, /* not a setting of the run (not saved) */
-	ROW_URL = 1 << 12   /* the base URL: saved without credentials */
+	ROW_URL = 1 << 12,  /* the base URL: saved without credentials */
+	ROW_LATER = 1 << 13 /* added after runs were made: a run.json without
+			     * it was made with its default */
 };
 
 #define F(field) offsetof(struct options, field)
@@ -61,6 +63,7 @@ static const struct cli_row rows[] = {
 	{ "no-early-stop", CLI_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL, NULL, ROW_KEEP },
 	{ "early-variants", CLI_DOUBLE, F(early_variants), 0, 1, "P", "start variants early of stories whose P(missing the top K) < P", "0.5", NULL, NULL, ROW_FREE },
 	{ "max-words", CLI_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL, NULL, ROW_KEEP },
+	{ "min-words", CLI_LONG, F(min_words), 0, 100000, "N", "lengthen every story under N words (Self-Lengthen); 0: never", "0", NULL, NULL, ROW_KEEP | ROW_LATER },
 	{ "styles", CLI_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "themes", CLI_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "goals", CLI_STR, F(goals_file), 0, 0, "FILE", "improvement goals, one per line", NULL, "bundled", NULL, ROW_TEXT },
@@ -148,13 +151,13 @@ static const char *base_url_problem(const char *u, char *detail, size_t n)
 
 /* Check the endpoint URL (from `source`) and strip trailing slashes.  The
  * message shows the URL without any user:password@ part. */
-static int check_base_url(struct options *o, const char *source)
+static int check_base_url(const struct cli_command *c, struct options *o, const char *source)
 {
 	char detail[200];
 	const char *why = base_url_problem(o->base_url, detail, sizeof detail);
 	if (why) {
 		char *shown = aw_public_url(o->base_url);
-		usage_error("%s: base URL '%s' %s", source, shown, why);
+		cli_usage(c, "%s: base URL '%s' %s", source, shown, why);
 		free(shown);
 		return -1;
 	}
@@ -166,18 +169,18 @@ static int check_base_url(struct options *o, const char *source)
 
 /* The --cacert file must be readable and not a directory, so that a wrong
  * path is a usage error before anything is written, not a failed request. */
-static int check_cacert(const char *path)
+static int check_cacert(const struct cli_command *c, const char *path)
 {
 	struct stat st;
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		usage_error("option '--cacert': cannot open '%s':", path);
+		cli_usage(c, "option '--cacert': cannot open '%s':", path);
 		return -1;
 	}
 	int dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
 	fclose(f);
 	if (dir) {
-		usage_error("option '--cacert': '%s' is a directory, not a file of certificates", path);
+		cli_usage(c, "option '--cacert': '%s' is a directory, not a file of certificates", path);
 		return -1;
 	}
 	return 0;
@@ -348,7 +351,7 @@ static enum options_result apply_saved(struct options *o, const cJSON *set)
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(set, key);
 		if (!v) {
 			/* A setting newer than the run: the default, if it may. */
-			if (!(r->flags & ROW_FREE))
+			if (!(r->flags & (ROW_FREE | ROW_LATER)))
 				return usage_error("'%s/run.json': setting '%s' is missing", dir, key);
 		} else if (!o->given[i]) {
 			if (row_from_json(o, r, v) < 0)
@@ -377,6 +380,28 @@ static enum options_result apply_saved(struct options *o, const cJSON *set)
 	return OPTIONS_RUN;
 }
 
+enum options_result options_endpoint(struct options *o, const struct cli_command *c)
+{
+	const char *source = "option '--base-url'";
+	if (!o->base_url) {
+		const char *env = getenv("OPENAI_BASE_URL");
+		source = "OPENAI_BASE_URL";
+		if (!env || !*env) {
+			env = getenv("OPENAI_API_BASE");
+			source = "OPENAI_API_BASE";
+		}
+		o->base_url = xstrdup(env && *env ? env : "https://api.openai.com/v1");
+	}
+	if (check_base_url(c, o, source) != 0)
+		return OPTIONS_USAGE;
+	if (o->cacert && check_cacert(c, o->cacert) != 0)
+		return OPTIONS_USAGE;
+
+	const char *key = getenv("OPENAI_API_KEY");
+	o->api_key = key && *key ? key : NULL;
+	return OPTIONS_RUN;
+}
+
 /* The checks that span options, once every value is known. */
 static enum options_result finish(struct options *o, int top_given)
 {
@@ -392,6 +417,9 @@ static enum options_result finish(struct options *o, int top_given)
 		return usage_error("options '--rounds' and '--judge-budget' exclude each other");
 	if (o->prompt && !o->prompt[strspn(o->prompt, " \t\r\n")])
 		return usage_error("option '--prompt' needs a non-empty value");
+	if (o->min_words && o->min_words >= o->max_words)
+		return usage_error("option '--min-words': %ld is not below --max-words (%ld)",
+				   o->min_words, o->max_words);
 	if (o->top > o->population && !top_given)
 		o->top = o->population; /* the default does not fit a small run */
 	if (o->top > o->population)
@@ -402,23 +430,8 @@ static enum options_result finish(struct options *o, int top_given)
 		return usage_error("option '--token-param': '%s' is not max_tokens or max_completion_tokens",
 				   o->token_param);
 
-	const char *source = "option '--base-url'";
-	if (!o->base_url) {
-		const char *env = getenv("OPENAI_BASE_URL");
-		source = "OPENAI_BASE_URL";
-		if (!env || !*env) {
-			env = getenv("OPENAI_API_BASE");
-			source = "OPENAI_API_BASE";
-		}
-		o->base_url = xstrdup(env && *env ? env : "https://api.openai.com/v1");
-	}
-	if (check_base_url(o, source) != 0)
+	if (options_endpoint(o, &options_command) != OPTIONS_RUN)
 		return OPTIONS_USAGE;
-	if (o->cacert && check_cacert(o->cacert) != 0)
-		return OPTIONS_USAGE;
-
-	const char *key = getenv("OPENAI_API_KEY");
-	o->api_key = key && *key ? key : NULL;
 	if (!o->seed_given)
 		o->seed = clock_seed();
 	return OPTIONS_RUN;

@@ -58,6 +58,8 @@ struct options {
 	double early_variants;      /* start a story's variants early when
 				     * P(it misses the top K) is below this */
 	long max_words;             /* enforced story length limit */
+	long min_words;             /* stories under it are lengthened
+				     * (extender.h); 0: never */
 	long judge_max_tokens;      /* token cap of a judge reply */
 	long concurrency;           /* requests in flight at once */
 	long retries;               /* retries per request */
@@ -102,6 +104,12 @@ extern const struct cli_command options_command;
  * early_stop.  Never holds the API key; the base URL is written without
  * any user:password@ part.  Caller frees with cJSON_Delete. */
 struct cJSON *options_to_json(const struct options *o);
+
+/* The endpoint of o, for any command whose options fill a struct options
+ * (c names it in messages): base_url from --base-url, else
+ * $OPENAI_BASE_URL or $OPENAI_API_BASE, else OpenAI's, checked and without
+ * trailing slashes; --cacert checked; api_key from $OPENAI_API_KEY. */
+enum options_result options_endpoint(struct options *o, const struct cli_command *c);
 
 /* Was the option with this long name given on the command line? */
 int options_given(const struct options *o, const char *name);
