@@ -28,6 +28,8 @@ static const struct {
 	{ "judge.txt", "judge_template" },     { "judge-reask.txt", "reask_template" },
 	{ "styles.txt", "styles_file" },       { "themes.txt", "themes_file" },
 	{ "goals.txt", "goals_file" },
+	{ "extend-expand.txt", "extend_expand_template" },
+	{ "extend-continue.txt", "extend_continue_template" },
 };
 
 const char *codec_input_name(int k)
@@ -530,6 +532,16 @@ static const struct {
 	{ "early_variants", U(early_variants) },
 	{ "discarded_variants", U(discarded_variants) },
 	{ "soft_verdicts", U(soft_verdicts) },
+	{ "extension_requests", U(extension_requests) },
+	{ "extension_rounds", U(extension_rounds) },
+	{ "extended_stories", U(extended_stories) },
+	{ "extension_retries", U(extension_retries) },
+	{ "extension_failures", U(extension_failures) },
+	{ "extension_rejected_no_ending", U(extension_rejected[0]) },
+	{ "extension_rejected_repeats", U(extension_rejected[1]) },
+	{ "extension_rejected_meta", U(extension_rejected[2]) },
+	{ "extension_rejected_too_short", U(extension_rejected[3]) },
+	{ "extension_meta_stripped", U(extension_meta_stripped) },
 };
 
 /* usage.faults, by enum http_fault, and unusable_by_kind by enum llm_bad. */
@@ -726,4 +738,68 @@ int codec_journal_parse(const char *line, size_t len, struct story **s, struct m
 out:
 	cJSON_Delete(o);
 	return rc;
+}
+
+/* --------------------------------------------------------------- parts */
+
+static const char *const stage_names[] = { "draft", "expand", "continue" };
+
+void ext_part_free(struct ext_part *p)
+{
+	if (!p)
+		return;
+	free(p->id);
+	free(p->parent_id);
+	free(p->text);
+	free(p);
+}
+
+char *codec_journal_part(const struct ext_part *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "t", "part");
+	cJSON_AddNumberToObject(o, "gen", p->gen);
+	cJSON_AddItemToObject(o, "id", str_or_null(p->id));
+	cJSON_AddItemToObject(o, "parent_id", str_or_null(p->parent_id));
+	if (p->variant)
+		cJSON_AddNumberToObject(o, "variant", p->variant);
+	cJSON_AddNumberToObject(o, "round", p->round);
+	cJSON_AddNumberToObject(o, "try", p->attempt);
+	cJSON_AddStringToObject(o, "stage", stage_names[p->stage]);
+	cJSON_AddNumberToObject(o, "part", p->part);
+	cJSON_AddNumberToObject(o, "ask", p->ask);
+	cJSON_AddStringToObject(o, "text", p->text);
+	return print_line(o);
+}
+
+struct ext_part *codec_journal_part_parse(const char *line, size_t len)
+{
+	cJSON *o = cJSON_ParseWithLength(line, len);
+	struct ext_part *p = NULL;
+	const char *t = get_str(o, "t"), *stage = get_str(o, "stage"), *text = get_str(o, "text");
+	const char *id = get_str(o, "id"), *parent = get_str(o, "parent_id");
+	int variant = (int)get_long(o, "variant", 1, 999999, 0);
+	int k = -1;
+	for (int i = 0; stage && i < (int)AW_ARRAY_LEN(stage_names); i++)
+		if (!strcmp(stage, stage_names[i]))
+			k = i;
+	/* a part names its story as a journaled story does */
+	if (!t || strcmp(t, "part") != 0 || k < 0 || !text ||
+	    (parent ? !variant : !id || !*id) || get_long(o, "gen", 0, 100000, -1) < 0 ||
+	    get_long(o, "round", 0, 1000, -1) < 0)
+		goto out;
+	p = xcalloc(1, sizeof *p);
+	p->gen = (int)get_long(o, "gen", 0, 100000, 0);
+	p->id = id && !parent ? xstrdup(id) : NULL;
+	p->parent_id = parent ? xstrdup(parent) : NULL;
+	p->variant = parent ? variant : 0;
+	p->round = (int)get_long(o, "round", 0, 1000, 0);
+	p->attempt = (int)get_long(o, "try", 0, 1000, 0);
+	p->stage = k;
+	p->part = (int)get_long(o, "part", 0, 1000000, 0);
+	p->ask = (int)get_long(o, "ask", 0, 1000, 0);
+	p->text = xstrdup(text);
+out:
+	cJSON_Delete(o);
+	return p;
 }

@@ -47,6 +47,11 @@ int journal_match(struct journal *j, const struct match *m)
 	return append(j, codec_journal_match(m));
 }
 
+int journal_part(struct journal *j, const struct ext_part *p)
+{
+	return append(j, codec_journal_part(p));
+}
+
 /* ------------------------------------------------------------- reading */
 
 int journal_parse_line(const char *line, size_t len, struct journal_data *d)
@@ -63,8 +68,17 @@ int journal_parse_line(const char *line, size_t len, struct journal_data *d)
 		match_list_add(&d->matches, copy);
 		return 0;
 	}
-	default:
-		return -1;
+	default: {
+		struct ext_part *p = codec_journal_part_parse(line, len);
+		if (!p)
+			return -1;
+		if (d->nparts == d->partcap) {
+			d->partcap = d->partcap ? 2 * d->partcap : 16;
+			d->parts = xrealloc(d->parts, d->partcap * sizeof *d->parts);
+		}
+		d->parts[d->nparts++] = p;
+		return 0;
+	}
 	}
 }
 
@@ -104,6 +118,9 @@ void journal_data_free(struct journal_data *d)
 {
 	population_free(&d->stories);
 	match_list_free(&d->matches);
+	for (size_t i = 0; i < d->nparts; i++)
+		ext_part_free(d->parts[i]);
+	free(d->parts);
 	memset(d, 0, sizeof *d);
 }
 

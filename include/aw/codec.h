@@ -44,7 +44,7 @@ struct cJSON;
 #define CODEC_BEST "best.txt"
 #define CODEC_JOURNAL "journal.jsonl"
 #define CODEC_INPUTS "inputs"
-#define CODEC_TEXTS 9   /* texts a run reads, kept in inputs/ */
+#define CODEC_TEXTS 11  /* texts a run reads, kept in inputs/ */
 
 /* "gen-007.json" for generation 7, into out (room for 24). */
 void codec_generation_name(int gen, char *out, size_t n);
@@ -163,6 +163,17 @@ struct run_usage {
 				    * tournament ended */
 	long discarded_variants;   /* of those, whose parent missed the top K */
 	long soft_verdicts;        /* verdicts with a usable probability */
+	long extension_requests;   /* expand and continue requests sent
+				    * (extender.h) */
+	long extension_rounds;     /* rounds of the lengthened stories, as the
+				    * generation files mark them */
+	long extended_stories;     /* stories lengthened, likewise */
+	long extension_retries;    /* rounds tried again after a rejection */
+	long extension_failures;   /* stories that could not be lengthened */
+	long extension_rejected[4]; /* replies and rounds rejected: no_ending,
+				    * repeats, meta, too_short */
+	long extension_meta_stripped; /* replies whose preamble or word-count
+				    * line was cut off */
 	char logprobs[40];         /* "used", "off", "refused by the endpoint",
 				    * "not returned by the endpoint", "none yet" */
 	long faults[7];            /* failed attempts by kind (enum http_fault) */
@@ -217,6 +228,36 @@ void codec_iso_time(double t, char *out, size_t n);
 /* A journal line for a story or a match, '\n' included (malloc'd). */
 char *codec_journal_story(const struct story *s);
 char *codec_journal_match(const struct match *m);
+
+/* The stages of a story's self-lengthening (extender.h). */
+enum ext_stage {
+	EXT_DRAFT,     /* "draft": the story as written, before any round */
+	EXT_EXPAND,    /* "expand": its first half, expanded */
+	EXT_CONTINUE   /* "continue": a part written from where it ends */
+};
+
+/* One reply of a story's self-lengthening, journaled the moment it
+ * arrives, so that a resumed run pays for none of them again.  It names
+ * its story as writer.h identifies stories (generation 0: its id; a
+ * variant: its parent and number) and its place in the extension. */
+struct ext_part {
+	int gen;            /* the story's generation */
+	char *id;           /* generation 0 (and `extend`): the story's id */
+	char *parent_id;    /* a variant: its parent's id; else NULL */
+	int variant;        /* a variant: its number; else 0 */
+	int round;          /* extension round, 1...; 0 for the draft */
+	int attempt;        /* which try of the round, 0... */
+	int stage;          /* enum ext_stage */
+	int part;           /* a continuation: which part, 1...; else 0 */
+	int ask;            /* which try of this request, 0... */
+	char *text;         /* the reply as received (the draft: as kept) */
+};
+
+void ext_part_free(struct ext_part *p);
+/* A journal line for a part, '\n' included (malloc'd). */
+char *codec_journal_part(const struct ext_part *p);
+/* A journal line that is a part: a new struct ext_part (owned), or NULL. */
+struct ext_part *codec_journal_part_parse(const char *line, size_t len);
 
 enum codec_record { CODEC_REC_STORY, CODEC_REC_MATCH };
 

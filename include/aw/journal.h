@@ -31,9 +31,13 @@ struct journal {
 };
 
 /* What a journal holds, in the order it was written. */
+struct ext_part;
+
 struct journal_data {
 	struct population stories;  /* written stories; born = generation */
 	struct match_list matches;  /* matches, gen set */
+	struct ext_part **parts;    /* replies of self-lengthening (codec.h) */
+	size_t nparts, partcap;
 	long torn;                  /* torn or unreadable lines dropped */
 };
 
@@ -45,6 +49,7 @@ void journal_close(struct journal *j);
 /* Append a record; -1 (errno set) when the write failed. */
 int journal_story(struct journal *j, const struct story *s);
 int journal_match(struct journal *j, const struct match *m);
+int journal_part(struct journal *j, const struct ext_part *p);
 
 /* Read DIR/journal.jsonl; a missing file is an empty journal. */
 int journal_load(const char *dir, struct journal_data *d, char *err, size_t errlen);
