@@ -24,6 +24,8 @@
 #include "aw/evolve.h"
 #include "aw/cli.h"
 #include "aw/codec.h"
+#include "aw/extender.h"
+#include "aw/lengthen.h"
 #include "aw/interrupt.h"
 #include "aw/judge.h"
 #include "aw/llm.h"
@@ -179,6 +181,16 @@ static void report(const struct loop *l, const char *status, const char *error,
 	u->early_variants = run->early_variants;
 	u->discarded_variants = run->discarded_variants;
 	u->soft_verdicts = run->soft_verdicts;
+	u->extension_requests = run->ext.requests;
+	u->extension_rounds = run->extension_rounds;
+	u->extended_stories = run->extended;
+	u->extension_retries = run->ext.retried_rounds;
+	u->extension_failures = run->ext.failed;
+	u->extension_rejected[0] = run->ext.rejected[LENGTHEN_NO_ENDING];
+	u->extension_rejected[1] = run->ext.rejected[LENGTHEN_REPEATS];
+	u->extension_rejected[2] = run->ext.rejected[LENGTHEN_META];
+	u->extension_rejected[3] = run->ext.rejected[LENGTHEN_TOO_SHORT];
+	u->extension_meta_stripped = run->ext.stripped;
 	for (int k = 0; k < HF_N; k++)
 		u->faults[k] = hs->faults[k];
 	for (int k = 0; k < LB_N; k++)
@@ -275,8 +287,12 @@ static int generation(struct loop *l, int gen)
 	}
 	if (st == 0) { /* counted as the generation file lists them */
 		run->failed_stories += (long)failed.n;
-		for (size_t i = 0; i < pop.n; i++)
-			run->trimmed += pop.v[i]->born == gen && pop.v[i]->trimmed;
+		for (size_t i = 0; i < pop.n; i++) {
+			const struct story *s = pop.v[i];
+			run->trimmed += s->born == gen && s->trimmed;
+			run->extended += s->born == gen && s->extensions > 0;
+			run->extension_rounds += s->born == gen ? s->extensions : 0;
+		}
 	}
 	if (st == 0) {
 		struct generation gf = { .gen = gen, .has_judging = 1, .judging = sum,
@@ -415,6 +431,8 @@ int evolve_main(int argc, char **argv)
 	run->http = http_new(&hc, l.err, sizeof l.err);
 	if (!run->http)
 		goto out;
+	if (opt.min_words > 0)
+		run->extender = extender_new(run);
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
 	/* run.json first: a directory with a journal but no run.json would be
 	 * neither resumable nor new. */
@@ -447,6 +465,7 @@ out:
 	if (status == AW_EXIT_FAILED)
 		aw_error("%s", l.err);
 	http_free(run->http);
+	extender_free(run->extender);
 	curl_global_cleanup();
 early:
 	journal_close(&run->journal);

@@ -22,6 +22,20 @@
 #include "aw/texts.h"
 
 struct resume;
+struct extender;
+
+/* What self-lengthening did (extender.h) in this process, counted when the
+ * reply that decided it arrived (a resumed run's replays are not counted
+ * again). */
+struct ext_counts {
+	long requests;        /* expand and continue requests sent */
+	long retried_rounds;  /* rounds tried again after one was rejected */
+	long rejected[5];     /* replies and rounds rejected, by enum
+			       * lengthen_reject (0, "ok", unused) */
+	long stripped;        /* replies whose preamble or word-count line was
+			       * cut off */
+	long failed;          /* stories that could not be lengthened */
+};
 
 struct run {
 	const struct options *opt;  /* settings */
@@ -49,6 +63,12 @@ struct run {
 	struct journal journal;     /* every result, appended as it arrives */
 	struct resume *resume;      /* a resumed run: what it may take again;
 				     * NULL for a new run */
+	struct extender *extender;  /* lengthens stories under --min-words
+				     * (extender.h), or NULL */
+	struct ext_counts ext;      /* what it did */
+	long extended;              /* stories lengthened, as the generation
+				     * files mark them */
+	long extension_rounds;      /* their rounds */
 	double started;             /* wall-clock start, seconds */
 };
 

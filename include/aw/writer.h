@@ -80,4 +80,15 @@ long writer_drop_untaken(struct wset *w);
 
 void writer_free(struct wset *w);
 
+/* The prompt of a story as it is sent (malloc'd), rendered from the run's
+ * texts and settings (--max-words, --min-words, --seed): a story of
+ * generation 0 from writer.txt with its style and theme; variant v of
+ * parent in generation gen from variant.txt, with the parent's text fenced
+ * and its goal (*goal, an index into t->goals), both drawn from the
+ * variant's own stream.  The writer sends exactly these, and `export`
+ * rebuilds a run's prompts with them, so the two cannot drift apart. */
+char *writer_prompt_draft(const struct texts *t, const struct options *o, const struct story *s);
+char *writer_prompt_variant(const struct texts *t, const struct options *o, int gen,
+			    const struct story *parent, long v, size_t *goal);
+
 #endif
