@@ -2,9 +2,11 @@
  * main.c - the entry point: global options and the subcommand table.
  *
  * Each command is a row: `evolve` runs the method, `rank` re-ranks recorded
- * verdicts.
+ * verdicts, `extend` lengthens stories, `export` writes training data.
  */
 #include "aw/evolve.h"
+#include "aw/export.h"
+#include "aw/extend.h"
 #include "aw/rank.h"
 #include "aw/util.h"
 #include "aw/version.h"
@@ -20,6 +22,8 @@ static const struct command {
 } commands[] = {
 	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)" },
+	{ "extend", extend_main, "lengthen stories by Self-Lengthen (a run's best, or a file)" },
+	{ "export", export_main, "write a run as training data (SFT or DPO), JSON Lines" },
 };
 
 static void usage(FILE *out)
