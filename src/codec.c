@@ -595,6 +595,7 @@ static void usage_json(cJSON *u, const struct run_usage *us)
 	cJSON_AddNumberToObject(u, "window_use", us->window_use);
 	cJSON_AddNumberToObject(u, "reused_stories", (double)us->reused_stories);
 	cJSON_AddNumberToObject(u, "reused_matches", (double)us->reused_matches);
+	cJSON_AddNumberToObject(u, "reused_parts", (double)us->reused_parts);
 }
 
 static void usage_parse(const cJSON *u, struct run_usage *us)
@@ -613,6 +614,7 @@ static void usage_parse(const cJSON *u, struct run_usage *us)
 	us->window_use = get_num(u, "window_use", 0);
 	us->reused_stories = get_long(u, "reused_stories", 0, most, 0);
 	us->reused_matches = get_long(u, "reused_matches", 0, most, 0);
+	us->reused_parts = get_long(u, "reused_parts", 0, most, 0);
 }
 
 char *codec_run_json(const struct run_report *r)

@@ -207,6 +207,7 @@ static void report(const struct loop *l, const char *status, const char *error,
 	if (run->resume) {
 		u->reused_stories = resume_reused_stories(run->resume);
 		u->reused_matches = resume_reused_matches(run->resume);
+		u->reused_parts = resume_reused_parts(run->resume);
 	}
 	if (prev) { /* each resume is listed */
 		r->nresumes = prev->nresumes + 1;

@@ -37,6 +37,17 @@ fixed chunks of 60, each waiting for its slowest call; 20 rounds; population
 
 Part 3, CPU and memory of alphawrite (user+sys CPU per request, peak RSS) at
 population 60 (paper scale) and 1,000 (one generation), latency 0.
+
+Part 4, long stories and training data (issue 14).  (a) Self-Lengthen: a run
+with --min-words 1500 --max-words 2000 against a simulator whose replies stop
+at 700 words (--reply-word-cap 700, --no-repeats 10), without and with text
+faults (meta, repeat, noend, short at 30%): how many stories landed in range,
+their length, the extension requests, rounds, retries and rejections.  (b)
+`alphawrite export --format dpo` on runs of population 30, 2 generations:
+how often a pair's chosen story has the higher hidden quality (by the marker
+"[simulated story #N]" and /sim/truth), against how often a single raw
+verdict does, and the true quality of the SFT export against the run's mean.
+`--part4` runs part 4 alone.
 """
 import argparse
 import concurrent.futures
@@ -1065,6 +1076,210 @@ def write_md(path, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3
         f.write("\n".join(L) + "\n")
 
 
+# --------------------------------------------------------------------------
+# Part 4: long stories and training data
+# --------------------------------------------------------------------------
+SIM_LONG = ["--reply-word-cap", "700", "--no-repeats", "10"]
+PART4_LONG = ["--population", "12", "--generations", "2", "--top", "3", "--variants", "3",
+              "--min-words", "1500", "--max-words", "2000", "--concurrency", "16"]
+PART4_DPO = ["--population", "30", "--generations", "2", "--top", "5", "--variants", "4",
+             "--concurrency", "30"]
+PART4_FAULTS = ["--fault-rate", "0.3", "--faults", "meta,repeat,noend,short"]
+
+
+def wilson(k, n, z=1.96):
+    """The Wilson score interval of k successes in n."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    d = 1 + z * z / n
+    c = p + z * z / (2 * n)
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return ((c - h) / d, (c + h) / d)
+
+
+def export_lines(out, fmt, *extra):
+    p = subprocess.run([RUN_BIN, "export", out, "--format", fmt] + list(extra),
+                       capture_output=True, env=RUN_ENV, timeout=RUN_TIMEOUT)
+    if p.returncode != 0:
+        raise Broken("alphawrite export %s --format %s %s exited %d: %s"
+                     % (out, fmt, " ".join(extra), p.returncode, p.stderr.decode()[-400:]))
+    return [json.loads(line) for line in p.stdout.decode("utf-8").splitlines()]
+
+
+def run_kept(args, seed, sim_seed, sim_extra, tmp):
+    """alphawrite evolve args in tmp/out against a fresh simulator; the run
+    directory stays for export.  Returns (out, run.json, gens, truth, stats)."""
+    out = os.path.join(tmp, "out")
+    with Sim(tmp, "--seed", sim_seed, "--latency", "0", *sim_extra, max_seconds=3600) as sim:
+        code, wall, _ru, err, _kb = run_binary(evolve_cmd(sim.url, out, seed, args))
+        truth = {k: v["quality"] for k, v in sim.truth()["stories"].items()}
+        stats = sim.stats()
+    if code != 0:
+        raise Broken("alphawrite evolve %s (seed %d) exited %d: %s"
+                     % (" ".join(args), seed, code, err.strip()[-400:]))
+    run = json.load(open(os.path.join(out, "run.json")))
+    gens, g = [], 0
+    while os.path.exists(os.path.join(out, "gen-%03d.json" % g)):
+        gens.append(json.load(open(os.path.join(out, "gen-%03d.json" % g))))
+        g += 1
+    return out, run, gens, truth, stats, wall
+
+
+def lengthen_case(name, sim_extra, seed):
+    with tempfile.TemporaryDirectory(prefix="aw-bench-long-") as tmp:
+        out, run, gens, _truth, stats, wall = run_kept(PART4_LONG, seed, 404 + seed,
+                                                       SIM_JUDGE + SIM_LONG + sim_extra, tmp)
+        drafts = []
+        for line in open(os.path.join(out, "journal.jsonl"), encoding="utf-8"):
+            rec = json.loads(line)
+            if rec.get("t") == "part" and rec.get("stage") == "draft":
+                drafts.append(len(rec["text"].split()))
+    joined = [s for g in gens for s in g["stories"] if s["born"] == g["generation"]]
+    failed = sum(len(g["failed"]) for g in gens)
+    words = [s["words"] for s in joined]
+    u = run["usage"]
+    rej = {k: u["extension_rejected_" + k] for k in ("no_ending", "repeats", "meta",
+                                                      "too_short")}
+    return {"name": name, "stories": len(joined), "failed": failed,
+            "in_range": sum(1500 <= w <= 2000 for w in words),
+            "min": min(words) if words else 0, "mean": statistics.mean(words) if words else 0,
+            "max": max(words) if words else 0, "draft_max": max(drafts) if drafts else 0,
+            "requests": u["extension_requests"], "sim_ext": stats["by_kind"]["expand"]
+            + stats["by_kind"]["continue"], "rounds": u["extension_rounds"],
+            "retries": u["extension_retries"], "rejected": rej,
+            "stripped": u["extension_meta_stripped"], "wall": wall,
+            "faults": {k: v for k, v in stats["faults"].items() if v}}
+
+
+def quality_of(truth, story):
+    return truth.get(sim_id(story))
+
+
+def dpo_case(seed):
+    with tempfile.TemporaryDirectory(prefix="aw-bench-dpo-") as tmp:
+        out, run, gens, truth, _stats, _wall = run_kept(PART4_DPO, 51 + seed, 4001 + seed,
+                                                       SIM_JUDGE, tmp)
+        pairs = export_lines(out, "dpo")
+        wide = export_lines(out, "dpo", "--min-margin", "0.8")
+        sft = export_lines(out, "sft")
+    text = {s["id"]: s for g in gens for s in g["stories"]}
+
+    def agree(recs):
+        n = k = 0
+        wk = wn = 0.0
+        for r in recs:
+            qa, qb = quality_of(truth, text[r["chosen_id"]]), quality_of(truth, text[r["rejected_id"]])
+            n += 1
+            k += qa > qb
+            wn += r["weight"]
+            wk += r["weight"] * (qa > qb)
+        return k, n, (wk / wn if wn else 0.0)
+    raw_k = raw_n = 0
+    for g in gens:
+        for m in g["matches"]:
+            if m.get("winner") in (m["a"], m["b"]):
+                loser = m["b"] if m["winner"] == m["a"] else m["a"]
+                raw_n += 1
+                raw_k += quality_of(truth, text[m["winner"]]) > quality_of(truth, text[loser])
+    allq = [quality_of(truth, s) for s in text.values()]
+    sftq = [quality_of(truth, text[r["id"]]) for r in sft]
+    k, n, wrate = agree(pairs)
+    k8, n8, _ = agree(wide)
+    return {"seed": seed, "stories": len(text), "pairs": n, "agree": k, "wagree": wrate,
+            "wide_pairs": n8, "wide_agree": k8, "raw": raw_n, "raw_agree": raw_k,
+            "sft": len(sft), "sft_gain": statistics.mean(sftq) - statistics.mean(allq)}
+
+
+def part4(opts, failures):
+    print("part 4: long stories and training data", flush=True)
+    res = {"long": [], "dpo": []}
+    for name, extra in (("no faults", []), ("faults 30%", PART4_FAULTS)):
+        try:
+            res["long"].append(lengthen_case(name, extra, 0))
+        except Broken as e:
+            failures.append("part 4 %s: %s" % (name, e))
+    for seed in range(1 if opts.quick else 3):
+        try:
+            res["dpo"].append(dpo_case(seed))
+        except Broken as e:
+            failures.append("part 4 dpo seed %d: %s" % (seed, e))
+    d = res["dpo"]
+    if d:
+        tot = {k: sum(r[k] for r in d) for k in ("pairs", "agree", "wide_pairs", "wide_agree",
+                                                 "raw", "raw_agree")}
+        tot["ci"] = wilson(tot["agree"], tot["pairs"])
+        tot["wide_ci"] = wilson(tot["wide_agree"], tot["wide_pairs"])
+        tot["raw_ci"] = wilson(tot["raw_agree"], tot["raw"])
+        tot["sft_gain"] = statistics.mean(r["sft_gain"] for r in d)
+        tot["wagree"] = statistics.mean(r["wagree"] for r in d)
+        res["dpo_total"] = tot
+    return res
+
+
+def part4_md(p4):
+    L = ["## Part 4: long stories and training data", ""]
+    if p4["long"]:
+        L.append("(a) `--min-words 1500 --max-words 2000` (%s) against a simulator whose replies "
+                 "stop at 700 words (`%s`):" % (" ".join(PART4_LONG), " ".join(SIM_LONG)))
+        L.append("")
+        body = [[r["name"], "%d" % r["stories"], "%d/%d" % (r["in_range"], r["stories"]),
+                 "%d" % r["failed"], "%d / %.0f / %d" % (r["min"], r["mean"], r["max"]),
+                 "%d" % r["draft_max"], "%d" % r["requests"],
+                 "%.1f" % (r["requests"] / max(1, r["stories"])), "%d" % r["rounds"],
+                 "%d" % r["retries"],
+                 ", ".join("%s %d" % kv for kv in r["rejected"].items()) +
+                 ", stripped %d" % r["stripped"]] for r in p4["long"]]
+        L += md_table(["case", "stories", "in range", "failed", "words min / mean / max",
+                       "longest draft", "requests", "requests/story", "rounds", "retried",
+                       "rejected"], body)
+        L.append("")
+    t = p4.get("dpo_total")
+    if t:
+        L.append("(b) `alphawrite export --format dpo` on runs of `%s` (%d seeds): how often "
+                 "the chosen story has the higher hidden quality." % (" ".join(PART4_DPO),
+                                                                     len(p4["dpo"])))
+        L.append("")
+        L += md_table(["what", "pairs", "agree with the truth", "95% interval"],
+                      [["DPO pairs, margin 0.6 (default)", t["pairs"],
+                        "%.1f%%" % (100 * t["agree"] / max(1, t["pairs"])),
+                        "%.1f–%.1f%%" % (100 * t["ci"][0], 100 * t["ci"][1])],
+                       ["DPO pairs, margin 0.8", t["wide_pairs"],
+                        "%.1f%%" % (100 * t["wide_agree"] / max(1, t["wide_pairs"])),
+                        "%.1f–%.1f%%" % (100 * t["wide_ci"][0], 100 * t["wide_ci"][1])],
+                       ["single raw verdicts of the same runs", t["raw"],
+                        "%.1f%%" % (100 * t["raw_agree"] / max(1, t["raw"])),
+                        "%.1f–%.1f%%" % (100 * t["raw_ci"][0], 100 * t["raw_ci"][1])]])
+        L.append("")
+        L.append("- Weighted by the deviation weights, the pairs agree %.1f%% of the time. The "
+                 "SFT export (each generation's top K) is %.2f logits of true quality above "
+                 "the mean of the run's stories." % (100 * t["wagree"], t["sft_gain"]))
+        L.append("")
+    return L
+
+
+def print_part4(p4):
+    if p4["long"]:
+        print()
+        print("%-12s %8s %9s %7s %18s %9s %9s %7s" % ("lengthen", "stories", "in range", "failed",
+                                                     "words min/mean/max", "requests", "rounds",
+                                                     "retried"))
+        for r in p4["long"]:
+            print("%-12s %8d %9s %7d %18s %9d %9d %7d" % (
+                r["name"], r["stories"], "%d/%d" % (r["in_range"], r["stories"]), r["failed"],
+                "%d/%.0f/%d" % (r["min"], r["mean"], r["max"]), r["requests"], r["rounds"],
+                r["retries"]))
+    t = p4.get("dpo_total")
+    if t:
+        print("DPO pairs agree with the hidden quality: %.1f%% of %d (95%% %.1f-%.1f%%); at "
+              "margin 0.8 %.1f%% of %d; single raw verdicts %.1f%% of %d; SFT export +%.2f "
+              "logits over the run's mean"
+              % (100 * t["agree"] / max(1, t["pairs"]), t["pairs"], 100 * t["ci"][0],
+                 100 * t["ci"][1], 100 * t["wide_agree"] / max(1, t["wide_pairs"]),
+                 t["wide_pairs"], 100 * t["raw_agree"] / max(1, t["raw"]), t["raw"],
+                 t["sft_gain"]))
+
+
 def print_summary(p1, found, wc, p2, p3, big, failures):
     print()
     print("%-28s %-9s %-19s %6s %6s %14s %6s %8s" % ("scheme", "pairing", "budget", "calls",
@@ -1149,6 +1364,8 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=2, help="part 1 runs in parallel [2]")
     ap.add_argument("--out", default=os.path.join(REPO, "bench-out"),
                     help="output directory [bench-out]")
+    ap.add_argument("--part4", action="store_true",
+                    help="part 4 alone (long stories and training data)")
     opts = ap.parse_args(argv)
     if opts.seeds is None:
         opts.seeds = 2 if opts.quick else 6
@@ -1172,17 +1389,34 @@ def bench(opts, argv):
     started = datetime.datetime.now().astimezone()
     t0 = time.monotonic()
     failures = []
+    if opts.part4:
+        p4 = part4(opts, failures)
+        md = os.path.join(opts.out, "bench-part4.md")
+        with open(md, "w") as f:
+            f.write("\n".join(["# alphawrite benchmark, part 4", "",
+                               "- alphawrite at commit %s; `python3 tests/bench.py %s` took "
+                               "%.0f s" % (opts.commit, " ".join(argv), time.monotonic() - t0),
+                               ""] + part4_md(p4)) + "\n")
+        print_part4(p4)
+        for f in failures:
+            print("FAILURE: " + f)
+        print("\nwrote %s" % os.path.relpath(md))
+        return 1 if failures else 0
     p1, p1_secs = part1(opts, failures)
     wc = window_check(opts, failures)
     findings, found = part1_findings(p1, wc)
     p2 = part2(opts, failures)
     p3, big = part3(opts, failures)
+    p4 = part4(opts, failures)
     total = time.monotonic() - t0
     md = os.path.join(opts.out, "bench.md")
     svg = os.path.join(opts.out, "regret.svg")
     write_md(md, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3, big, failures)
+    with open(md, "a") as f:
+        f.write("\n".join(part4_md(p4)) + "\n")
     wrote = [md] + ([svg] if write_svg(svg, p1, found) else [])
     print_summary(p1, found, wc, p2, p3, big, failures)
+    print_part4(p4)
     print("\nwrote %s (%.0f s)" % (" and ".join(os.path.relpath(f) for f in wrote), total))
     return 1 if failures else 0
 

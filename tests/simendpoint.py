@@ -829,6 +829,8 @@ def extension_text(args, kind, prompt, rng, fault):
             if fault == "short":
                 text = cap_words(text, target)
         else:
+            if args.no_repeats:     # it goes on from the end of the text so far
+                writer.tail = norm_words(part)[-(args.no_repeats - 1):]
             text = writer.continuation(target)
         if cap is not None:
             text = cap_words(text, cap)

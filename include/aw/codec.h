@@ -181,6 +181,8 @@ struct run_usage {
 	double window_use;         /* share of request slots busy (this process) */
 	long reused_stories;       /* taken from the journal (this process) */
 	long reused_matches;
+	long reused_parts;         /* replies of self-lengthening taken from the
+				    * journal (this process) */
 };
 
 /* One --resume of a run, as run.json lists it. */
