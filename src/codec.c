@@ -254,10 +254,10 @@ cJSON *codec_match_json(const struct match *m, enum codec_place where)
 	}
 	cJSON_AddStringToObject(o, "a", m->a);
 	cJSON_AddStringToObject(o, "b", m->b);
-	const char *w = m->winner == 'A' ? "A" : m->winner == 'B' ? "B" : NULL;
-	if (where != CODEC_IN_JOURNAL && w)
-		w = m->winner == 'A' ? m->a : m->b;
-	cJSON_AddItemToObject(o, "winner", str_or_null(w));
+	/* the winner by id everywhere, so that every file holding verdicts
+	 * reads as a match log (rank --matches) */
+	cJSON_AddItemToObject(o, "winner", str_or_null(m->winner == 'A' ? m->a :
+						       m->winner == 'B' ? m->b : NULL));
 	if (m->has_p)
 		cJSON_AddNumberToObject(o, "p_a", m->p_a);
 	if (where == CODEC_IN_JOURNAL) {
@@ -269,6 +269,8 @@ cJSON *codec_match_json(const struct match *m, enum codec_place where)
 		if (m->error)
 			cJSON_AddStringToObject(o, "error", m->error);
 	}
+	if (m->lost && where != CODEC_IN_LOG)
+		cJSON_AddTrueToObject(o, "lost");
 	if (where != CODEC_IN_LOG)
 		cJSON_AddNumberToObject(o, "asks", m->asks);
 	return o;
@@ -291,12 +293,12 @@ int codec_match_parse(const cJSON *o, enum codec_place where, struct match *m, c
 	char winner = 0;
 	if (cJSON_IsString(w)) {
 		const char *v = w->valuestring;
-		if (where == CODEC_IN_JOURNAL && (!strcmp(v, "A") || !strcmp(v, "B")))
-			winner = v[0];
-		else if (where != CODEC_IN_JOURNAL && !strcmp(v, a->valuestring))
+		if (!strcmp(v, a->valuestring))
 			winner = 'A';
-		else if (where != CODEC_IN_JOURNAL && !strcmp(v, b->valuestring))
+		else if (!strcmp(v, b->valuestring))
 			winner = 'B';
+		else if (where == CODEC_IN_JOURNAL && (!strcmp(v, "A") || !strcmp(v, "B")))
+			winner = v[0]; /* a journal of an older build */
 		else
 			return aw_fail(err, errlen, "\"winner\" '%s' is neither \"a\" nor \"b\"", v);
 	} else if (!w && where != CODEC_IN_JOURNAL) {
@@ -322,6 +324,10 @@ int codec_match_parse(const cJSON *o, enum codec_place where, struct match *m, c
 	m->reason = dup_str(o, "reason");
 	m->error = dup_str(o, "error");
 	m->asks = (int)get_long(o, "asks", 0, 999, 1);
+	/* lost to a failed request (a journal of an older build says so only
+	 * in its error) */
+	m->lost = !winner && (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "lost")) ||
+			      (m->error && !strncmp(m->error, "judge request failed", 20)));
 	return 0;
 }
 
@@ -365,6 +371,8 @@ char *codec_generation_json(const struct generation *g)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddNumberToObject(root, "generation", g->gen);
+	if (g->run_id[0])
+		cJSON_AddStringToObject(root, "run_id", g->run_id);
 	if (g->has_judging) {
 		const struct judging *sum = &g->judging;
 		cJSON *j = cJSON_AddObjectToObject(root, "judging");
@@ -432,6 +440,8 @@ int codec_generation_parse(const char *text, const char *path, int gen, struct g
 		aw_fail(err, errlen, "'%s' is not generation %d of a run", path, gen);
 		goto out;
 	}
+	snprintf(g->run_id, sizeof g->run_id, "%s",
+		 get_str(root, "run_id") ? get_str(root, "run_id") : "");
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "judging");
 	if (cJSON_IsObject(j)) {
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "position_bias");
@@ -532,6 +542,8 @@ static const struct {
 	{ "early_variants", U(early_variants) },
 	{ "discarded_variants", U(discarded_variants) },
 	{ "soft_verdicts", U(soft_verdicts) },
+	{ "lost_matches", U(lost_matches) },
+	{ "repaired_replies", U(repaired_replies) },
 	{ "extension_requests", U(extension_requests) },
 	{ "extension_rounds", U(extension_rounds) },
 	{ "extended_stories", U(extended_stories) },
@@ -554,6 +566,8 @@ _Static_assert(AW_ARRAY_LEN(fault_keys) == AW_ARRAY_LEN(((struct run_usage *)0)-
 _Static_assert(AW_ARRAY_LEN(unusable_keys) == AW_ARRAY_LEN(((struct run_usage *)0)->unusable),
 	       "a key per unusable kind");
 
+static const char *const role_keys[] = { "writer", "judge" };
+
 static long *counter(struct run_usage *u, size_t k)
 {
 	return (long *)((char *)u + counters[k].off);
@@ -570,6 +584,33 @@ void run_usage_add(struct run_usage *u, const struct run_usage *before)
 		u->faults[k] += before->faults[k];
 	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
 		u->unusable[k] += before->unusable[k];
+	for (int r = 0; r < 2; r++) {
+		u->roles[r].requests += before->roles[r].requests;
+		u->roles[r].prompt_tokens += before->roles[r].prompt_tokens;
+		u->roles[r].completion_tokens += before->roles[r].completion_tokens;
+	}
+}
+
+void run_usage_sub(struct run_usage *d, const struct run_usage *a, const struct run_usage *b)
+{
+	memset(d, 0, sizeof *d);
+	for (size_t k = 0; k < AW_ARRAY_LEN(counters); k++)
+		if (counters[k].off != U(peak_in_flight))
+			*counter(d, k) = *counter((struct run_usage *)a, k) -
+					 *counter((struct run_usage *)b, k);
+	for (size_t k = 0; k < AW_ARRAY_LEN(fault_keys); k++)
+		d->faults[k] = a->faults[k] - b->faults[k];
+	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
+		d->unusable[k] = a->unusable[k] - b->unusable[k];
+	d->reused_stories = a->reused_stories - b->reused_stories;
+	d->reused_matches = a->reused_matches - b->reused_matches;
+	d->reused_parts = a->reused_parts - b->reused_parts;
+	for (int r = 0; r < 2; r++) {
+		d->roles[r].requests = a->roles[r].requests - b->roles[r].requests;
+		d->roles[r].prompt_tokens = a->roles[r].prompt_tokens - b->roles[r].prompt_tokens;
+		d->roles[r].completion_tokens =
+			a->roles[r].completion_tokens - b->roles[r].completion_tokens;
+	}
 }
 
 void codec_iso_time(double t, char *out, size_t n)
@@ -580,22 +621,65 @@ void codec_iso_time(double t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void usage_json(cJSON *u, const struct run_usage *us)
+/* A counter, unless it is 0 and only what was spent is written. */
+static void add_count(cJSON *o, const char *key, long v, int spent_only)
+{
+	if (v || !spent_only)
+		cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+/* usage as run.json writes it; spent_only: a journal record's delta, only
+ * the counters that are not 0. */
+static void usage_json(cJSON *u, const struct run_usage *us, int spent_only)
 {
 	struct run_usage *mut = (struct run_usage *)us;
 	for (size_t k = 0; k < AW_ARRAY_LEN(counters); k++)
-		cJSON_AddNumberToObject(u, counters[k].key, (double)*counter(mut, k));
-	cJSON_AddStringToObject(u, "logprobs", us->logprobs);
-	cJSON *faults = cJSON_AddObjectToObject(u, "faults");
+		if (!spent_only || counters[k].off != U(peak_in_flight))
+			add_count(u, counters[k].key, *counter(mut, k), spent_only);
+	if (!spent_only)
+		cJSON_AddStringToObject(u, "logprobs", us->logprobs);
+	cJSON *faults = cJSON_CreateObject();
 	for (size_t k = 0; k < AW_ARRAY_LEN(fault_keys); k++)
-		cJSON_AddNumberToObject(faults, fault_keys[k], (double)us->faults[k]);
-	cJSON *fb = cJSON_AddObjectToObject(faults, "unusable_by_kind");
+		add_count(faults, fault_keys[k], us->faults[k], spent_only);
+	cJSON *fb = cJSON_CreateObject();
 	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
-		cJSON_AddNumberToObject(fb, unusable_keys[k], (double)us->unusable[k]);
-	cJSON_AddNumberToObject(u, "window_use", us->window_use);
-	cJSON_AddNumberToObject(u, "reused_stories", (double)us->reused_stories);
-	cJSON_AddNumberToObject(u, "reused_matches", (double)us->reused_matches);
-	cJSON_AddNumberToObject(u, "reused_parts", (double)us->reused_parts);
+		add_count(fb, unusable_keys[k], us->unusable[k], spent_only);
+	if (fb->child || !spent_only)
+		cJSON_AddItemToObject(faults, "unusable_by_kind", fb);
+	else
+		cJSON_Delete(fb);
+	if (faults->child || !spent_only)
+		cJSON_AddItemToObject(u, "faults", faults);
+	else
+		cJSON_Delete(faults);
+	cJSON *roles = cJSON_CreateObject();
+	for (int r = 0; r < 2; r++) {
+		const struct role_usage *ru = &us->roles[r];
+		cJSON *o = cJSON_CreateObject();
+		add_count(o, "requests", ru->requests, spent_only);
+		add_count(o, "prompt_tokens", ru->prompt_tokens, spent_only);
+		add_count(o, "completion_tokens", ru->completion_tokens, spent_only);
+		if (!spent_only)
+			cJSON_AddItemToObject(o, "cost", ru->cost >= 0 ?
+							 cJSON_CreateNumber(ru->cost) :
+							 cJSON_CreateNull());
+		if (o->child)
+			cJSON_AddItemToObject(roles, role_keys[r], o);
+		else
+			cJSON_Delete(o);
+	}
+	if (roles->child)
+		cJSON_AddItemToObject(u, "by_role", roles);
+	else
+		cJSON_Delete(roles);
+	if (!spent_only) {
+		cJSON_AddItemToObject(u, "cost", us->cost >= 0 ? cJSON_CreateNumber(us->cost) :
+								  cJSON_CreateNull());
+		cJSON_AddNumberToObject(u, "window_use", us->window_use);
+	}
+	add_count(u, "reused_stories", us->reused_stories, spent_only);
+	add_count(u, "reused_matches", us->reused_matches, spent_only);
+	add_count(u, "reused_parts", us->reused_parts, spent_only);
 }
 
 static void usage_parse(const cJSON *u, struct run_usage *us)
@@ -611,6 +695,15 @@ static void usage_parse(const cJSON *u, struct run_usage *us)
 	const cJSON *fb = cJSON_GetObjectItemCaseSensitive(faults, "unusable_by_kind");
 	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
 		us->unusable[k] = get_long(fb, unusable_keys[k], 0, most, 0);
+	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(u, "by_role");
+	for (int r = 0; r < 2; r++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(roles, role_keys[r]);
+		us->roles[r].requests = get_long(o, "requests", 0, most, 0);
+		us->roles[r].prompt_tokens = get_long(o, "prompt_tokens", 0, most, 0);
+		us->roles[r].completion_tokens = get_long(o, "completion_tokens", 0, most, 0);
+		us->roles[r].cost = get_num(o, "cost", -1);
+	}
+	us->cost = get_num(u, "cost", -1);
 	us->window_use = get_num(u, "window_use", 0);
 	us->reused_stories = get_long(u, "reused_stories", 0, most, 0);
 	us->reused_matches = get_long(u, "reused_matches", 0, most, 0);
@@ -620,6 +713,8 @@ static void usage_parse(const cJSON *u, struct run_usage *us)
 char *codec_run_json(const struct run_report *r)
 {
 	cJSON *root = cJSON_CreateObject();
+	if (r->run_id[0])
+		cJSON_AddStringToObject(root, "run_id", r->run_id);
 	cJSON_AddStringToObject(root, "status", r->status);
 	cJSON_AddStringToObject(root, "version", r->version);
 	char seed[32]; /* exact: a double would round some 53-bit seeds */
@@ -637,7 +732,7 @@ char *codec_run_json(const struct run_report *r)
 	cJSON *files = cJSON_AddObjectToObject(root, "files");
 	for (int k = 0; k < CODEC_TEXTS; k++)
 		cJSON_AddItemToObject(files, texts[k].key, str_or_null(r->files[k]));
-	usage_json(cJSON_AddObjectToObject(root, "usage"), &r->usage);
+	usage_json(cJSON_AddObjectToObject(root, "usage"), &r->usage, 0);
 	cJSON *list = cJSON_AddArrayToObject(root, "resumes");
 	for (size_t i = 0; i < r->nresumes; i++) {
 		const struct run_resume *e = &r->resumes[i];
@@ -648,6 +743,8 @@ char *codec_run_json(const struct run_report *r)
 		cJSON_AddNumberToObject(o, "reused_matches", (double)e->reused_matches);
 		cJSON_AddItemToArray(list, o);
 	}
+	if (r->run_id[0])
+		cJSON_AddNumberToObject(root, "journal_bytes", (double)r->journal_bytes);
 	return print(root);
 }
 
@@ -661,6 +758,9 @@ int codec_run_parse(const char *text, const char *path, struct run_report *r, ch
 		cJSON_Delete(root);
 		return aw_fail(err, errlen, "'%s' is not a run.json of alphawrite (no settings)", path);
 	}
+	snprintf(r->run_id, sizeof r->run_id, "%s",
+		 get_str(root, "run_id") ? get_str(root, "run_id") : "");
+	r->journal_bytes = get_long(root, "journal_bytes", 0, 1L << 52, 0);
 	r->status = xstrdup(get_str(root, "status") ? get_str(root, "status") : "");
 	r->version = xstrdup(get_str(root, "version") ? get_str(root, "version") : "");
 	double seed = get_num(root, "seed", 0);
@@ -711,39 +811,6 @@ void run_report_release(struct run_report *r)
 
 /* ------------------------------------------------------------- journal */
 
-char *codec_journal_story(const struct story *s)
-{
-	return print_line(codec_story_json(s, CODEC_IN_JOURNAL));
-}
-
-char *codec_journal_match(const struct match *m)
-{
-	return print_line(codec_match_json(m, CODEC_IN_JOURNAL));
-}
-
-int codec_journal_parse(const char *line, size_t len, struct story **s, struct match *m)
-{
-	char why[256];
-	cJSON *o = cJSON_ParseWithLength(line, len);
-	const char *t = get_str(o, "t");
-	double gen = get_num(o, "gen", -1);
-	int rc = -1;
-	*s = NULL;
-	if (!cJSON_IsObject(o) || !t || !(gen >= 0 && gen <= 100000))
-		goto out;
-	if (!strcmp(t, "story")) {
-		*s = codec_story_parse(o, CODEC_IN_JOURNAL, (int)gen, why, sizeof why);
-		rc = *s ? CODEC_REC_STORY : -1;
-	} else if (!strcmp(t, "match")) {
-		rc = codec_match_parse(o, CODEC_IN_JOURNAL, m, why, sizeof why) == 0 ? CODEC_REC_MATCH : -1;
-	}
-out:
-	cJSON_Delete(o);
-	return rc;
-}
-
-/* --------------------------------------------------------------- parts */
-
 static const char *const stage_names[] = { "draft", "expand", "continue" };
 
 void ext_part_free(struct ext_part *p)
@@ -756,7 +823,7 @@ void ext_part_free(struct ext_part *p)
 	free(p);
 }
 
-char *codec_journal_part(const struct ext_part *p)
+static cJSON *part_json(const struct ext_part *p)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "t", "part");
@@ -771,26 +838,24 @@ char *codec_journal_part(const struct ext_part *p)
 	cJSON_AddNumberToObject(o, "part", p->part);
 	cJSON_AddNumberToObject(o, "ask", p->ask);
 	cJSON_AddStringToObject(o, "text", p->text);
-	return print_line(o);
+	return o;
 }
 
-struct ext_part *codec_journal_part_parse(const char *line, size_t len)
+/* A part names its story as a journaled story does: generation 0 by its
+ * id, a variant by its parent and number. */
+static struct ext_part *part_parse(const cJSON *o)
 {
-	cJSON *o = cJSON_ParseWithLength(line, len);
-	struct ext_part *p = NULL;
-	const char *t = get_str(o, "t"), *stage = get_str(o, "stage"), *text = get_str(o, "text");
+	const char *stage = get_str(o, "stage"), *text = get_str(o, "text");
 	const char *id = get_str(o, "id"), *parent = get_str(o, "parent_id");
 	int variant = (int)get_long(o, "variant", 1, 999999, 0);
 	int k = -1;
 	for (int i = 0; stage && i < (int)AW_ARRAY_LEN(stage_names); i++)
 		if (!strcmp(stage, stage_names[i]))
 			k = i;
-	/* a part names its story as a journaled story does */
-	if (!t || strcmp(t, "part") != 0 || k < 0 || !text ||
-	    (parent ? !variant : !id || !*id) || get_long(o, "gen", 0, 100000, -1) < 0 ||
-	    get_long(o, "round", 0, 1000, -1) < 0)
-		goto out;
-	p = xcalloc(1, sizeof *p);
+	if (k < 0 || !text || (parent ? !variant : !id || !*id) ||
+	    get_long(o, "gen", 0, 100000, -1) < 0 || get_long(o, "round", 0, 1000, -1) < 0)
+		return NULL;
+	struct ext_part *p = xcalloc(1, sizeof *p);
 	p->gen = (int)get_long(o, "gen", 0, 100000, 0);
 	p->id = id && !parent ? xstrdup(id) : NULL;
 	p->parent_id = parent ? xstrdup(parent) : NULL;
@@ -801,7 +866,99 @@ struct ext_part *codec_journal_part_parse(const char *line, size_t len)
 	p->part = (int)get_long(o, "part", 0, 1000000, 0);
 	p->ask = (int)get_long(o, "ask", 0, 1000, 0);
 	p->text = xstrdup(text);
+	return p;
+}
+
+char *codec_journal_line(const struct journal_record *r)
+{
+	cJSON *o;
+	char seed[32];
+	switch (r->type) {
+	case CODEC_REC_RUN:
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "t", "run");
+		cJSON_AddStringToObject(o, "run_id", r->run_id);
+		snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+		cJSON_AddRawToObject(o, "seed", seed);
+		break;
+	case CODEC_REC_STORY:
+		o = codec_story_json(r->story, CODEC_IN_JOURNAL);
+		break;
+	case CODEC_REC_MATCH:
+		o = codec_match_json(&r->match, CODEC_IN_JOURNAL);
+		break;
+	case CODEC_REC_PART:
+		o = part_json(r->part);
+		break;
+	default:
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "t", "usage");
+		break;
+	}
+	if (r->has_usage && r->type != CODEC_REC_RUN) {
+		usage_json(cJSON_AddObjectToObject(o, "u"), &r->usage, 1);
+		cJSON_AddNumberToObject(o, "p", r->process);
+	}
+	return print_line(o);
+}
+
+int codec_journal_parse(const char *line, size_t len, struct journal_record *r)
+{
+	char why[256];
+	cJSON *o = cJSON_ParseWithLength(line, len);
+	const char *t = get_str(o, "t");
+	int rc = -1;
+	memset(r, 0, sizeof *r);
+	if (!cJSON_IsObject(o) || !t)
+		goto out;
+	if (!strcmp(t, "run")) {
+		const char *id = get_str(o, "run_id");
+		double seed = get_num(o, "seed", -1);
+		if (!id || !*id || strlen(id) >= sizeof r->run_id || !(seed >= 0))
+			goto out;
+		r->type = CODEC_REC_RUN;
+		snprintf(r->run_id, sizeof r->run_id, "%s", id);
+		r->seed = (uint64_t)seed;
+		rc = 0;
+		goto out;
+	}
+	double gen = get_num(o, "gen", -1);
+	if (!strcmp(t, "story") && gen >= 0 && gen <= 100000) {
+		r->type = CODEC_REC_STORY;
+		r->story = codec_story_parse(o, CODEC_IN_JOURNAL, (int)gen, why, sizeof why);
+		rc = r->story ? 0 : -1;
+	} else if (!strcmp(t, "match") && gen >= 0 && gen <= 100000) {
+		r->type = CODEC_REC_MATCH;
+		rc = codec_match_parse(o, CODEC_IN_JOURNAL, &r->match, why, sizeof why);
+	} else if (!strcmp(t, "usage")) {
+		r->type = CODEC_REC_USAGE;
+		rc = 0;
+	} else if (!strcmp(t, "part")) {
+		r->type = CODEC_REC_PART;
+		r->part = part_parse(o);
+		rc = r->part ? 0 : -1;
+	}
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "u");
+	if (rc == 0 && cJSON_IsObject(u)) {
+		r->has_usage = 1;
+		usage_parse(u, &r->usage);
+		r->usage.logprobs[0] = '\0';
+		r->process = (int)get_long(o, "p", 0, 1000000, 0);
+	}
 out:
 	cJSON_Delete(o);
-	return p;
+	if (rc < 0)
+		journal_record_release(r);
+	return rc;
+}
+
+void journal_record_release(struct journal_record *r)
+{
+	story_free(r->story);
+	free(r->match.a);
+	free(r->match.b);
+	free(r->match.reason);
+	free(r->match.error);
+	ext_part_free(r->part);
+	memset(r, 0, sizeof *r);
 }

@@ -14,6 +14,7 @@
 #include "aw/cli.h"
 #include "aw/codec.h"
 #include "aw/data.h"
+#include "aw/endpoint.h"
 #include "aw/extender.h"
 #include "aw/interrupt.h"
 #include "aw/llm.h"
@@ -60,6 +61,9 @@ static const struct cli_row extend_rows[] = {
 	[ROW_MODEL] = { "model", CLI_STR, F(o.model), 0, 0, "M", "writer model name", NULL, "a run directory's writer model", NULL, 0 },
 	[ROW_SEED] = { "seed", CLI_U64, F(o.seed), 0, (double)AW_SEED_MAX, "S", "seed of every request, also sent to the endpoint", NULL, "from the clock, kept in OUT.work/", NULL, 0 },
 	{ "base-url", CLI_STR, F(o.base_url_arg), 0, 0, "URL", "OpenAI-compatible endpoint, up to /v1", NULL, "$OPENAI_BASE_URL, else https://api.openai.com/v1", NULL, 0 },
+	{ "header", CLI_LIST, F(o.headers), 0, 0, "'NAME: VALUE'", "HTTP header for every request (repeatable; the value is kept secret)", NULL, NULL, NULL, 0 },
+	{ "extra-body", CLI_STR, F(o.extra_body_arg), 0, 0, "JSON", "an object merged into every request body (values kept secret)", NULL, NULL, NULL, 0 },
+	{ "no-preflight", CLI_FLAG, F(o.no_preflight), 0, 0, NULL, "do not first check that the endpoint answers for the model", NULL, NULL, NULL, 0 },
 	{ "prompt", CLI_STR, F(o.prompt), 0, 0, "TEXT", "the premise the stories answer", NULL, "a run directory's, else none", NULL, 0 },
 	{ "prompt-file", CLI_STR, F(o.prompt_file), 0, 0, "FILE", "read the premise from FILE", NULL, NULL, NULL, 0 },
 	{ "prompts-dir", CLI_STR, F(o.prompts_dir), 0, 0, "DIR", "directory with extend-expand.txt and extend-continue.txt", NULL, "bundled", NULL, 0 },
@@ -430,17 +434,20 @@ int extend_main(int argc, char **argv)
 	run.opt = o;
 	run.started = aw_wall();
 	rng_seed(&run.rng, o->seed);
-	run.resume = resume_open(work, &fit, &none, &done_gens, err, sizeof err);
-	if (!run.resume || journal_open(&run.journal, work, err, sizeof err) < 0)
+	struct run_report none_run; /* the work directory has no run.json */
+	memset(&none_run, 0, sizeof none_run);
+	none_run.seed = o->seed;
+	run.resume = resume_open(work, &none_run, &fit, &none, &done_gens, err, sizeof err);
+	if (!run.resume || journal_open(&run.journal, work, NULL, err, sizeof err) < 0)
 		goto fail;
+	for (int k = 0; k < ROLE_N; k++) /* no caps, no prices */
+		run.budget.price_in[k] = run.budget.price_out[k] = -1;
 
 	status = AW_EXIT_FAILED;
-	url = xasprintf("%s/chat/completions", o->base_url);
+	url = xstrdup(o->base_url); /* set: curl was initialised */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	interrupt_install();
 	struct http_config hc = {
-		.url = url,
-		.api_key = o->api_key,
 		.cacert = o->cacert,
 		.concurrency = o->concurrency,
 		.timeout = o->timeout,
@@ -452,14 +459,12 @@ int extend_main(int argc, char **argv)
 		.stop = &interrupt_count,
 		.grace = o->timeout < GRACE_SECONDS ? o->timeout : GRACE_SECONDS,
 	};
-	run.http = http_new(&hc, err, sizeof err);
-	if (!run.http)
-		goto fail_net;
-	progress_init(&run.progress, 1, http_stats(run.http));
-	run.extender = extender_new(&run);
-
+	struct endpoint_spec spec = { "writer", o->base_url, o->api_key,
+				      (const char *const *)o->headers.v, o->headers.n,
+				      o->extra_body, o->model, o->token_param };
 	/* What the work directory holds already is taken; the rest is asked. */
-	long kept = 0, reused = 0;
+	long kept = 0, reused = 0, todo = 0;
+	run.extender = extender_new(&run);
 	st.run = &run;
 	st.stories = &in.stories;
 	st.todo = xcalloc(in.stories.n ? in.stories.n : 1, 1);
@@ -474,12 +479,26 @@ int extend_main(int argc, char **argv)
 		} else if (extender_needed(run.extender, s->words)) {
 			s->text = text;
 			st.todo[i] = 1;
+			todo++;
 		} else {
 			s->text = text;
 			kept++;
 		}
 		free(jid);
 	}
+	int judge;
+	if (todo && !o->no_preflight &&
+	    endpoint_preflight(&hc, &spec, 1, &run.preflight_requests, err, sizeof err) < 0) {
+		status = interrupt_count ? AW_EXIT_INTERRUPTED : AW_EXIT_FAILED;
+		snprintf(err + strlen(err), sizeof err - strlen(err),
+			 " (checked before any work; --no-preflight skips the check)");
+		goto fail_net;
+	}
+	run.http = endpoint_client(&hc, &spec, NULL, &judge, err, sizeof err);
+	if (!run.http)
+		goto fail_net;
+	progress_init(&run.progress, 1, http_stats(run.http));
+
 	start_more(&st);
 	enum http_result res = done(&st) ? HTTP_DONE : http_run_until(run.http, done, &st);
 	if (res == HTTP_INTERRUPTED) {

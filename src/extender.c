@@ -16,7 +16,6 @@
  */
 #include "aw/extender.h"
 #include "aw/codec.h"
-#include "aw/journal.h"
 #include "aw/lengthen.h"
 #include "aw/llm.h"
 #include "aw/resume.h"
@@ -201,12 +200,7 @@ static void place(const struct xjob *j, struct ext_part *p)
 
 static void journal(struct xjob *j, const struct ext_part *p)
 {
-	struct run *run = j->x->run;
-	if (run->journal.fd >= 0 && journal_part(&run->journal, p) < 0) {
-		char msg[512];
-		aw_fail(msg, sizeof msg, "cannot write '%s':", run->journal.path);
-		http_abort(run->http, msg);
-	}
+	run_journal_part(j->x->run, p);
 }
 
 /* The opening to expand and the words to ask for it: the story's first
@@ -424,6 +418,7 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 static void on_fail(void *ctx, const char *why)
 {
 	struct xjob *j = ctx;
+	run_journal_usage(j->x->run); /* what the attempts cost */
 	fail(j, 1, xasprintf("lengthening: %s", why));
 }
 
@@ -476,6 +471,12 @@ static void send(struct xjob *j)
 		.seed = run_request_seed(run, id, j->ask),
 		.msg = { { "user", j->prompt } },
 		.nmsg = 1,
+		.endpoint = 0,
+		.role = ROLE_WRITER,
+		.role_name = "writer",
+		.key_sent = o->api_key != NULL,
+		.extra = o->extra_body,
+		.budget = &run->budget,
 	};
 	free(id);
 	run->ext.requests++;

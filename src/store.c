@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +19,55 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Create path and its missing parents.  When that fails, the directories
+ * it created are removed again (errno is the failure's), so a refused
+ * --out leaves nothing behind. */
 static int mkdirs(const char *path)
 {
 	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
+	size_t n = strlen(p), made = 0;
+	size_t *ends = xmalloc((n + 1) * sizeof *ends); /* where each new one ends */
+	int rc = 0;
+	for (size_t i = 1; i <= n && rc == 0; i++) {
+		if (p[i] != '/' && p[i] != '\0')
 			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
+		if (p[i - 1] == '/')
+			continue; /* "a//b" */
+		char c = p[i];
+		p[i] = '\0';
+		if (mkdir(p, 0777) == 0)
+			ends[made++] = i;
+		else if (errno != EEXIST)
+			rc = -1;
+		p[i] = c;
 	}
-	int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -1 : 0;
+	if (rc < 0) {
+		int e = errno;
+		while (made > 0) {
+			p[ends[--made]] = '\0';
+			rmdir(p);
+		}
+		errno = e;
+	}
+	free(ends);
 	free(p);
 	return rc;
+}
+
+/* A path the system could never create: say so before creating anything. */
+static int path_too_long(const char *dir, char *err, size_t errlen)
+{
+	size_t len = strlen(dir), comp = 0;
+	if (len >= PATH_MAX)
+		return aw_fail(err, errlen, "output directory '%s' is %zu bytes long, more than "
+			       "the system allows (%d)", dir, len, PATH_MAX - 1);
+	for (const char *c = dir; *c; c++) {
+		comp = *c == '/' ? 0 : comp + 1;
+		if (comp > NAME_MAX)
+			return aw_fail(err, errlen, "output directory '%s' has a name longer than %d "
+				       "bytes between two slashes", dir, NAME_MAX);
+	}
+	return 0;
 }
 
 /* Is name ".<file>.tmp.<pid>", left by store_write_file for one of the
@@ -103,10 +137,12 @@ static int clear_inputs(const char *dir)
 }
 
 /* What dir holds: refuse it unless it is empty (a new run) or holds a run
- * (resume); then remove what a kill left. */
-static int take_contents(const char *dir, int resume, char *err, size_t errlen)
+ * (resume).  *stale: it holds only an inputs/ that a run killed before its
+ * run.json left, which a new run clears.  Nothing is changed here. */
+static int inspect(const char *dir, int resume, int *stale, char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
+	*stale = 0;
 	if (!d)
 		return aw_fail(err, errlen, "cannot open output directory '%s':", dir);
 	struct dirent *e;
@@ -117,7 +153,7 @@ static int take_contents(const char *dir, int resume, char *err, size_t errlen)
 		if (!strcmp(e->d_name, CODEC_RUN))
 			has_run = 1;
 		else if (is_our_tmp(e->d_name))
-			; /* left by a kill: removed below, once the directory is taken */
+			; /* left by a kill: removed once the directory is taken */
 		else if (!strcmp(e->d_name, CODEC_INPUTS))
 			has_inputs = 1;
 		else
@@ -130,8 +166,8 @@ static int take_contents(const char *dir, int resume, char *err, size_t errlen)
 	if (has_inputs && !has_run && !other && !resume) {
 		if (!inputs_are_ours(dir))
 			other = 1;
-		else if (clear_inputs(dir) < 0)
-			return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+		else
+			*stale = 1;
 	}
 	other |= has_inputs && !has_run && resume;
 	if (has_run && !resume)
@@ -142,13 +178,66 @@ static int take_contents(const char *dir, int resume, char *err, size_t errlen)
 		return aw_fail(err, errlen,
 			       "%s '%s' is not empty and holds no run; choose a new or empty --out",
 			       resume ? "directory" : "output directory", dir);
-	remove_our_tmp(dir);
 	return 0;
+}
+
+int store_check(const char *dir, int resume, char *err, size_t errlen)
+{
+	struct stat st;
+	int stale;
+	if (path_too_long(dir, err, errlen) < 0)
+		return -1;
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return aw_fail(err, errlen, "output '%s' exists and is not a directory", dir);
+		if (inspect(dir, resume, &stale, err, errlen) < 0)
+			return -1;
+		if (access(dir, W_OK) < 0)
+			return aw_fail(err, errlen, "cannot write to output directory '%s':", dir);
+		return 0;
+	}
+	if (resume)
+		return aw_fail(err, errlen, "cannot resume '%s':", dir);
+	/* It would be made: its nearest existing ancestor must take it. */
+	char *p = xstrdup(dir);
+	int rc = 0;
+	for (;;) {
+		char *slash = strrchr(p, '/');
+		while (slash && slash > p && slash[-1] == '/')
+			slash--;
+		if (!slash) {
+			strcpy(p, ".");
+		} else if (slash == p) {
+			p[1] = '\0';
+		} else {
+			*slash = '\0';
+		}
+		if (stat(p, &st) == 0) {
+			if (!S_ISDIR(st.st_mode))
+				rc = aw_fail(err, errlen, "cannot create output directory '%s': '%s' "
+					     "is not a directory", dir, p);
+			else if (access(p, W_OK | X_OK) < 0)
+				rc = aw_fail(err, errlen, "cannot create output directory '%s' in '%s':",
+					     dir, p);
+			break;
+		}
+		if (errno != ENOENT) {
+			rc = aw_fail(err, errlen, "cannot create output directory '%s':", dir);
+			break;
+		}
+		if (!strcmp(p, ".") || !strcmp(p, "/"))
+			break;
+	}
+	free(p);
+	return rc;
 }
 
 int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 {
 	struct stat st;
+	int stale;
+	if (path_too_long(dir, err, errlen) < 0)
+		return -1;
 	if (stat(dir, &st) < 0) {
 		if (resume)
 			return aw_fail(err, errlen, "cannot resume '%s':", dir);
@@ -168,10 +257,15 @@ int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 		return aw_fail(err, errlen, "'%s' is in use by another alphawrite run; wait for it to "
 			       "end, or choose another --out", dir);
 	}
-	if (take_contents(dir, resume, err, errlen) < 0) {
+	if (inspect(dir, resume, &stale, err, errlen) < 0) {
 		close(lock);
 		return -1;
 	}
+	if (stale && clear_inputs(dir) < 0) {
+		close(lock);
+		return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+	}
+	remove_our_tmp(dir);
 	if (access(dir, W_OK) < 0) {
 		close(lock);
 		return aw_fail(err, errlen, "cannot write to output directory '%s':", dir);

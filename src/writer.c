@@ -165,6 +165,7 @@ static void on_fail(void *ctx, const char *why)
 {
 	struct wjob *j = ctx;
 	j->story->error = xstrdup(why);
+	run_journal_usage(j->set->run); /* what the attempts cost */
 	ended(j);
 }
 
@@ -238,6 +239,12 @@ static void send(struct wjob *j)
 		.seed = run_request_seed(run, j->key, j->rewrites),
 		.msg = { { "user", j->prompt } },
 		.nmsg = 1,
+		.endpoint = 0,
+		.role = ROLE_WRITER,
+		.role_name = "writer",
+		.key_sent = o->api_key != NULL,
+		.extra = o->extra_body,
+		.budget = &run->budget,
 	};
 	llm_ask(run->http, &req, &run->usage, on_text, on_fail, j);
 }

@@ -8,7 +8,10 @@
  *
  *   - timeouts, connection errors, 408, 409, 429 and 5xx are retried with
  *     exponential backoff and jitter, honouring Retry-After (and
- *     retry-after-ms, x-should-retry);
+ *     retry-after-ms, x-should-retry) up to 120 s, or the timeout when that
+ *     is longer;
+ *   - a reply larger than max_reply is refused as soon as its
+ *     Content-Length says so, else when it grows past it;
  *   - a 2xx reply goes to the job's reply() callback, which may still call it
  *     malformed (HTTP_RETRY) - a body with no usable content is retried too;
  *   - any other status (400, 401, 403, 404, a redirect...) stops the whole
@@ -49,17 +52,30 @@ struct http_handler {
 	/* Called once when the job ends in any way, dropped ones included
 	 * (may be NULL): the place to free ctx. */
 	void (*release)(void *ctx);
+	/* Before each attempt (may be NULL): NULL to start it, or why not (a
+	 * spending cap): then nothing more is sent, the attempts in flight
+	 * end as usual, and the run stops with that reason (HTTP_STOPPED). */
+	const char *(*may_start)(void *ctx);
+	/* After each attempt, before reply() or fail() (may be NULL). */
+	void (*landed)(void *ctx);
+	/* The message for a refused request (non-retryable status; may be
+	 * NULL): the caller knows what was asked and can say what to fix. */
+	void (*explain)(void *ctx, long status, const char *detail, char *out, size_t n);
 	void *ctx;
 	long *sent;   /* if set, incremented on every attempt started */
+	int endpoint; /* where to send it: 0, or an http_add_endpoint() id */
 };
 
 struct http_config {
-	const char *url;        /* full URL requests are POSTed to */
+	const char *url;        /* full URL requests are POSTed to (endpoint 0) */
 	const char *api_key;    /* bearer token, or NULL for none; it and any
 				 * user:password in url are replaced by
 				 * "[redacted]" in every reply before a
 				 * callback sees it, and messages show url
 				 * without them */
+	const char *const *headers; /* more "Name: value" headers; their
+				 * values are secret like the key */
+	size_t nheaders;
 	const char *cacert;     /* CA bundle file, or NULL for the system's */
 	long concurrency;       /* most requests in flight at once */
 	double timeout;         /* seconds allowed per attempt */
@@ -77,6 +93,10 @@ struct http_config {
 	double grace;           /* seconds in-flight requests get after a stop */
 	void (*tick)(void *arg); /* called at least once a second while running */
 	void *tick_arg;
+	/* Says a long wait (30 s or more before a retry) to the user, at most
+	 * every 30 s; may be NULL. */
+	void (*note)(void *arg, const char *msg);
+	void *note_arg;
 };
 
 /* Why an attempt failed (retried or not), counted in http_stats.faults. */
@@ -111,6 +131,14 @@ enum http_result {
 struct http;
 
 struct http *http_new(const struct http_config *cfg, char *err, size_t errlen);
+/* Another endpoint (a judge on another server), with its own key and
+ * headers, sharing the window; returns its id for http_handler.endpoint. */
+int http_add_endpoint(struct http *h, const char *url, const char *api_key,
+		      const char *const *headers, size_t nheaders);
+/* One more string to redact everywhere (a value of --extra-body). */
+void http_add_secret(struct http *h, const char *secret);
+/* An endpoint's URL as messages show it (no user:password). */
+const char *http_endpoint_url(const struct http *h, int endpoint);
 void http_submit(struct http *h, char *body, const struct http_handler *handler);
 /* Run until every job has ended (callbacks may submit more). */
 enum http_result http_run(struct http *h);
@@ -129,6 +157,12 @@ const char *http_error(const struct http *h);         /* why the run stopped */
 void http_abort(struct http *h, const char *msg);
 const struct http_stats *http_stats(const struct http *h);
 void http_free(struct http *h);
+
+/* s with every secret of the client (the key, a URL's user and password)
+ * replaced by "[redacted]": for text decoded from a reply, where a secret
+ * echoed back JSON-escaped is whole again.  Returns s, or a new string and
+ * s freed (s may be NULL). */
+char *http_redact(const struct http *h, char *s);
 
 /* Seconds to wait before retry number k (0-based) given a server's
  * Retry-After (negative if none) and u uniform in [0, 1). */

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "aw/budget.h"
 #include "aw/http.h"
 
 #define LLM_MAX_MESSAGES 4
@@ -42,6 +43,14 @@ struct llm_request {
 	int *logprobs_refused;    /* if set: on 400/403 drop logprobs, set
 				   * *logprobs_refused and ask again */
 	long *sent;               /* if set: counts the attempts sent */
+	int endpoint;             /* the http endpoint it goes to */
+	int role;                 /* enum budget_role: whose caps and prices */
+	const char *role_name;    /* "writer" or "judge", for messages */
+	int key_sent;             /* an API key goes with it (for messages) */
+	const struct cJSON *extra; /* --extra-body: merged into the body (its
+				   * values win, but for model and messages),
+				   * or NULL */
+	struct budget *budget;    /* spending caps, or NULL */
 };
 
 struct cJSON;
@@ -53,6 +62,7 @@ struct llm_reply {
 	char finish[32];          /* finish_reason, "" if absent */
 	long prompt_tokens;       /* usage, 0 when not reported */
 	long completion_tokens;
+	long repaired;            /* NULs and lone surrogates made '?' */
 };
 
 /* What was wrong with a 2xx reply that could not be used. */
@@ -70,6 +80,8 @@ struct llm_usage {
 	long prompt_tokens;       /* summed over the run */
 	long completion_tokens;
 	long replies_without_usage; /* replies that reported no usage */
+	long repaired;            /* replies whose text held a NUL or a lone
+				   * surrogate, made '?' */
 	long bad[LB_N];           /* unusable 2xx replies by kind */
 };
 
@@ -93,5 +105,11 @@ typedef void (*llm_fail_fn)(void *ctx, const char *why);
 
 void llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usage,
 	     llm_text_fn on_text, llm_fail_fn on_fail, void *ctx);
+
+/* What a refused request (HTTP status) means, for a person: "writer, model
+ * 'm' at 'url': the endpoint refused the request (HTTP 404): ...; <what to
+ * do>" - no key sent, a wrong key, a missing /v1, an unknown model... */
+void llm_explain_refusal(const char *role, const char *model, const char *url, int key_sent,
+			 long status, const char *detail, char *out, size_t n);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "aw/cli.h"
 #include "aw/pairing.h"
 
 /* Seeds stay below 2^53 so that they are exact as JSON numbers. */
@@ -71,8 +72,32 @@ struct options {
 	int seed_given;             /* --seed was given (else from the clock) */
 	int quiet;                  /* --quiet: errors only */
 	const char *resume_dir;     /* --resume DIR, or NULL */
-	unsigned char given[64];    /* by option row: given on the command line */
-	char *owned[48];            /* strings read back from run.json (owned) */
+	const char *judge_base_url_arg; /* --judge-base-url as given, or NULL */
+	char *judge_base_url;       /* the judge's endpoint (owned): the
+				     * writer's unless given */
+	const char *judge_api_key;  /* the judge endpoint's key, or NULL: never
+				     * the writer's for another host */
+	struct cli_list headers;    /* --header "Name: value" (values secret) */
+	struct cli_list judge_headers; /* --judge-header, for a separate judge */
+	const char *extra_body_arg; /* --extra-body JSON as given */
+	const char *judge_extra_body_arg;
+	struct cJSON *extra_body;   /* parsed (owned), or NULL */
+	struct cJSON *judge_extra_body; /* the judge's: its own, else the
+				     * writer's on the same endpoint */
+	long max_requests;          /* caps: 0 none */
+	long max_tokens;
+	double max_cost;
+	double price_in, price_out; /* writer prices, USD per million tokens,
+				     * < 0 unknown */
+	double judge_price_in, judge_price_out; /* the judge's (the writer's
+				     * unless given) */
+	int dry_run;                /* print the plan, send and write nothing */
+	int no_preflight;           /* skip the check of each (endpoint, model) */
+	unsigned models_changed;    /* a resumed run: 1 the writer model, 2
+				     * the judge model differs from the run's
+				     * (allowed only if that role did no work) */
+	unsigned char given[80];    /* by option row: given on the command line */
+	char *owned[80];            /* strings read back from run.json (owned) */
 	int nowned;
 };
 

@@ -13,6 +13,7 @@
 #define AW_RUN_H
 
 #include "aw/bt.h"
+#include "aw/budget.h"
 #include "aw/http.h"
 #include "aw/journal.h"
 #include "aw/llm.h"
@@ -41,7 +42,12 @@ struct run {
 	const struct options *opt;  /* settings */
 	struct texts texts;         /* prompts, rubric and lists */
 	struct http *http;          /* the one HTTP client */
-	struct llm_usage usage;     /* tokens reported by the endpoint */
+	int judge_endpoint;         /* the judge's endpoint in it (0: the
+				     * writer's) */
+	struct llm_usage usage;     /* tokens the endpoint reported: writer */
+	struct llm_usage judge_usage; /* ... and judge requests */
+	struct budget budget;       /* caps, and requests and tokens by role */
+	long preflight_requests;    /* sent to check the endpoints first */
 	struct rng rng;             /* every random choice of the run */
 	struct progress progress;   /* what the user sees */
 	long length_retries;        /* stories written again for length */
@@ -49,6 +55,7 @@ struct run {
 				     * the generation files mark them */
 	long reasks;                /* judge replies asked again */
 	long lost_matches;          /* matches recorded with no winner */
+	long judge_lost;            /* of those, lost to failed requests */
 	long failed_stories;        /* stories that could not be written, of
 				     * the generations stored */
 	long early_variants;        /* variants requested (not taken from
@@ -61,6 +68,12 @@ struct run {
 	int logprobs_absent;        /* it answered judge requests without them */
 	long soft_verdicts;         /* verdicts with a usable probability */
 	struct journal journal;     /* every result, appended as it arrives */
+	struct run_usage journaled; /* run_usage_now() at the last record */
+	struct run_usage before;    /* what the processes before this one
+				     * spent (a resumed run) */
+	char run_id[40];            /* ties the run's files together */
+	int process;                /* which process of the run this is: 0 the
+				     * first, k the k-th resume */
 	struct resume *resume;      /* a resumed run: what it may take again;
 				     * NULL for a new run */
 	struct extender *extender;  /* lengthens stories under --min-words
@@ -72,10 +85,19 @@ struct run {
 	double started;             /* wall-clock start, seconds */
 };
 
-/* Record a result in the journal; a failed write stops the run (the HTTP
- * client returns HTTP_STOPPED with the reason). */
+/* Record a result in the journal, with what the run spent since the last
+ * record (so that usage survives a kill); a failed write stops the run
+ * (the HTTP client returns HTTP_STOPPED with the reason).  _usage records
+ * only what was spent: for requests that left no other record (a story
+ * that could not be written). */
 void run_journal_story(struct run *r, const struct story *s);
 void run_journal_match(struct run *r, const struct match *m);
+void run_journal_part(struct run *r, const struct ext_part *p);
+void run_journal_usage(struct run *r);
+
+/* What this process has spent and met so far (run.json adds the
+ * processes before it). */
+void run_usage_now(const struct run *r, struct run_usage *u);
 
 /* Reseed the run's random stream for a phase of generation gen (phase 0
  * writing, 1 judging, 2+r round r), so that a resumed run draws exactly

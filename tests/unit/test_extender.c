@@ -160,7 +160,7 @@ static struct fixture *setup(const char *dir)
 	run->http = http_new(&cfg, err, sizeof err);
 	assert_non_null(run->http);
 	if (dir)
-		assert_int_equal(journal_open(&run->journal, dir, err, sizeof err), 0);
+		assert_int_equal(journal_open(&run->journal, dir, NULL, err, sizeof err), 0);
 	run->extender = extender_new(run);
 	f->s = story_new();
 	f->s->id = strdup("g0-001");
@@ -202,7 +202,7 @@ static long journaled(const char *dir, int stage)
 	struct journal_data d;
 	char err[256];
 	long n = 0;
-	assert_int_equal(journal_load(dir, &d, err, sizeof err), 0);
+	assert_int_equal(journal_load(dir, 0, &d, err, sizeof err), 0);
 	for (size_t i = 0; i < d.nparts; i++)
 		n += d.parts[i]->stage == stage;
 	journal_data_free(&d);
@@ -349,9 +349,12 @@ static void test_resume_pays_nothing_twice(void **state)
 	struct bt_ratings fit = { 0 };
 	struct population none = { 0 };
 	int done;
-	f->run.resume = resume_open(dir, &fit, &none, &done, err, sizeof err);
+	struct run_report rr;
+	memset(&rr, 0, sizeof rr);
+	rr.seed = 5;
+	f->run.resume = resume_open(dir, &rr, &fit, &none, &done, err, sizeof err);
 	assert_non_null(f->run.resume);
-	assert_int_equal(journal_open(&f->run.journal, dir, err, sizeof err), 0);
+	assert_int_equal(journal_open(&f->run.journal, dir, NULL, err, sizeof err), 0);
 	assert_true(extender_resume(f->run.extender, f->s, "g0-001", on_done, f));
 	assert_int_equal(f->done, 1);
 	assert_string_equal(f->s->text, want);
