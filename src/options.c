@@ -457,6 +457,16 @@ static enum options_result apply_saved(struct options *o, const cJSON *set)
 			/* A setting newer than the run: the default, if it may. */
 			if (!(r->flags & (ROW_FREE | ROW_LATER)))
 				return usage_error("'%s/run.json': setting '%s' is missing", dir, key);
+			if ((r->flags & ROW_LATER) && o->given[i]) {
+				cJSON *mine = row_json(o, r);
+				int same = cJSON_IsNumber(mine) && r->value &&
+					   mine->valuedouble == strtod(r->value, NULL);
+				cJSON_Delete(mine);
+				if (!same)
+					return usage_error("option '--%s': the run in '%s' was made before "
+							   "it existed, without it; a resumed run cannot "
+							   "change that", r->name, dir);
+			}
 		} else if (!o->given[i]) {
 			if (row_from_json(o, r, v) < 0)
 				return usage_error("'%s/run.json': setting '%s' is not valid", dir, key);
