@@ -256,7 +256,7 @@ def kill_and_resume(tmp):
     jpath = os.path.join(out, "journal.jsonl")
     args = ["evolve", "--model", "sim-writer", "--out", out, "--quiet", "--population", 6,
             "--generations", 1, "--top", 2, "--variants", 2, "--judge-budget", 3,
-            "--concurrency", 4, "--seed", 23] + LONG
+            "--concurrency", 4, "--early-variants", 0, "--seed", 23] + LONG
     with Sim(tmp, *SIM_LONG, "--latency", "0.05:0.15", log=True) as sim:
         p = Proc(tmp, "first", args + ["--base-url", sim.url])
 
@@ -285,7 +285,8 @@ def kill_and_resume(tmp):
     check(u["reused_parts"] >= held, f"usage.reused_parts {u['reused_parts']}, the journal held "
           f"{held} replies (and drafts)")
     # what was sent is what the journal holds, but for the requests in
-    # flight at the kill, which were paid for and lost (one a story at most)
+    # flight at the kill, which were paid for and lost (one a story at most;
+    # no early variant is left in flight at the end: --early-variants 0)
     final = [r for r in journal(jpath) if r.get("t") == "part" and r["stage"] != "draft"]
     lost = n_before + len(after) - len(final)
     check(0 <= lost <= 4, f"{n_before} + {len(after)} extension requests sent, the journal holds "

@@ -26,6 +26,11 @@
  * resume; a resumed run takes a variant the journal holds (same
  * generation, parent and number) instead of asking for it again.
  *
+ * With --min-words, a story that comes back shorter (first draft or
+ * variant) is handed to the extender (extender.h) and ends when the
+ * extender is done with it; a resumed run whose journal holds its draft
+ * goes on lengthening it instead of asking for it again.
+ *
  * Ownership: a wset owns its jobs' stories until writer_take() hands them
  * to a population; the job goes on writing into a taken story, which must
  * therefore live until the job has ended.  Stories never taken are freed
