@@ -47,6 +47,14 @@ void codec_generation_name(int gen, char *out, size_t n)
 	snprintf(out, n, "gen-%03d.json", gen);
 }
 
+int codec_is_input_file(const char *name)
+{
+	for (int k = 0; k < CODEC_TEXTS; k++)
+		if (!strcmp(name, texts[k].name))
+			return 1;
+	return !strcmp(name, CODEC_SEQUENTIAL);
+}
+
 int codec_is_run_file(const char *name)
 {
 	if (!strcmp(name, CODEC_RUN) || !strcmp(name, CODEC_BEST))
@@ -54,10 +62,7 @@ int codec_is_run_file(const char *name)
 	size_t digits = strncmp(name, "gen-", 4) == 0 ? strspn(name + 4, "0123456789") : 0;
 	if (digits >= 3 && !strcmp(name + 4 + digits, ".json"))
 		return 1;
-	for (int k = 0; k < CODEC_TEXTS; k++)
-		if (!strcmp(name, texts[k].name))
-			return 1;
-	return 0;
+	return codec_is_input_file(name);
 }
 
 /* -------------------------------------------------------------- helpers */
@@ -715,6 +720,8 @@ char *codec_run_json(const struct run_report *r)
 	cJSON *root = cJSON_CreateObject();
 	if (r->run_id[0])
 		cJSON_AddStringToObject(root, "run_id", r->run_id);
+	if (r->command)
+		cJSON_AddStringToObject(root, "command", r->command);
 	cJSON_AddStringToObject(root, "status", r->status);
 	cJSON_AddStringToObject(root, "version", r->version);
 	char seed[32]; /* exact: a double would round some 53-bit seeds */
@@ -761,6 +768,7 @@ int codec_run_parse(const char *text, const char *path, struct run_report *r, ch
 	snprintf(r->run_id, sizeof r->run_id, "%s",
 		 get_str(root, "run_id") ? get_str(root, "run_id") : "");
 	r->journal_bytes = get_long(root, "journal_bytes", 0, 1L << 52, 0);
+	r->command = dup_str(root, "command");
 	r->status = xstrdup(get_str(root, "status") ? get_str(root, "status") : "");
 	r->version = xstrdup(get_str(root, "version") ? get_str(root, "version") : "");
 	double seed = get_num(root, "seed", 0);
@@ -797,6 +805,7 @@ int codec_run_parse(const char *text, const char *path, struct run_report *r, ch
 
 void run_report_release(struct run_report *r)
 {
+	free(r->command);
 	free(r->status);
 	free(r->version);
 	free(r->best_story);

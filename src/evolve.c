@@ -470,6 +470,12 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 			return AW_EXIT_USAGE;
 		}
 		l->resumed = 1;
+		if (l->previous.command && strcmp(l->previous.command, "evolve") != 0) {
+			cli_usage(&options_command, "'%s' holds a %s, not a run of evolve (continue "
+				  "it with `alphawrite %s --resume %s`)", opt->resume_dir,
+				  l->previous.command, l->previous.command, opt->resume_dir);
+			return AW_EXIT_USAGE;
+		}
 		if (options_resume(opt, l->previous.settings) != OPTIONS_RUN)
 			return AW_EXIT_USAGE;
 	}

@@ -10,6 +10,7 @@
 #include "aw/bt.h"
 #include "aw/cli.h"
 #include "aw/codec.h"
+#include "aw/data.h"
 #include "aw/diversity.h"
 #include "aw/idmap.h"
 #include "aw/options.h"
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The settings of `export`. */
 struct export_options {
@@ -165,6 +167,7 @@ struct run_data {
 	size_t nstories, cap;
 	struct bt_ratings fit;    /* every verdict of the run */
 	struct texts texts;       /* inputs/ */
+	char *sequential;         /* inputs/sequential.txt of a baseline run, or NULL */
 	struct options opt;       /* the settings prompts depend on */
 	long top;                 /* the run's --top */
 };
@@ -178,6 +181,7 @@ static void run_data_free(struct run_data *d)
 	free(d->stories);
 	bt_ratings_free(&d->fit);
 	texts_free(&d->texts);
+	free(d->sequential);
 }
 
 static long setting(const cJSON *set, const char *key, long dflt)
@@ -199,7 +203,11 @@ static int read_run(struct run_data *d, const char *dir, char *err, size_t errle
 	run_report_release(&rr);
 
 	char *inputs = xasprintf("%s/%s", dir, CODEC_INPUTS);
+	char *seq = xasprintf("%s/%s", inputs, CODEC_SEQUENTIAL);
 	int rc = texts_load(&d->texts, &d->opt, inputs, err, errlen);
+	if (rc == 0 && access(seq, F_OK) == 0) /* a baseline's steps */
+		rc = data_read_text(seq, &d->sequential, err, errlen);
+	free(seq);
 	free(inputs);
 	if (rc < 0)
 		return -1;
@@ -256,9 +264,15 @@ static char *writer_prompt(const struct run_data *d, const struct story *s, char
 		return NULL;
 	}
 	size_t goal;
+	const char *seq = s->goal ? NULL : d->sequential;
+	if (!s->goal && !seq) {
+		aw_fail(err, errlen, "story '%s': a variant without a goal, in a run that is no "
+			"baseline (no inputs/%s)", s->id, CODEC_SEQUENTIAL);
+		return NULL;
+	}
 	char *prompt = writer_prompt_variant(&d->texts, &d->opt, s->born, d->stories[k], s->variant,
-					     &goal);
-	if (!s->goal || strcmp(d->texts.goals.v[goal], s->goal) != 0) {
+					     seq, &goal);
+	if (!seq && strcmp(d->texts.goals.v[goal], s->goal) != 0) {
 		aw_fail(err, errlen,
 			"story '%s': its prompt cannot be rebuilt (its goal is not the one its seed "
 			"draws from inputs/goals.txt)", s->id);

@@ -2,8 +2,10 @@
  * main.c - the entry point: global options and the subcommand table.
  *
  * Each command is a row: `evolve` runs the method, `rank` re-ranks recorded
- * verdicts, `extend` lengthens stories, `export` writes training data.
+ * verdicts, `baseline` writes the paper's baseline, `extend` lengthens
+ * stories, `export` writes training data.
  */
+#include "aw/baseline.h"
 #include "aw/evolve.h"
 #include "aw/export.h"
 #include "aw/extend.h"
@@ -22,6 +24,7 @@ static const struct command {
 } commands[] = {
 	{ "evolve", evolve_main, "write, judge and evolve a population of stories" },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)" },
+	{ "baseline", baseline_main, "the sequential-prompting baseline, at a run's budget" },
 	{ "extend", extend_main, "lengthen stories by Self-Lengthen (a run's best, or a file)" },
 	{ "export", export_main, "write a run as training data (SFT or DPO), JSON Lines" },
 };

@@ -130,11 +130,12 @@ void options_help(FILE *out)
 	cli_help(&options_command, out);
 }
 
-/* The command usage errors name: evolve's, or the one options_endpoint()
- * checks an endpoint for. */
-static const struct cli_command *command = &options_command;
+/* The command whose misuse is being reported: evolve, or a command that
+ * took evolve's rows (options_mark_given), or one whose endpoint
+ * options_endpoint() checks. */
+static const struct cli_command *reporting = &options_command;
 
-#define usage_error(...) cli_usage(command, __VA_ARGS__)
+#define usage_error(...) cli_usage(reporting, __VA_ARGS__)
 
 /* Why the endpoint URL u is unusable, or NULL.  libcurl's own URL parser
  * judges it, so that a URL curl would refuse is a usage error before
@@ -618,9 +619,9 @@ static int check_extras(struct options *o)
 
 enum options_result options_endpoint(struct options *o, const struct cli_command *c)
 {
-	const struct cli_command *was = command;
+	const struct cli_command *was = reporting;
 	enum options_result rc = OPTIONS_RUN;
-	command = c;
+	reporting = c;
 	const char *source = "option '--base-url'";
 	if (!o->base_url) {
 		const char *env = getenv("OPENAI_BASE_URL");
@@ -638,7 +639,7 @@ enum options_result options_endpoint(struct options *o, const struct cli_command
 	o->api_key = key && *key ? key : NULL;
 	if (rc == OPTIONS_RUN && (judge_endpoint(o) != 0 || check_extras(o) != 0))
 		rc = OPTIONS_USAGE;
-	command = was;
+	reporting = was;
 	return rc;
 }
 
@@ -694,6 +695,7 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 {
 	int first;
 	memset(o, 0, sizeof *o);
+	reporting = &options_command;
 	enum cli_result cr = cli_parse(&options_command, o, o->given, argc, argv, &first);
 	if (cr != CLI_RUN)
 		return cr == CLI_EXIT ? OPTIONS_EXIT : OPTIONS_USAGE;
@@ -709,6 +711,44 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
 		return OPTIONS_RUN; /* options_resume() finishes */
 	}
 	return finish(o, options_given(o, "top"));
+}
+
+size_t options_rows(const char *const *names, struct cli_row *out, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; names[i] && k < n; i++)
+		for (size_t r = 0; r < AW_ARRAY_LEN(rows); r++)
+			if (!strcmp(rows[r].name, names[i]))
+				out[k++] = rows[r];
+	return k;
+}
+
+void options_defaults(struct options *o)
+{
+	char err[256];
+	for (size_t i = 0; i < AW_ARRAY_LEN(rows); i++)
+		if (rows[i].value && cli_set(&rows[i], o, rows[i].value, err, sizeof err) < 0)
+			abort(); /* a default that does not parse is a bug */
+}
+
+void options_mark_given(struct options *o, const struct cli_command *cmd,
+			const unsigned char *given)
+{
+	const struct cli_row *r = cmd->rows;
+	size_t n = cmd->nrows;
+	reporting = cmd;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < AW_ARRAY_LEN(rows); k++)
+			if (!strcmp(rows[k].name, r[i].name))
+				o->given[k] = given[i];
+	o->seed_given = options_given(o, "seed");
+	if (o->base_url_arg && !o->base_url)
+		o->base_url = xstrdup(o->base_url_arg);
+}
+
+enum options_result options_complete(struct options *o)
+{
+	return finish(o, 1);
 }
 
 enum options_result options_resume(struct options *o, const cJSON *settings)

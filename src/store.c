@@ -95,8 +95,7 @@ static int inputs_are_ours(const char *dir)
 	struct dirent *e;
 	while (ours && (e = readdir(d))) {
 		int known = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_our_tmp(e->d_name);
-		for (int k = 0; k < CODEC_TEXTS && !known; k++)
-			known = !strcmp(e->d_name, codec_input_name(k));
+		known = known || codec_is_input_file(e->d_name);
 		ours = known;
 	}
 	closedir(d);

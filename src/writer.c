@@ -45,6 +45,8 @@ struct wset {
 	size_t n, cap;
 	size_t next;              /* no queued job before this one */
 	long last_id;             /* variants numbered so far */
+	const char *sequential;   /* a baseline's step: this template, one
+				   * rewrite per story and no goal; else NULL */
 };
 
 void writer_assign(struct rng *r, size_t nstyles, size_t nthemes, size_t n, size_t *style,
@@ -198,7 +200,7 @@ char *writer_prompt_draft(const struct texts *t, const struct options *o, const 
 }
 
 char *writer_prompt_variant(const struct texts *t, const struct options *o, int gen,
-			    const struct story *parent, long v, size_t *goal)
+			    const struct story *parent, long v, const char *sequential, size_t *goal)
 {
 	char words[32], least[32];
 	struct options seeded = { 0 };
@@ -209,16 +211,22 @@ char *writer_prompt_variant(const struct texts *t, const struct options *o, int 
 	struct rng r;
 	rng_seed(&r, rng_mix(o->seed, run_request_seed(&tmp, key, -1)));
 	free(key);
-	/* the order of the draws is part of the run: the goal, then the fence */
-	*goal = (size_t)rng_below(&r, t->goals.n);
+	/* the order of the draws is part of the run: the goal (a baseline's
+	 * step has none), then the fence */
+	*goal = sequential ? SIZE_MAX : (size_t)rng_below(&r, t->goals.n);
 	char *fenced = template_fence(&r, "PARENT STORY", parent->text);
 	snprintf(words, sizeof words, "%ld", o->max_words);
 	min_words_value(o, least, sizeof least);
 	struct tmpl_var vars[] = {
-		{ "prompt", t->prompt }, { "parent", fenced },   { "goal", t->goals.v[*goal] },
-		{ "rubric", t->rubric }, { "max_words", words }, { "min_words", least },
+		{ "prompt", t->prompt },
+		{ "parent", fenced },
+		{ "goal", sequential ? NULL : t->goals.v[*goal] },
+		{ "rubric", t->rubric },
+		{ "max_words", words },
+		{ "min_words", least },
 	};
-	char *prompt = template_render(t->variant, vars, AW_ARRAY_LEN(vars));
+	char *prompt = template_render(sequential ? sequential : t->variant, vars,
+				       AW_ARRAY_LEN(vars));
 	free(fenced);
 	return prompt;
 }
@@ -322,6 +330,14 @@ struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks
 	return new_set(run, gen, hooks);
 }
 
+struct wset *writer_sequential(struct run *run, int gen, const char *tmpl,
+			       const struct writer_hooks *hooks)
+{
+	struct wset *w = new_set(run, gen, hooks);
+	w->sequential = tmpl;
+	return w;
+}
+
 void writer_want(struct wset *w, const struct story *p)
 {
 	struct run *run = w->run;
@@ -332,16 +348,16 @@ void writer_want(struct wset *w, const struct story *p)
 		if (pid && strcmp(pid, p->id) == 0)
 			return;
 	}
-	for (long v = 1; v <= o->variants; v++) {
+	for (long v = 1; v <= (w->sequential ? 1 : o->variants); v++) {
 		struct story *s = story_new();
 		size_t goal;
-		char *prompt = writer_prompt_variant(t, o, w->gen, p, v, &goal);
+		char *prompt = writer_prompt_variant(t, o, w->gen, p, v, w->sequential, &goal);
 		s->born = w->gen;
 		s->parent_id = xstrdup(p->id);
 		s->variant = (int)v;
 		s->style = xstrdup(p->style);
 		s->theme = xstrdup(p->theme);
-		s->goal = xstrdup(t->goals.v[goal]);
+		s->goal = w->sequential ? NULL : xstrdup(t->goals.v[goal]);
 		s->temperature = o->temperature;
 		struct wjob *j = add_job(w, s, variant_key(w->gen, p->id, v));
 		if (j->state == J_QUEUED)

@@ -46,12 +46,14 @@ struct cJSON;
 #define CODEC_JOURNAL "journal.jsonl"
 #define CODEC_INPUTS "inputs"
 #define CODEC_TEXTS 11  /* texts a run reads, kept in inputs/ */
+#define CODEC_SEQUENTIAL "sequential.txt" /* a baseline's tenth text, there too */
 
 /* "gen-007.json" for generation 7, into out (room for 24). */
 void codec_generation_name(int gen, char *out, size_t n);
 /* Is name one of the files a run writes through a temporary file (run.json,
- * best.txt, gen-NNN.json, an inputs/ file)? */
+ * best.txt, gen-NNN.json, an inputs/ file)?  One of inputs/? */
 int codec_is_run_file(const char *name);
+int codec_is_input_file(const char *name);
 /* Text k of a run (0 <= k < CODEC_TEXTS): its file name in inputs/ and in
  * --prompts-dir ("writer.txt"), and its key in run.json's "files"
  * ("writer_template").  In the order of struct texts (run.h). */
@@ -209,6 +211,8 @@ struct run_resume {
 struct run_report {
 	char run_id[40];           /* ties the run's files together ("" in runs
 				    * written before it existed) */
+	char *command;             /* the command that made it: NULL for
+				    * evolve, "baseline" for a baseline */
 	long journal_bytes;        /* journal.jsonl's size when it was written:
 				    * usage counts every record before that
 				    * offset, and none after */

@@ -124,6 +124,19 @@ void options_help(FILE *out);
 /* The table (for the man page). */
 extern const struct cli_command options_command;
 
+/* For a command whose settings struct begins with a struct options (the
+ * writer's settings of `baseline`, say): copy the rows of evolve's table
+ * named in names (NULL-terminated) into out (room for n; the same offsets
+ * then fit), returning how many; set every row's default first; after
+ * cli_parse(), tell o which of them were given (misuse is then reported
+ * for cmd); and run evolve's checks of them (endpoint, keys, seed...) with
+ * o->population and o->top set to what fits. */
+size_t options_rows(const char *const *names, struct cli_row *out, size_t n);
+void options_defaults(struct options *o); /* every row's default, before cli_parse() */
+void options_mark_given(struct options *o, const struct cli_command *cmd,
+			const unsigned char *given);
+enum options_result options_complete(struct options *o);
+
 /* The settings of a run as JSON, one key per option (dashes become
  * underscores), for run.json, and what was in effect: api_key_set,
  * early_stop.  Never holds the API key; the base URL is written without

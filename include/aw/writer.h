@@ -64,6 +64,12 @@ struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks);
 /* Generation gen's variants: no jobs until writer_want(). */
 struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks *hooks);
 
+/* A step of the sequential-prompting baseline: like writer_variants(), but
+ * each story gets one rewrite, made from template tmpl (placeholders
+ * prompt, parent, rubric, max_words; borrowed), with no goal. */
+struct wset *writer_sequential(struct run *run, int gen, const char *tmpl,
+			       const struct writer_hooks *hooks);
+
 /* Ask for parent p's --variants variants unless they were asked for
  * already (those a resumed run's journal holds are not requested again).
  * p is read now and not kept.  A variant sent before it is taken counts in
@@ -90,10 +96,11 @@ void writer_free(struct wset *w);
  * generation 0 from writer.txt with its style and theme; variant v of
  * parent in generation gen from variant.txt, with the parent's text fenced
  * and its goal (*goal, an index into t->goals), both drawn from the
- * variant's own stream.  The writer sends exactly these, and `export`
+ * variant's own stream (a baseline's step: from the template `sequential`,
+ * with no goal, *goal SIZE_MAX; else NULL).  The writer sends exactly these, and `export`
  * rebuilds a run's prompts with them, so the two cannot drift apart. */
 char *writer_prompt_draft(const struct texts *t, const struct options *o, const struct story *s);
 char *writer_prompt_variant(const struct texts *t, const struct options *o, int gen,
-			    const struct story *parent, long v, size_t *goal);
+			    const struct story *parent, long v, const char *sequential, size_t *goal);
 
 #endif
