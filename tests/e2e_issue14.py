@@ -17,7 +17,7 @@ journal held is paid for again), older_run_resumes (a run made before
 --min-words and the extension templates resumes), extend_command (a run's
 top K and a JSON Lines file, lengthened; a rerun pays nothing; a killed one
 pays nothing twice), export_sft (each exported prompt is, byte for byte, a
-request the simulator received), export_dpo (pairs, margins, weights,
+request the simulator received, in an evolve run and a baseline run), export_dpo (pairs, margins, weights,
 options), export_refusals.
 
 Output: "ok NAME # figures" or "FAIL NAME: reason" a test, then one line
@@ -466,8 +466,22 @@ def export_sft(tmp):
     _, g0 = export(out, "--format", "sft", "--generations", "0", "--top", 3)
     check([r["id"] for r in g0] == [s["id"] for s in gens[0]["stories"][:3]],
           f"--generations 0 --top 3: {[r['id'] for r in g0]}")
+    # A baseline run (sequential prompting): its steps' prompts too.
+    base = os.path.join(tmp, "baseline")
+    with Sim(tmp, log=True, name="base") as sim:
+        res = run_bin(["baseline", "--method", "sequential", "--model", "sim-writer",
+                       "--base-url", sim.url, "--out", base, "--stories", 6, "--seed", 5,
+                       "--quiet"])
+        check(res.rc == 0, f"baseline: {res!r}")
+        sent_b = {first_user(r) for r in sim.log() if r["kind"] in ("story", "variant")}
+    _, brecs = export(base, "--format", "sft", "--top", 100)
+    steps = sum(1 for r in brecs if r["generation"] > 0)
+    check(brecs and steps, f"a baseline exported {len(brecs)} stories, {steps} steps")
+    for r in brecs:
+        check(r["messages"][0]["content"] in sent_b, f"baseline {r['id']}: prompt not received")
     return (f"{len(recs)} top stories and all {len(all_recs)} stories ({variants} variants in "
-            "the top) exported with the prompt the simulator logged, byte for byte")
+            f"the top), and {len(brecs)} of a baseline ({steps} steps), exported with the prompt "
+            "the simulator logged, byte for byte")
 
 
 def sigmoid(x):
