@@ -53,7 +53,6 @@ import argparse
 import concurrent.futures
 import datetime
 import heapq
-import json
 import math
 import os
 import platform
@@ -66,7 +65,8 @@ import tempfile
 import threading
 import time
 
-from harness import BIN, MARKER_RE, REPO, Sim, clean_env, kendall_tau
+from harness import BIN, MARKER_RE, REPO, Sim, TestFail, clean_env, kendall_tau
+from validate import load_generations, load_json
 
 # The simulated judge of part 1: noise 1 (logit = quality difference), a
 # position bias of 0.5 logits for the story shown first, quality sd 1.
@@ -160,13 +160,9 @@ def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE, log=False):
             raise Broken("alphawrite evolve %s (seed %d) exited %d: %s"
                          % (shown, seed, code, err.strip()[-400:]))
         try:
-            run = json.load(open(os.path.join(out, "run.json")))
-            gens = []
-            g = 0
-            while os.path.exists(os.path.join(out, "gen-%03d.json" % g)):
-                gens.append(json.load(open(os.path.join(out, "gen-%03d.json" % g))))
-                g += 1
-        except (OSError, ValueError) as e:
+            run = load_json(os.path.join(out, "run.json"))
+            gens = load_generations(out)
+        except (OSError, TestFail) as e:
             raise Broken("alphawrite evolve %s (seed %d): unreadable output: %s"
                          % (shown, seed, e))
         if not gens:
