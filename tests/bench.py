@@ -53,6 +53,7 @@ import argparse
 import concurrent.futures
 import datetime
 import heapq
+import json
 import math
 import os
 import platform
