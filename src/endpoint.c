@@ -142,6 +142,7 @@ int endpoint_preflight(const struct http_config *base, const struct endpoint_spe
 			.top_p = 1,
 			.max_tokens = 1,
 			.token_param = specs[i].token_param,
+			.has_seed = 1, /* every request says its seed; this one's is 0 */
 			.msg = { { "user", "Reply with the word OK." } },
 			.nmsg = 1,
 			.extra = specs[i].extra,

@@ -528,6 +528,18 @@ static void specs(const struct options *o, struct endpoint_spec *w, struct endpo
 				     o->judge_extra_body, o->judge_model, o->token_param };
 }
 
+/* The journal's first line: the run's id and seed (none for a run of an
+ * older build, which had no id). */
+static const struct journal_record *journal_header(const struct run *run,
+						   struct journal_record *h)
+{
+	memset(h, 0, sizeof *h);
+	h->type = CODEC_REC_RUN;
+	snprintf(h->run_id, sizeof h->run_id, "%s", run->run_id);
+	h->seed = run->opt->seed;
+	return run->run_id[0] ? h : NULL;
+}
+
 /* A new run's directory, once the preflight passed: made, locked, and its
  * inputs/ written. */
 static int take_directory(struct loop *l)
@@ -590,12 +602,29 @@ int evolve_main(int argc, char **argv)
 	};
 	struct endpoint_spec sp[2];
 	specs(&opt, &sp[0], &sp[1]);
-	if (!opt.no_preflight &&
+	struct journal_record header;
+	/* A resumed run is listed in run.json (and its journal's torn line cut
+	 * off, so that run.json counts what it holds) before it sends anything,
+	 * the preflight included: a process that sent a request is on record,
+	 * however it ends. */
+	if (opt.resume_dir &&
+	    (journal_open(&run->journal, opt.out_dir, journal_header(run, &header), l.err,
+			  sizeof l.err) < 0 ||
+	     write_run(&l, "running", NULL, l.err, sizeof l.err) < 0))
+		goto out;
+	/* The preflight, unless there is nothing left to ask (a resumed run
+	 * that lacks only its best.txt). */
+	if (!opt.no_preflight && l.done <= opt.generations &&
 	    endpoint_preflight(&hc, sp, 2, &run->preflight_requests, l.err, sizeof l.err) < 0) {
 		status = interrupt_count ? AW_EXIT_INTERRUPTED : AW_EXIT_FAILED;
 		if (status == AW_EXIT_FAILED)
 			snprintf(l.err + strlen(l.err), sizeof l.err - strlen(l.err),
 				 " (checked before any work; --no-preflight skips the check)");
+		if (opt.resume_dir) {
+			char err2[1024];
+			write_run(&l, status == AW_EXIT_FAILED ? "failed" : "interrupted",
+				  status == AW_EXIT_FAILED ? l.err : NULL, err2, sizeof err2);
+		}
 		goto out;
 	}
 	if (!opt.resume_dir && (status = take_directory(&l)) != 0) {
@@ -612,17 +641,11 @@ int evolve_main(int argc, char **argv)
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
 	/* A new run: run.json first, since a directory with a journal but no
 	 * run.json would be neither resumable nor new; the journal's first
-	 * line names the run.  A resumed run: the journal first (cutting a
-	 * torn last line off), so that run.json counts what it holds. */
-	struct journal_record header = { 0 };
-	header.type = CODEC_REC_RUN;
-	snprintf(header.run_id, sizeof header.run_id, "%s", run->run_id);
-	header.seed = opt.seed;
-	const struct journal_record *hp = run->run_id[0] ? &header : NULL;
-	if (opt.resume_dir ? journal_open(&run->journal, opt.out_dir, hp, l.err, sizeof l.err) < 0 ||
-				     write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 :
-			     write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 ||
-				     journal_open(&run->journal, opt.out_dir, hp, l.err, sizeof l.err) < 0)
+	 * line names the run. */
+	if (!opt.resume_dir &&
+	    (write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 ||
+	     journal_open(&run->journal, opt.out_dir, journal_header(run, &header), l.err,
+			  sizeof l.err) < 0))
 		goto out;
 
 	status = 0;
@@ -650,7 +673,8 @@ out:
 	if (status == AW_EXIT_FAILED)
 		aw_error("%s", l.err);
 	else if (status == AW_EXIT_INTERRUPTED && !run->http)
-		aw_error("interrupted before any work");
+		aw_error("interrupted before any work%s%s", opt.resume_dir ? "; continue with --resume " : "",
+			 opt.resume_dir ? opt.out_dir : "");
 early_http:
 	http_free(run->http);
 	extender_free(run->extender);

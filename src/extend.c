@@ -61,8 +61,6 @@ static const struct cli_row extend_rows[] = {
 	[ROW_MODEL] = { "model", CLI_STR, F(o.model), 0, 0, "M", "writer model name", NULL, "a run directory's writer model", NULL, 0 },
 	[ROW_SEED] = { "seed", CLI_U64, F(o.seed), 0, (double)AW_SEED_MAX, "S", "seed of every request, also sent to the endpoint", NULL, "from the clock, kept in OUT.work/", NULL, 0 },
 	{ "base-url", CLI_STR, F(o.base_url_arg), 0, 0, "URL", "OpenAI-compatible endpoint, up to /v1", NULL, "$OPENAI_BASE_URL, else https://api.openai.com/v1", NULL, 0 },
-	{ "header", CLI_LIST, F(o.headers), 0, 0, "'NAME: VALUE'", "HTTP header for every request (repeatable; the value is kept secret)", NULL, NULL, NULL, 0 },
-	{ "extra-body", CLI_STR, F(o.extra_body_arg), 0, 0, "JSON", "an object merged into every request body (values kept secret)", NULL, NULL, NULL, 0 },
 	{ "no-preflight", CLI_FLAG, F(o.no_preflight), 0, 0, NULL, "do not first check that the endpoint answers for the model", NULL, NULL, NULL, 0 },
 	{ "prompt", CLI_STR, F(o.prompt), 0, 0, "TEXT", "the premise the stories answer", NULL, "a run directory's, else none", NULL, 0 },
 	{ "prompt-file", CLI_STR, F(o.prompt_file), 0, 0, "FILE", "read the premise from FILE", NULL, NULL, NULL, 0 },
@@ -410,9 +408,8 @@ int extend_main(int argc, char **argv)
 		usage("option '--model' is required (INPUT is not a run directory)");
 		goto out;
 	}
-	if (o->base_url_arg)
-		o->base_url = xstrdup(o->base_url_arg);
-	if (options_endpoint(o, &extend_command) != OPTIONS_RUN)
+	if (options_endpoint(&extend_command, o->base_url_arg, o->cacert, &o->base_url,
+			     &o->api_key) != OPTIONS_RUN)
 		goto out;
 	/* the story templates are not used here: do not ask them for
 	 * {{min_words}} */

@@ -347,16 +347,24 @@ static struct bout *new_match(struct tourney *t, size_t i, size_t j)
 		j = s;
 	}
 	struct bout *b = add_match(t, i, j);
-	char *fa = template_fence(&run->rng, "STORY A", b->a->text);
-	char *fb = template_fence(&run->rng, "STORY B", b->b->text);
+	b->prompt = judge_prompt(tx->judge, tx->prompt, tx->rubric, &run->rng, b->a->text,
+				 b->b->text);
+	return b;
+}
+
+char *judge_prompt(const char *tmpl, const char *prompt, const char *rubric, struct rng *r,
+		   const char *first, const char *second)
+{
+	char *fa = template_fence(r, "STORY A", first);
+	char *fb = template_fence(r, "STORY B", second);
 	struct tmpl_var vars[] = {
-		{ "prompt", tx->prompt }, { "rubric", tx->rubric },
+		{ "prompt", prompt }, { "rubric", rubric },
 		{ "story_a", fa }, { "story_b", fb },
 	};
-	b->prompt = template_render(tx->judge, vars, AW_ARRAY_LEN(vars));
+	char *out = template_render(tmpl, vars, AW_ARRAY_LEN(vars));
 	free(fa);
 	free(fb);
-	return b;
+	return out;
 }
 
 static void fill(struct tourney *t);

@@ -177,41 +177,65 @@ static const char *base_url_problem(const char *u, char *detail, size_t n)
 
 /* Check the endpoint URL (from `source`) and strip trailing slashes.  The
  * message shows the URL without any user:password@ part. */
-static int check_base_url(struct options *o, const char *source)
+static int check_base_url(const struct cli_command *c, char *url, const char *source)
 {
 	char detail[200];
-	const char *why = base_url_problem(o->base_url, detail, sizeof detail);
+	const char *why = base_url_problem(url, detail, sizeof detail);
 	if (why) {
-		char *shown = aw_public_url(o->base_url);
-		usage_error("%s: base URL '%s' %s", source, shown, why);
+		char *shown = aw_public_url(url);
+		cli_usage(c, "%s: base URL '%s' %s", source, shown, why);
 		free(shown);
 		return -1;
 	}
-	size_t n = strlen(o->base_url);
-	while (n > 0 && o->base_url[n - 1] == '/')
-		o->base_url[--n] = '\0';
+	size_t n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
 	return 0;
 }
 
 /* The --cacert file must be a readable file of PEM certificates, so that
  * a wrong path or a wrong file is a usage error before anything is
  * written, not a failed first request. */
-static int check_cacert(const char *path)
+static int check_cacert(const struct cli_command *c, const char *path)
 {
 	char err[512], *text = NULL;
 	if (data_read_any(path, DATA_MAX_FILE, 0, &text, err, sizeof err) < 0) {
-		usage_error("option '--cacert': %s", err);
+		cli_usage(c, "option '--cacert': %s", err);
 		return -1;
 	}
 	int pem = strstr(text, "-----BEGIN CERTIFICATE-----") &&
 		  strstr(text, "-----END CERTIFICATE-----");
 	free(text);
 	if (!pem) {
-		usage_error("option '--cacert': '%s' holds no certificate (a PEM file with "
-			    "-----BEGIN CERTIFICATE----- lines is needed)", path);
+		cli_usage(c, "option '--cacert': '%s' holds no certificate (a PEM file with "
+			     "-----BEGIN CERTIFICATE----- lines is needed)", path);
 		return -1;
 	}
 	return 0;
+}
+
+enum options_result options_endpoint(const struct cli_command *c, const char *arg,
+				     const char *cacert, char **base_url, const char **api_key)
+{
+	const char *source = "option '--base-url'";
+	if (arg) {
+		*base_url = xstrdup(arg);
+	} else {
+		const char *env = getenv("OPENAI_BASE_URL");
+		source = "OPENAI_BASE_URL";
+		if (!env || !*env) {
+			env = getenv("OPENAI_API_BASE");
+			source = "OPENAI_API_BASE";
+		}
+		*base_url = xstrdup(env && *env ? env : "https://api.openai.com/v1");
+	}
+	if (check_base_url(c, *base_url, source) != 0)
+		return OPTIONS_USAGE;
+	if (cacert && check_cacert(c, cacert) != 0)
+		return OPTIONS_USAGE;
+	const char *key = getenv("OPENAI_API_KEY");
+	*api_key = key && *key ? key : NULL;
+	return OPTIONS_RUN;
 }
 
 /* A seed from the clock and the pid, kept within AW_SEED_MAX so that it is
@@ -278,6 +302,8 @@ static cJSON *row_json(const struct options *o, const struct cli_row *r)
 	char buf[32];
 	if (r->flags & ROW_URL) {
 		char *const *url = url_field((struct options *)o, r);
+		if (r->off == F(judge_base_url_arg) && !o->judge_base_url_arg)
+			return cJSON_CreateNull(); /* the judge follows the writer's */
 		char *u = aw_public_url(*url ? *url : "");
 		cJSON *j = cJSON_CreateString(u);
 		free(u);
@@ -359,6 +385,8 @@ static int row_from_json(struct options *o, const struct cli_row *r, const cJSON
 {
 	void *field = (char *)o + r->off;
 	if (r->flags & ROW_URL) {
+		if (r->off == F(judge_base_url_arg) && cJSON_IsNull(v))
+			return 0; /* no endpoint of its own */
 		if (!cJSON_IsString(v))
 			return -1;
 		char **url = url_field(o, r);
@@ -617,32 +645,6 @@ static int check_extras(struct options *o)
 	return 0;
 }
 
-enum options_result options_endpoint(struct options *o, const struct cli_command *c)
-{
-	const struct cli_command *was = reporting;
-	enum options_result rc = OPTIONS_RUN;
-	reporting = c;
-	const char *source = "option '--base-url'";
-	if (!o->base_url) {
-		const char *env = getenv("OPENAI_BASE_URL");
-		source = "OPENAI_BASE_URL";
-		if (!env || !*env) {
-			env = getenv("OPENAI_API_BASE");
-			source = "OPENAI_API_BASE";
-		}
-		o->base_url = xstrdup(env && *env ? env : "https://api.openai.com/v1");
-	}
-	if (check_base_url(o, source) != 0 || (o->cacert && check_cacert(o->cacert) != 0))
-		rc = OPTIONS_USAGE;
-
-	const char *key = getenv("OPENAI_API_KEY");
-	o->api_key = key && *key ? key : NULL;
-	if (rc == OPTIONS_RUN && (judge_endpoint(o) != 0 || check_extras(o) != 0))
-		rc = OPTIONS_USAGE;
-	reporting = was;
-	return rc;
-}
-
 /* The checks that span options, once every value is known. */
 static enum options_result finish(struct options *o, int top_given)
 {
@@ -671,7 +673,15 @@ static enum options_result finish(struct options *o, int top_given)
 		return usage_error("option '--token-param': '%s' is not max_tokens or max_completion_tokens",
 				   o->token_param);
 
-	if (options_endpoint(o, &options_command) != OPTIONS_RUN)
+	/* A resumed run keeps the base URL of its run.json unless given. */
+	char *url = NULL;
+	enum options_result er = options_endpoint(reporting, o->base_url, o->cacert, &url,
+						  &o->api_key);
+	free(o->base_url);
+	o->base_url = url;
+	if (er != OPTIONS_RUN)
+		return er;
+	if (judge_endpoint(o) != 0 || check_extras(o) != 0)
 		return OPTIONS_USAGE;
 	if (!options_given(o, "price-in") && !o->resume_dir)
 		o->price_in = -1;

@@ -29,7 +29,8 @@ static void journal_failed(struct run *r)
 
 void run_usage_now(const struct run *r, struct run_usage *u)
 {
-	const struct http_stats *hs = http_stats(r->http);
+	static const struct http_stats none;
+	const struct http_stats *hs = r->http ? http_stats(r->http) : &none;
 	memset(u, 0, sizeof *u);
 	u->requests = hs->requests + r->preflight_requests;
 	u->retries = hs->retries;

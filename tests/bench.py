@@ -6,6 +6,7 @@ unless the binary or the simulator breaks (a crash, a failed run, a missing
 file).
 
   python3 tests/bench.py [--quick] [--seeds N] [--jobs J] [--out DIR]
+                         [--eval-only] [--eval-reps N]
 
   --quick    a small version (about a minute) for smoke tests
   --seeds N  seeds per scheme in part 1 [6; 2 with --quick]
@@ -38,7 +39,25 @@ fixed chunks of 60, each waiting for its slowest call; 20 rounds; population
 Part 3, CPU and memory of alphawrite (user+sys CPU per request, peak RSS) at
 population 60 (paper scale) and 1,000 (one generation), latency 0.
 
-Part 4, long stories and training data (issue 14).  (a) Self-Lengthen: a run
+Part 4, evaluation (`alphawrite compare`): do its intervals cover the truth?
+With the simulator's position bias at 0 and at 0.5, one small evolve run gives
+two pools of stories with known true qualities (generation 1 and generation
+0), and compare is repeated --eval-reps times (120 pairs, each in both
+orders, a new --seed each time).  The truth is the expected preference: the
+mean over pairs of the judge's true P(A's story wins), averaged over the two
+orders (which cancels the bias).  Two designs:
+  fixed    A = the run's final top 5, B = its initial top 5, the same stories
+           every time; the truth is that of the 120 pairs drawn
+  sampled  5 (and, in a third row, 10) stories drawn afresh from each pool
+           every time; the truth is that of the pools (every story of A
+           against every story of B), what "evolved stories are preferred"
+           claims about stories not yet written
+and the share of repetitions whose Wilson interval (ci_lo..ci_hi) and
+bootstrap interval over stories (ci_boot_lo..ci_boot_hi) contain the truth.
+It also runs alone: --eval-only (and --eval-reps N, default 100; 20 with
+--quick).  Written to bench-out/eval.md.
+
+Part 5, long stories and training data (issue 14).  (a) Self-Lengthen: a run
 with --min-words 1500 --max-words 2000 against a simulator whose replies stop
 at 700 words (--reply-word-cap 700, --no-repeats 10), without and with text
 faults (meta, repeat, noend, short at 30%): how many stories landed in range,
@@ -47,7 +66,7 @@ their length, the extension requests, rounds, retries and rejections.  (b)
 how often a pair's chosen story has the higher hidden quality (by the marker
 "[simulated story #N]" and /sim/truth), against how often a single raw
 verdict does, and the true quality of the SFT export against the run's mean.
-`--part4` runs part 4 alone.
+It also runs alone: --long-only.  Written to bench-out/longdata.md.
 """
 import argparse
 import concurrent.futures
@@ -1074,17 +1093,160 @@ def write_md(path, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3
 
 
 # --------------------------------------------------------------------------
-# Part 4: long stories and training data
+# Part 4: evaluation - coverage of compare's intervals
+# --------------------------------------------------------------------------
+EVAL_NOISE = 1.0
+EVAL_SIM = ["--judge-noise", str(EVAL_NOISE), "--quality-sd", "1.0"]
+EVAL_BIASES = (0.0, 0.5)
+EVAL_PAIRS = 120
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def order_averaged(qa, qb, bias):
+    """The judge's true P(A's story wins), averaged over A shown first and
+    A shown second: E[a pair's score] under the tie rule."""
+    d = (qa - qb) / EVAL_NOISE
+    return (sigmoid(d + bias) + sigmoid(d - bias)) / 2
+
+
+def compare_once(url, a, b, seed, tmp, extra=()):
+    """One `alphawrite compare` with its own verdict file; its JSON."""
+    os.makedirs(tmp, exist_ok=True)
+    out = os.path.join(tmp, "r.json")
+    cmd = [RUN_BIN, "compare", "--base-url", url, "--judge-model", "sim-judge", "--pairs",
+           str(EVAL_PAIRS), "--seed", str(seed), "--judge-logprobs", "off", "--quiet",
+           "--out", out] + list(extra) + [a, b]
+    code, _, _, err, _ = run_binary(cmd)
+    if code != 0:
+        raise Broken("alphawrite compare (seed %d) exited %d: %s" % (seed, code, err.strip()[-400:]))
+    with open(out) as f:
+        return json.load(f)
+
+
+def eval_condition(bias, reps, failures):
+    """Both designs at one position bias: a dict of figures per design."""
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="aw-bench-eval-") as tmp:
+        with Sim(tmp, "--seed", 41, "--position-bias", bias, *EVAL_SIM, max_seconds=3600) as sim:
+            run = os.path.join(tmp, "run")
+            code, _, _, err, _ = run_binary(evolve_cmd(sim.url, run, 3, [
+                "--population", "40", "--generations", "1", "--top", "5", "--variants", "5",
+                "--concurrency", "32"]))
+            if code != 0:
+                raise Broken("alphawrite evolve for part 4 exited %d: %s" % (code, err[-400:]))
+            quality = {k: v["quality"] for k, v in sim.truth()["stories"].items()}
+            pools = []
+            for g in (1, 0):
+                with open(os.path.join(run, "gen-%03d.json" % g)) as f:
+                    pools.append(json.load(f)["stories"])
+            q = lambda story: quality[sim_id(story)]
+            pool_truth = statistics.fmean(order_averaged(q(x), q(y), bias)
+                                          for x in pools[0] for y in pools[1])
+            by_id = [{s["id"]: s for s in pool} for pool in pools]
+            prompt = ["--prompt-file", os.path.join(run, "inputs", "prompt.txt")]
+            for design, size in (("fixed", 5), ("sampled", 5), ("sampled", 10)):
+                cover_w = cover_b = 0
+                widths_w, widths_b, rates, truths, agree, errs = [], [], [], [], [], []
+                t0 = time.monotonic()
+                for r in range(reps):
+                    rep = os.path.join(tmp, "%s%d-%d" % (design, size, r))
+                    if design == "fixed":
+                        d = compare_once(sim.url, run, os.path.join(run, "gen-000.json"),
+                                         r + 1, rep)
+                        truth = statistics.fmean(
+                            order_averaged(q(by_id[0][p["a_id"]]), q(by_id[1][p["b_id"]]), bias)
+                            for p in d["pairs_detail"] if p["score"] is not None)
+                    else:
+                        pick = random.Random(7919 * r + 17)
+                        files = []
+                        for k, pool in enumerate(pools):
+                            path = os.path.join(rep, "set%d.jsonl" % k)
+                            os.makedirs(rep, exist_ok=True)
+                            with open(path, "w") as f:
+                                for s in pick.sample(pool, size):
+                                    f.write(json.dumps({"id": s["id"], "text": s["text"]}) + "\n")
+                            files.append(path)
+                        d = compare_once(sim.url, files[0], files[1], r + 1, rep, prompt)
+                        truth = pool_truth
+                    cover_w += d["ci_lo"] <= truth <= d["ci_hi"]
+                    cover_b += d["ci_boot_lo"] <= truth <= d["ci_boot_hi"]
+                    widths_w.append(d["ci_hi"] - d["ci_lo"])
+                    widths_b.append(d["ci_boot_hi"] - d["ci_boot_lo"])
+                    rates.append(d["win_rate"])
+                    truths.append(truth)
+                    errs.append(d["win_rate"] - truth)
+                    if d["order_agreement"] is not None:
+                        agree.append(d["order_agreement"])
+                rows[(design, size)] = {
+                    "bias": bias, "design": "%s, %d + %d stories" % (design, size, size),
+                    "reps": reps,
+                    "wilson": cover_w / reps, "boot": cover_b / reps,
+                    "wilson_width": statistics.fmean(widths_w),
+                    "boot_width": statistics.fmean(widths_b),
+                    "win_rate": statistics.fmean(rates), "truth": statistics.fmean(truths),
+                    "sd": statistics.pstdev(errs), "agree": statistics.fmean(agree) if agree else None,
+                    "secs": time.monotonic() - t0,
+                }
+    return rows
+
+
+def part4(opts, failures):
+    reps = opts.eval_reps
+    print("part 4: evaluation, %d repetitions of compare per design and bias" % reps,
+          flush=True)
+    out = []
+    for bias in EVAL_BIASES:
+        try:
+            rows = eval_condition(bias, reps, failures)
+        except Broken as e:
+            failures.append(str(e))
+            continue
+        out += list(rows.values())
+    return out
+
+
+def eval_table(p4):
+    lines = ["| bias | design | reps | truth | mean win rate | sd of error | Wilson covers | "
+             "width | bootstrap covers | width | orders agree |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in p4:
+        se_w = math.sqrt(max(r["wilson"] * (1 - r["wilson"]), 1e-12) / r["reps"])
+        se_b = math.sqrt(max(r["boot"] * (1 - r["boot"]), 1e-12) / r["reps"])
+        lines.append("| %.1f | %s | %d | %.3f | %.3f | %.3f | %.0f%% ± %.0f | %.3f | %.0f%% ± %.0f "
+                     "| %.3f | %s |"
+                     % (r["bias"], r["design"], r["reps"], r["truth"], r["win_rate"], r["sd"],
+                        100 * r["wilson"], 100 * se_w, r["wilson_width"], 100 * r["boot"],
+                        100 * se_b, r["boot_width"],
+                        "-" if r["agree"] is None else "%.0f%%" % (100 * r["agree"])))
+    return lines
+
+
+def write_eval_md(path, opts, p4, secs):
+    with open(path, "w") as f:
+        f.write("# Evaluation: do compare's 95% intervals cover the truth?\n\n")
+        f.write("alphawrite %s, %d repetitions per row, %d pairs each judged in both orders, "
+                "judge noise %g, %.0f s.  Truth: the expected preference (order-averaged true "
+                "P(A wins)) over the pairs drawn (fixed) or over the two pools (sampled).  "
+                "± is the Monte Carlo standard error of the coverage.\n\n"
+                % (opts.commit, opts.eval_reps, EVAL_PAIRS, EVAL_NOISE, secs))
+        f.write("\n".join(eval_table(p4)) + "\n")
+
+
+# --------------------------------------------------------------------------
+# Part 5: long stories and training data
 # --------------------------------------------------------------------------
 SIM_LONG = ["--reply-word-cap", "700", "--no-repeats", "10"]
-PART4_LONG = ["--population", "12", "--generations", "2", "--top", "3", "--variants", "3",
+PART5_LONG = ["--population", "12", "--generations", "2", "--top", "3", "--variants", "3",
               "--min-words", "1500", "--max-words", "2000", "--concurrency", "16"]
-PART4_DPO = ["--population", "30", "--generations", "2", "--top", "5", "--variants", "4",
+PART5_DPO = ["--population", "30", "--generations", "2", "--top", "5", "--variants", "4",
              "--concurrency", "30"]
-PART4_FAULTS = ["--fault-rate", "0.3", "--faults", "meta,repeat,noend,short"]
+PART5_FAULTS = ["--fault-rate", "0.3", "--faults", "meta,repeat,noend,short"]
 
 
-def wilson(k, n, z=1.96):
+def wilson_interval(k, n, z=1.96):
     """The Wilson score interval of k successes in n."""
     if n == 0:
         return (0.0, 1.0)
@@ -1125,7 +1287,7 @@ def run_kept(args, seed, sim_seed, sim_extra, tmp):
 
 def lengthen_case(name, sim_extra, seed):
     with tempfile.TemporaryDirectory(prefix="aw-bench-long-") as tmp:
-        out, run, gens, _truth, stats, wall = run_kept(PART4_LONG, seed, 404 + seed,
+        out, run, gens, _truth, stats, wall = run_kept(PART5_LONG, seed, 404 + seed,
                                                        SIM_JUDGE + SIM_LONG + sim_extra, tmp)
         drafts = []
         for line in open(os.path.join(out, "journal.jsonl"), encoding="utf-8"):
@@ -1155,7 +1317,7 @@ def quality_of(truth, story):
 
 def dpo_case(seed):
     with tempfile.TemporaryDirectory(prefix="aw-bench-dpo-") as tmp:
-        out, run, gens, truth, _stats, _wall = run_kept(PART4_DPO, 51 + seed, 4001 + seed,
+        out, run, gens, truth, _stats, _wall = run_kept(PART5_DPO, 51 + seed, 4001 + seed,
                                                        SIM_JUDGE, tmp)
         pairs = export_lines(out, "dpo")
         wide = export_lines(out, "dpo", "--min-margin", "0.8")
@@ -1188,37 +1350,37 @@ def dpo_case(seed):
             "sft": len(sft), "sft_gain": statistics.mean(sftq) - statistics.mean(allq)}
 
 
-def part4(opts, failures):
-    print("part 4: long stories and training data", flush=True)
+def part5(opts, failures):
+    print("part 5: long stories and training data", flush=True)
     res = {"long": [], "dpo": []}
-    for name, extra in (("no faults", []), ("faults 30%", PART4_FAULTS)):
+    for name, extra in (("no faults", []), ("faults 30%", PART5_FAULTS)):
         try:
             res["long"].append(lengthen_case(name, extra, 0))
         except Broken as e:
-            failures.append("part 4 %s: %s" % (name, e))
+            failures.append("part 5 %s: %s" % (name, e))
     for seed in range(1 if opts.quick else 3):
         try:
             res["dpo"].append(dpo_case(seed))
         except Broken as e:
-            failures.append("part 4 dpo seed %d: %s" % (seed, e))
+            failures.append("part 5 dpo seed %d: %s" % (seed, e))
     d = res["dpo"]
     if d:
         tot = {k: sum(r[k] for r in d) for k in ("pairs", "agree", "wide_pairs", "wide_agree",
                                                  "raw", "raw_agree")}
-        tot["ci"] = wilson(tot["agree"], tot["pairs"])
-        tot["wide_ci"] = wilson(tot["wide_agree"], tot["wide_pairs"])
-        tot["raw_ci"] = wilson(tot["raw_agree"], tot["raw"])
+        tot["ci"] = wilson_interval(tot["agree"], tot["pairs"])
+        tot["wide_ci"] = wilson_interval(tot["wide_agree"], tot["wide_pairs"])
+        tot["raw_ci"] = wilson_interval(tot["raw_agree"], tot["raw"])
         tot["sft_gain"] = statistics.mean(r["sft_gain"] for r in d)
         tot["wagree"] = statistics.mean(r["wagree"] for r in d)
         res["dpo_total"] = tot
     return res
 
 
-def part4_md(p4):
-    L = ["## Part 4: long stories and training data", ""]
-    if p4["long"]:
+def part5_md(p5):
+    L = ["## Part 5: long stories and training data", ""]
+    if p5["long"]:
         L.append("(a) `--min-words 1500 --max-words 2000` (%s) against a simulator whose replies "
-                 "stop at 700 words (`%s`):" % (" ".join(PART4_LONG), " ".join(SIM_LONG)))
+                 "stop at 700 words (`%s`):" % (" ".join(PART5_LONG), " ".join(SIM_LONG)))
         L.append("")
         body = [[r["name"], "%d" % r["stories"], "%d/%d" % (r["in_range"], r["stories"]),
                  "%d" % r["failed"], "%d / %.0f / %d" % (r["min"], r["mean"], r["max"]),
@@ -1226,16 +1388,16 @@ def part4_md(p4):
                  "%.1f" % (r["requests"] / max(1, r["stories"])), "%d" % r["rounds"],
                  "%d" % r["retries"],
                  ", ".join("%s %d" % kv for kv in r["rejected"].items()) +
-                 ", stripped %d" % r["stripped"]] for r in p4["long"]]
+                 ", stripped %d" % r["stripped"]] for r in p5["long"]]
         L += md_table(["case", "stories", "in range", "failed", "words min / mean / max",
                        "longest draft", "requests", "requests/story", "rounds", "retried",
                        "rejected"], body)
         L.append("")
-    t = p4.get("dpo_total")
+    t = p5.get("dpo_total")
     if t:
         L.append("(b) `alphawrite export --format dpo` on runs of `%s` (%d seeds): how often "
-                 "the chosen story has the higher hidden quality." % (" ".join(PART4_DPO),
-                                                                     len(p4["dpo"])))
+                 "the chosen story has the higher hidden quality." % (" ".join(PART5_DPO),
+                                                                     len(p5["dpo"])))
         L.append("")
         L += md_table(["what", "pairs", "agree with the truth", "95% interval"],
                       [["DPO pairs, margin 0.6 (default)", t["pairs"],
@@ -1255,18 +1417,18 @@ def part4_md(p4):
     return L
 
 
-def print_part4(p4):
-    if p4["long"]:
+def print_part5(p5):
+    if p5["long"]:
         print()
         print("%-12s %8s %9s %7s %18s %9s %9s %7s" % ("lengthen", "stories", "in range", "failed",
                                                      "words min/mean/max", "requests", "rounds",
                                                      "retried"))
-        for r in p4["long"]:
+        for r in p5["long"]:
             print("%-12s %8d %9s %7d %18s %9d %9d %7d" % (
                 r["name"], r["stories"], "%d/%d" % (r["in_range"], r["stories"]), r["failed"],
                 "%d/%.0f/%d" % (r["min"], r["mean"], r["max"]), r["requests"], r["rounds"],
                 r["retries"]))
-    t = p4.get("dpo_total")
+    t = p5.get("dpo_total")
     if t:
         print("DPO pairs agree with the hidden quality: %.1f%% of %d (95%% %.1f-%.1f%%); at "
               "margin 0.8 %.1f%% of %d; single raw verdicts %.1f%% of %d; SFT export +%.2f "
@@ -1275,6 +1437,24 @@ def print_part4(p4):
                  100 * t["ci"][1], 100 * t["wide_agree"] / max(1, t["wide_pairs"]),
                  t["wide_pairs"], 100 * t["raw_agree"] / max(1, t["raw"]), t["raw"],
                  t["sft_gain"]))
+
+
+def long_stories_and_data(opts):
+    """Part 5 alone or after the rest: longdata.md and its figures on stdout."""
+    failures = []
+    t0 = time.monotonic()
+    p5 = part5(opts, failures)
+    secs = time.monotonic() - t0
+    path = os.path.join(opts.out, "longdata.md")
+    with open(path, "w") as f:
+        f.write("\n".join(["# alphawrite benchmark, part 5", "",
+                           "- alphawrite at commit %s; part 5 took %.0f s" % (opts.commit, secs),
+                           ""] + part5_md(p5)) + "\n")
+    print_part5(p5)
+    for f in failures:
+        print("FAILURE: " + f)
+    print("wrote %s (%.0f s)" % (os.path.relpath(path), secs))
+    return failures
 
 
 def print_summary(p1, found, wc, p2, p3, big, failures):
@@ -1361,9 +1541,17 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=2, help="part 1 runs in parallel [2]")
     ap.add_argument("--out", default=os.path.join(REPO, "bench-out"),
                     help="output directory [bench-out]")
-    ap.add_argument("--part4", action="store_true",
-                    help="part 4 alone (long stories and training data)")
+    ap.add_argument("--eval-only", action="store_true",
+                    help="run only part 4, the evaluation (compare's interval coverage)")
+    ap.add_argument("--long-only", action="store_true",
+                    help="run only part 5, long stories and training data")
+    ap.add_argument("--eval-reps", type=int,
+                    help="repetitions of compare per row of part 4 [100; 20 with --quick]")
     opts = ap.parse_args(argv)
+    if opts.eval_reps is None:
+        opts.eval_reps = 20 if opts.quick else 100
+    if opts.eval_reps < 1:
+        ap.error("--eval-reps must be at least 1")
     if opts.seeds is None:
         opts.seeds = 2 if opts.quick else 6
     if opts.seeds < 1 or opts.jobs < 1:
@@ -1382,39 +1570,44 @@ def main(argv=None):
         shutil.rmtree(snapdir, ignore_errors=True)
 
 
+def evaluation(opts):
+    """Part 4 alone or after the rest: eval.md and its table on stdout."""
+    failures = []
+    t0 = time.monotonic()
+    p4 = part4(opts, failures)
+    secs = time.monotonic() - t0
+    path = os.path.join(opts.out, "eval.md")
+    write_eval_md(path, opts, p4, secs)
+    print()
+    print("\n".join(eval_table(p4)))
+    for f in failures:
+        print("FAILURE: " + f)
+    print("wrote %s (%.0f s)" % (os.path.relpath(path), secs))
+    return failures
+
+
 def bench(opts, argv):
+    if opts.eval_only:
+        return 1 if evaluation(opts) else 0
+    if opts.long_only:
+        return 1 if long_stories_and_data(opts) else 0
     started = datetime.datetime.now().astimezone()
     t0 = time.monotonic()
     failures = []
-    if opts.part4:
-        p4 = part4(opts, failures)
-        md = os.path.join(opts.out, "bench-part4.md")
-        with open(md, "w") as f:
-            f.write("\n".join(["# alphawrite benchmark, part 4", "",
-                               "- alphawrite at commit %s; `python3 tests/bench.py %s` took "
-                               "%.0f s" % (opts.commit, " ".join(argv), time.monotonic() - t0),
-                               ""] + part4_md(p4)) + "\n")
-        print_part4(p4)
-        for f in failures:
-            print("FAILURE: " + f)
-        print("\nwrote %s" % os.path.relpath(md))
-        return 1 if failures else 0
     p1, p1_secs = part1(opts, failures)
     wc = window_check(opts, failures)
     findings, found = part1_findings(p1, wc)
     p2 = part2(opts, failures)
     p3, big = part3(opts, failures)
-    p4 = part4(opts, failures)
     total = time.monotonic() - t0
     md = os.path.join(opts.out, "bench.md")
     svg = os.path.join(opts.out, "regret.svg")
     write_md(md, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3, big, failures)
-    with open(md, "a") as f:
-        f.write("\n".join(part4_md(p4)) + "\n")
     wrote = [md] + ([svg] if write_svg(svg, p1, found) else [])
     print_summary(p1, found, wc, p2, p3, big, failures)
-    print_part4(p4)
     print("\nwrote %s (%.0f s)" % (" and ".join(os.path.relpath(f) for f in wrote), total))
+    failures += evaluation(opts)
+    failures += long_stories_and_data(opts)
     return 1 if failures else 0
 
 

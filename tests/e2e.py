@@ -48,7 +48,7 @@ import sys
 import threading
 import time
 
-from harness import (MARKER_RE, PROMPTS_DIR, REPO, SLOW, VALGRIND, Result, Sim, TestFail,
+from harness import (BIN, MARKER_RE, PROMPTS_DIR, REPO, SLOW, VALGRIND, Result, Sim, TestFail,
                      bin_cmd, check, clean_env, kendall_tau, run_bin, run_tests, short, test,
                      vg_check)
 from validate import (Mode, all_files_valid, all_matches, check_best, check_failed_run,
@@ -361,6 +361,10 @@ def request_schema(tmp):
                   "hold a 200-word story")
             check("logprobs" not in body and "top_logprobs" not in body,
                   f"{where}: a writer request asks for logprobs")
+        elif kind == "probe":
+            # the preflight: a one-token check of each (endpoint, model)
+            check(body["model"] in ("writer-x", "judge-y"), f"{where}: model {body['model']!r}")
+            check(body["max_tokens"] == 1, f"{where}: a probe of {body['max_tokens']} tokens")
         else:
             raise TestFail(f"{where}: the endpoint could not classify it")
     for k in ("story", "variant", "judge", "reask"):
@@ -521,13 +525,35 @@ def ranking(tmp):
     return f"tau {tau:.2f} by rating, {tau_elo:.2f} by elo"
 
 
+def check_preflight_refused(tmp, out, r, stats, needles, requests):
+    """A run refused by the preflight: exit 1 naming what is wrong, nothing
+    made, only the tiny check sent."""
+    check(r.rc == 1, f"preflight: {r!r}")
+    for n in needles:
+        check(n in r.err, f"preflight: stderr does not say {n!r}: {short(r.err)}")
+    check("--no-preflight" in r.err, f"preflight: stderr does not say how to skip it: "
+          f"{short(r.err)}")
+    check(not os.path.exists(out), f"preflight: {out} was made although the check failed")
+    check(stats["requests"] == requests and stats["by_kind"].get("probe", 0) == requests,
+          f"preflight: {stats['requests']} requests ({stats['by_kind']}), expected "
+          f"{requests} probe(s) only")
+
+
 @test
 def fatal_status(tmp):
-    # 401: the endpoint's message, and no retries.
+    # 401: the preflight says so in a second, before anything is made; in
+    # the run (--no-preflight) the endpoint's message, and no retries.
+    out = os.path.join(tmp, "pre401")
+    with Sim(tmp, "--status-all", "401", name="p401") as sim:
+        r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
+                       expect=None, timeout=30)
+        stats = sim.stats()
+    check_preflight_refused(tmp, out, r, stats, ["writer", "HTTP 401", "Incorrect API key",
+                                                 "no API key was sent"], 1)
     out = os.path.join(tmp, "out401")
     with Sim(tmp, "--status-all", "401", name="s401") as sim:
         r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
-                       expect=1, timeout=30)
+                       "--no-preflight", expect=1, timeout=30)
         stats = sim.stats()
     check("HTTP 401" in r.err, f"401: stderr does not name HTTP 401: {short(r.err)}")
     check("Incorrect API key" in r.err, f"401: stderr lacks the endpoint's message: {short(r.err)}")
@@ -535,21 +561,36 @@ def fatal_status(tmp):
     check(stats["requests"] <= 4, f"401: {stats['requests']} requests for 4 stories (retried?)")
 
     # 404: the message names the model.
-    out = os.path.join(tmp, "out404")
     model = "no-such-model-" + secrets.token_hex(3)
-    with Sim(tmp, "--status-all", "404", name="s404") as sim:
-        r = run_bin(["evolve", "--model", model, "--base-url", sim.url, "--out", out,
-                     "--population", 4, "--generations", 0, "--rounds", 1], timeout=30)
-    check(r.rc == 1, f"404: {r!r}")
-    check(model in r.err, f"404: stderr does not name the model {model}: {short(r.err)}")
-    check("404" in r.err, f"404: stderr does not name HTTP 404: {short(r.err)}")
-    check_failed_run(out, [model])
+    for pre in (True, False):
+        out = os.path.join(tmp, "pre404" if pre else "out404")
+        with Sim(tmp, "--status-all", "404", name="p404" if pre else "s404") as sim:
+            r = run_bin(["evolve", "--model", model, "--base-url", sim.url, "--out", out,
+                         "--population", 4, "--generations", 0, "--rounds", 1] +
+                        ([] if pre else ["--no-preflight"]), timeout=30)
+            stats = sim.stats()
+        if pre:
+            check_preflight_refused(tmp, out, r, stats, [model, "HTTP 404", "writer"], 1)
+            continue
+        check(r.rc == 1, f"404: {r!r}")
+        check(model in r.err, f"404: stderr does not name the model {model}: {short(r.err)}")
+        check("404" in r.err, f"404: stderr does not name HTTP 404: {short(r.err)}")
+        check_failed_run(out, [model])
 
-    # 503 with one retry: too few stories, and why.
+    # 503: the preflight retries once and gives up; in the run, with one
+    # retry, too few stories, and why.
+    out = os.path.join(tmp, "pre503")
+    with Sim(tmp, "--status-all", "503", name="p503") as sim:
+        r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
+                       expect=None, timeout=60)
+        stats = sim.stats()
+    check(r.rc == 1 and "HTTP 503" in r.err and not os.path.exists(out),
+          f"503 preflight: {r!r}")
+    check(stats["requests"] == 2, f"503 preflight: {stats['requests']} requests, expected 2")
     out = os.path.join(tmp, "out503")
     with Sim(tmp, "--status-all", "503", name="s503") as sim:
         r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
-                       "--retries", 1, expect=1, timeout=60)
+                       "--retries", 1, "--no-preflight", expect=1, timeout=60)
         stats = sim.stats()
     check("HTTP 503" in r.err, f"503: stderr does not say HTTP 503: {short(r.err)}")
     check_failed_run(out, ["503"])
@@ -562,7 +603,7 @@ def timeouts(tmp):
     out = os.path.join(tmp, "out")
     with Sim(tmp, "--fault-rate", "1", "--faults", "slow", "--slow-seconds", "5") as sim:
         r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
-                       "--timeout", 1, "--retries", 1, expect=1, timeout=60)
+                       "--timeout", 1, "--retries", 1, "--no-preflight", expect=1, timeout=60)
     limit = 15 * SLOW
     check(r.elapsed < limit, f"took {r.elapsed:.1f}s to give up (limit {limit}s)")
     check(re.search(r"tim(ed|e)[ -]?out", r.err, re.I), f"stderr does not mention the time-out: "
@@ -758,15 +799,53 @@ def install(tmp):
 
 
 @test
+def golden_run(tmp):
+    """Every file a run writes is what tests/golden/ holds (tests/golden.py):
+    the formats and the computation do not change unnoticed.  A changed
+    golden file must come with a commit that says why."""
+    import golden
+    notes = []
+    for name in golden.CASES:
+        out = os.path.join(tmp, name)
+        r = golden.run_case(BIN, tmp, name, out)
+        check(r.rc == 0, f"{name}: {r!r}")
+        problems = golden.compare(os.path.join(golden.GOLDEN, name), out)
+        check(not problems, f"{name}: " + "; ".join(problems[:3]))
+        notes.append(f"{name}: {len(golden.normalize(out))} files")
+    # the comparison is not blind: a changed story is seen
+    out = os.path.join(tmp, "deterministic")
+    path = os.path.join(out, "gen-001.json")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace('"rank":\t1,', '"rank":\t2,', 1))
+    check(golden.compare(os.path.join(golden.GOLDEN, "deterministic"), out),
+          "a changed rank was not seen")
+    return ", ".join(notes)
+
+
+@test
 def quiet(tmp):
     args = ["--population", 6, "--generations", 1, "--top", 2, "--variants", 1,
             "--rounds", 1]
     with Sim(tmp) as sim:
         r = run_evolve(sim, os.path.join(tmp, "q"), *args, "--quiet")
-        check(r.out == "" and r.err == "",
-              f"--quiet printed stdout {short(r.out)!r} stderr {short(r.err)!r}")
+        # --quiet silences progress, not the result
+        result = r.out.splitlines()
+        check(r.err == "", f"--quiet printed on stderr {short(r.err)!r}")
+        check(result and all(re.match(r"(alphawrite|best story|evolution|warning): ", line)
+                             for line in result) and "best story: " in r.out,
+              f"--quiet: the result lines are not all there: {short(r.out)!r}")
         r = run_evolve(sim, os.path.join(tmp, "v"), *args)
-    lines = r.err.splitlines()
+    check(all(re.match(r"(alphawrite|best story|evolution|warning): ", line)
+              for line in r.out.splitlines()) and "best story: " in r.out,
+          f"without --quiet, the result lines are not all there: {short(r.out)!r}")
+    # each generation's best and median, after its progress line
+    bests = [line for line in r.err.splitlines() if re.match(r"generation \d+: best ", line)]
+    check(len(bests) == 2 and all(re.search(r"rating \d+ \[\d+, \d+\], median \d+$", b)
+                                  for b in bests),
+          f"the best and median of each generation are not said: {short(r.err)}")
+    lines = [line for line in r.err.splitlines() if line not in bests]
     check("\r" not in r.err and "\033" not in r.err,
           "progress on a non-terminal uses carriage returns or escape codes")
     # One line per generation: its stories written and its matches judged
