@@ -41,8 +41,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_REPLY (8u << 20) /* largest reply body accepted */
-#define GRACE_SECONDS 10.0   /* after SIGINT/SIGTERM, for requests in flight */
 
 /* The settings of `baseline`: the writer's (picked from evolve's table, so
  * struct options comes first) and its own. */
@@ -422,23 +420,8 @@ int baseline_main(int argc, char **argv)
 		goto early;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	interrupt_install();
-	struct http_config hc = {
-		.cacert = b.o.cacert,
-		.concurrency = b.o.concurrency,
-		.timeout = b.o.timeout,
-		.retries = b.o.retries,
-		.max_reply = MAX_REPLY,
-		.jitter_seed = b.o.seed ^ (unsigned long long)aw_now(),
-		.describe = llm_describe_error,
-		.wake_fd = interrupt_fd(),
-		.stop = &interrupt_count,
-		.grace = b.o.timeout < GRACE_SECONDS ? b.o.timeout : GRACE_SECONDS,
-		.tick = progress_tick,
-		.tick_arg = &run->progress,
-		.note = progress_note,
-		.note_arg = &run->progress,
-	};
+	struct http_config hc;
+	endpoint_config(&hc, &b.o, &run->progress);
 	struct endpoint_spec w = { "writer", b.o.base_url, b.o.api_key,
 				   (const char *const *)b.o.headers.v, b.o.headers.n,
 				   b.o.extra_body, b.o.model, b.o.token_param };

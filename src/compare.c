@@ -18,6 +18,7 @@
  * requests the interrupted run would have sent.
  */
 #include "aw/compare.h"
+#include "aw/endpoint.h"
 #include "aw/cli.h"
 #include "aw/data.h"
 #include "aw/http.h"
@@ -46,65 +47,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_REPLY (8u << 20) /* largest reply body accepted: 8 MiB */
-#define GRACE_SECONDS 10.0   /* after SIGINT/SIGTERM, for requests in flight */
 
-/* The settings of `compare`. */
+/* The settings of `compare`: the judge's, as evolve reads them (rows taken
+ * from its table, so struct options comes first), and its own. */
 struct compare_options {
+	struct options o;           /* endpoint, judge and request settings */
 	struct cli_list judges;     /* --judge-model, one or more */
-	const char *base_url_arg;   /* --base-url, or NULL */
-	const char *prompt;         /* --prompt TEXT, or NULL */
-	const char *prompt_file;    /* --prompt-file, or NULL */
-	const char *rubric_file;    /* --rubric, NULL = bundled */
-	const char *prompts_dir;    /* --prompts-dir, NULL = bundled */
 	long pairs;                 /* pairs drawn */
 	long top;                   /* best stories taken from a ranked set */
-	uint64_t seed;              /* the pairs, request seeds, bootstrap */
-	int logprobs;               /* enum logprobs */
-	double judge_temperature;   /* judge sampling temperature */
-	long judge_max_tokens;      /* token cap of a judge reply */
-	int token_param;            /* index in token_params */
-	long concurrency;           /* requests in flight at once */
-	double timeout;             /* seconds per request */
-	long retries;               /* retries per request */
-	const char *cacert;         /* --cacert FILE, or NULL */
 	const char *out;            /* --out FILE, or NULL */
 	const char *verdicts_dir;   /* --verdicts-dir DIR, or NULL */
 	const char *verdicts;       /* --verdicts FILE: report only */
-	int quiet;                  /* errors only */
 };
-
-static const char *const logprob_modes[] = { "auto", "on", "off", NULL };
-static const char *const token_params[] = { "max_tokens", "max_completion_tokens", NULL };
 
 #define F(field) offsetof(struct compare_options, field)
 
-static const struct cli_row rows[] = {
+/* Evolve's rows a compare takes: the endpoint, the judge's settings, the
+ * texts it judges with, the caps. */
+static const char *const evolve_rows[] = {
+	"base-url", "header", "extra-body", "prompt", "prompt-file", "rubric", "prompts-dir",
+	"judge-logprobs", "judge-temperature", "judge-max-tokens", "token-param", "concurrency",
+	"timeout", "retries", "cacert", "seed", "max-requests", "max-tokens", "max-cost",
+	"judge-price-in", "judge-price-out", "no-preflight", "quiet", NULL
+};
+
+static const struct cli_row own_rows[] = {
 	{ "judge-model", CLI_LIST, F(judges), 0, 0, "J", "judge model (required; repeat for a panel: every pair is judged by each)", NULL, NULL, NULL, 0 },
-	{ "base-url", CLI_STR, F(base_url_arg), 0, 0, "URL", "OpenAI-compatible endpoint, up to /v1", NULL, "$OPENAI_BASE_URL, else https://api.openai.com/v1", NULL, 0 },
 	{ "pairs", CLI_LONG, F(pairs), 1, 1000000, "N", "pairs judged, each in both orders, spread evenly over the stories", "120", NULL, NULL, 0 },
 	{ "top", CLI_LONG, F(top), 1, 100000, "K", "take the K best stories of a ranked set (an unranked set: all)", "5", NULL, NULL, 0 },
-	{ "seed", CLI_U64, F(seed), 0, (double)AW_SEED_MAX, "S", "seed of the pairs, the requests and the bootstrap", "1", NULL, NULL, 0 },
-	{ "prompt", CLI_STR, F(prompt), 0, 0, "TEXT", "the writing prompt the stories answer", NULL, "set A's run's prompt", NULL, 0 },
-	{ "prompt-file", CLI_STR, F(prompt_file), 0, 0, "FILE", "read the writing prompt from FILE", NULL, NULL, NULL, 0 },
-	{ "rubric", CLI_STR, F(rubric_file), 0, 0, "FILE", "judging rubric", NULL, "bundled rubrics/story.txt", NULL, 0 },
-	{ "prompts-dir", CLI_STR, F(prompts_dir), 0, 0, "DIR", "directory with judge.txt and judge-reask.txt", NULL, "bundled", NULL, 0 },
-	{ "judge-logprobs", CLI_CHOICE, F(logprobs), 0, 0, "WHEN", "auto, on or off: record the judge's probability (p_a)", "auto", NULL, logprob_modes, 0 },
-	{ "judge-temperature", CLI_DOUBLE, F(judge_temperature), 0, 2, "T", "judge sampling temperature", "0", NULL, NULL, 0 },
-	{ "judge-max-tokens", CLI_LONG, F(judge_max_tokens), 16, 1000000, "N", "token cap of a judge reply", "1024", NULL, NULL, 0 },
-	{ "token-param", CLI_CHOICE, F(token_param), 0, 0, "NAME", "max_tokens or max_completion_tokens", "max_tokens", NULL, token_params, 0 },
-	{ "concurrency", CLI_LONG, F(concurrency), 1, 1024, "N", "requests in flight at once", "16", NULL, NULL, 0 },
-	{ "timeout", CLI_DOUBLE, F(timeout), 1, 86400, "S", "seconds allowed per request", "300", NULL, NULL, 0 },
-	{ "retries", CLI_LONG, F(retries), 0, 100, "N", "retries per request (backoff with jitter)", "5", NULL, NULL, 0 },
-	{ "cacert", CLI_STR, F(cacert), 0, 0, "FILE", "CA certificates for a private TLS endpoint", NULL, NULL, NULL, 0 },
 	{ "out", CLI_STR, F(out), 0, 0, "FILE", "also write the JSON to FILE; verdicts go to FILE.verdicts.jsonl", NULL, NULL, NULL, 0 },
 	{ "verdicts-dir", CLI_STR, F(verdicts_dir), 0, 0, "DIR", "keep the verdict file in DIR", NULL, "next to --out, else the current directory", NULL, 0 },
 	{ "verdicts", CLI_STR, F(verdicts), 0, 0, "FILE", "report on the verdicts in FILE (compare's or rate's); no request", NULL, NULL, NULL, 0 },
-	{ "quiet", CLI_FLAG, F(quiet), 0, 0, NULL, "no progress output, errors only", NULL, NULL, NULL, 0 },
 	{ "help", CLI_HELP, 0, 0, 0, NULL, "show this help and exit", NULL, NULL, NULL, 0 },
 };
 
-const struct cli_command compare_command = {
+static struct cli_row rows[64];
+static struct cli_command command = {
 	"compare",
 	"alphawrite compare --judge-model J [options] SET_A SET_B\n"
 	"alphawrite compare [options] --verdicts FILE.jsonl",
@@ -113,9 +91,10 @@ const struct cli_command compare_command = {
 	"a bootstrap interval over stories, a sign test and a length-controlled rate.\n"
 	"A SET is a run directory (its last generation), a generation file, a baseline\n"
 	"directory, or a JSON Lines file of {\"id\": ..., \"text\": ...}.  Verdicts are\n"
-	"kept as they arrive; the same command run again asks only what is missing.",
+	"kept as they arrive; the same command run again asks only what is missing.\n"
+	"--seed (default 1) draws the pairs.",
 	rows,
-	AW_ARRAY_LEN(rows),
+	0,
 	"environment:\n"
 	"  OPENAI_API_KEY     sent as 'Authorization: Bearer ...' and nowhere else\n"
 	"  OPENAI_BASE_URL    endpoint when --base-url is not given (OPENAI_API_BASE too)\n"
@@ -124,6 +103,17 @@ const struct cli_command compare_command = {
 	"exit status: 0 done, 1 the endpoint refused or a file could not be written,\n"
 	"2 usage or input error (nothing sent, nothing written), 130 interrupted.\n",
 };
+
+const struct cli_command *compare_command(void)
+{
+	if (!command.nrows) {
+		size_t n = options_rows(evolve_rows, rows, AW_ARRAY_LEN(rows));
+		for (size_t i = 0; i < AW_ARRAY_LEN(own_rows) && n < AW_ARRAY_LEN(rows); i++)
+			rows[n++] = own_rows[i];
+		command.nrows = n;
+	}
+	return &command;
+}
 
 /* ================================================================ texts */
 
@@ -412,6 +402,7 @@ struct cmp {
 	struct job *jobs;           /* every verdict to have */
 	size_t njobs;
 	struct http *http;          /* the HTTP client */
+	struct budget budget;       /* the caps, and what was spent */
 	int key_sent;               /* an API key goes with every request */
 	struct llm_usage usage;     /* tokens reported */
 	struct progress progress;   /* what the user sees */
@@ -425,21 +416,11 @@ struct cmp {
 	char err[1024];             /* the last error */
 };
 
-/* The seed sent with a request: as run_request_seed(), from the seed and
- * the request's identity (31 bits, which every server accepts). */
-static unsigned long request_seed(uint64_t seed, const char *id, long attempt)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (const char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return (unsigned long)(rng_mix(seed, rng_mix(h, (uint64_t)attempt)) & 0x7fffffff);
-}
-
 static int want_logprobs(const struct cmp *c)
 {
-	if (c->o->logprobs == LOGPROBS_OFF || c->logprobs_refused)
+	if (c->o->o.logprobs == LOGPROBS_OFF || c->logprobs_refused)
 		return 0;
-	if (c->o->logprobs == LOGPROBS_AUTO && c->logprobs_absent >= 3 && !c->soft)
+	if (c->o->o.logprobs == LOGPROBS_AUTO && c->logprobs_absent >= 3 && !c->soft)
 		return 0;
 	return 1;
 }
@@ -508,7 +489,7 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 				v.p_a = j->first == 'a' ? p : 1 - p; /* for A's story */
 				c->soft++;
 			}
-		} else if (c->o->logprobs != LOGPROBS_OFF && !c->logprobs_refused) {
+		} else if (c->o->o.logprobs != LOGPROBS_OFF && !c->logprobs_refused) {
 			c->logprobs_absent++;
 		}
 		job_done(j, &v);
@@ -543,7 +524,7 @@ static void on_fail(void *ctx, const char *why)
 		ask(j);
 		return;
 	}
-	if (!j->c->o->quiet && !j->c->lost) /* the first says why; the count says how many */
+	if (!j->c->o->o.quiet && !j->c->lost) /* the first says why; the count says how many */
 		fprintf(stderr, "alphawrite: a judge request failed for good: %s\n", why);
 	job_done(j, NULL);
 }
@@ -556,7 +537,7 @@ static void ask(struct job *j)
 	const struct compare_options *o = c->o;
 	if (!j->prompt) {
 		struct rng r;
-		rng_seed(&r, request_seed(o->seed, j->id, -1));
+		rng_seed(&r, rng_request_seed(o->o.seed, j->id, -1));
 		const struct story *first = j->first == 'a' ? j->sa : j->sb;
 		const struct story *second = j->first == 'a' ? j->sb : j->sa;
 		j->prompt = judge_prompt(c->judge_tmpl, c->prompt, c->rubric, &r, first->text,
@@ -564,21 +545,23 @@ static void ask(struct job *j)
 	}
 	struct llm_request req = {
 		.model = o->judges.v[j->judge],
-		.temperature = o->judge_temperature,
+		.temperature = o->o.judge_temperature,
 		.top_p = 1.0,
-		.max_tokens = o->judge_max_tokens,
-		.token_param = token_params[o->token_param],
+		.max_tokens = o->o.judge_max_tokens,
+		.token_param = o->o.token_param,
 		.has_seed = 1,
 		/* asked again after a failed request: the same question, the
 		 * same seed */
-		.seed = request_seed(o->seed, j->id, j->asks - j->lost_tries),
+		.seed = rng_request_seed(o->o.seed, j->id, j->asks - j->lost_tries),
 		.msg = { { "user", j->prompt } },
 		.nmsg = 1,
 		.top_logprobs = want_logprobs(c) ? JUDGE_TOP_LOGPROBS : 0,
-		.logprobs_refused = o->logprobs == LOGPROBS_AUTO ? &c->logprobs_refused : NULL,
+		.logprobs_refused = o->o.logprobs == LOGPROBS_AUTO ? &c->logprobs_refused : NULL,
 		.role = ROLE_JUDGE,
 		.role_name = "judge",
 		.key_sent = c->key_sent,
+		.extra = o->o.extra_body,
+		.budget = &c->budget,
 	};
 	if (j->first_reply) {
 		req.msg[1] = (struct llm_message){ "assistant", j->first_reply };
@@ -743,15 +726,15 @@ static int report_file(struct compare_options *o)
 		return AW_EXIT_USAGE;
 	}
 	if (o->out && compare_check_output(o->out, err, sizeof err) < 0) {
-		cli_usage(&compare_command, "option '--out': %s", err);
+		cli_usage(compare_command(), "option '--out': %s", err);
 		vote_list_free(&votes);
 		return AW_EXIT_USAGE;
 	}
 	char *a = xasprintf("set A of '%s'", o->verdicts), *b = xasprintf("set B of '%s'", o->verdicts);
 	struct compare_input in = {
 		.a_desc = a, .b_desc = b, .a_label = "A", .b_label = "B",
-		.pairs_drawn = -1, .lost = -1, .seed = o->seed, .verdicts_path = o->verdicts,
-		.out = o->out, .quiet = o->quiet,
+		.pairs_drawn = -1, .lost = -1, .seed = o->o.seed, .verdicts_path = o->verdicts,
+		.out = o->out, .quiet = o->o.quiet,
 	};
 	int status = compare_report(&votes, &in);
 	free(a);
@@ -768,41 +751,41 @@ static int prepare(struct cmp *c, int argc, char **argv, int first)
 	char *err = c->err;
 	size_t errlen = sizeof c->err;
 	if (argc - first != 2)
-		return cli_usage(&compare_command, argc - first < 2 ?
+		return cli_usage(compare_command(), argc - first < 2 ?
 						   "give two sets, SET_A and SET_B (or --verdicts FILE)" :
 						   "unexpected argument '%s'",
 				 argv[first + 2 < argc ? first + 2 : first]);
 	if (o->judges.n == 0)
-		return cli_usage(&compare_command, "option '--judge-model' is required");
+		return cli_usage(compare_command(), "option '--judge-model' is required");
 	for (size_t i = 0; i < o->judges.n; i++)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(o->judges.v[i], o->judges.v[k]) == 0)
-				return cli_usage(&compare_command, "judge '%s' is given twice",
+				return cli_usage(compare_command(), "judge '%s' is given twice",
 						 o->judges.v[i]);
 	if (sets_load(&c->a, argv[first], o->top, err, errlen) < 0 ||
 	    sets_load(&c->b, argv[first + 1], o->top, err, errlen) < 0)
-		return cli_usage(&compare_command, "%s", err);
-	if (compare_load_prompt(o->prompt, o->prompt_file, &c->a, &c->prompt, err, errlen) < 0 ||
-	    compare_load_rubric(o->rubric_file, &c->rubric, err, errlen) < 0)
-		return cli_usage(&compare_command, "%s", err);
+		return cli_usage(compare_command(), "%s", err);
+	if (compare_load_prompt(o->o.prompt, o->o.prompt_file, &c->a, &c->prompt, err, errlen) < 0 ||
+	    compare_load_rubric(o->o.rubric_file, &c->rubric, err, errlen) < 0)
+		return cli_usage(compare_command(), "%s", err);
 	static const char *judge_vars[] = { "prompt", "rubric", "story_a", "story_b" };
 	char *reask = NULL;
-	if (load_file(NULL, o->prompts_dir, "judge.txt", "prompts/judge.txt", &c->judge_tmpl, err,
+	if (load_file(NULL, o->o.prompts_dir, "judge.txt", "prompts/judge.txt", &c->judge_tmpl, err,
 		      errlen) < 0 ||
-	    template_check(c->judge_tmpl, o->prompts_dir ? "judge.txt" : "prompts/judge.txt",
+	    template_check(c->judge_tmpl, o->o.prompts_dir ? "judge.txt" : "prompts/judge.txt",
 			   judge_vars, AW_ARRAY_LEN(judge_vars), err, errlen) < 0 ||
-	    load_file(NULL, o->prompts_dir, "judge-reask.txt", "prompts/judge-reask.txt", &reask,
+	    load_file(NULL, o->o.prompts_dir, "judge-reask.txt", "prompts/judge-reask.txt", &reask,
 		      err, errlen) < 0 ||
 	    template_check(reask, "judge-reask.txt", NULL, 0, err, errlen) < 0) {
 		free(reask);
-		return cli_usage(&compare_command, "%s", err);
+		return cli_usage(compare_command(), "%s", err);
 	}
 	c->reask = template_render(reask, NULL, 0);
 	free(reask);
 
 	/* What a verdict is asked under. */
 	char temp[40];
-	snprintf(temp, sizeof temp, "%.17g", o->judge_temperature);
+	snprintf(temp, sizeof temp, "%.17g", o->o.judge_temperature);
 	const char *parts[] = { c->prompt, c->rubric, c->judge_tmpl, c->reask, temp };
 	size_t total = 0;
 	for (size_t i = 0; i < AW_ARRAY_LEN(parts); i++)
@@ -819,7 +802,7 @@ static int prepare(struct cmp *c, int argc, char **argv, int first)
 	/* Where the verdicts go: named by the two sets (in either order) and
 	 * the context, so that the same comparison finds the same file. */
 	if (o->out && compare_check_output(o->out, err, errlen) < 0)
-		return cli_usage(&compare_command, "option '--out': %s", err);
+		return cli_usage(compare_command(), "option '--out': %s", err);
 	uint64_t ka = sets_key(&c->a), kb = sets_key(&c->b);
 	char name[64], mix[60];
 	snprintf(mix, sizeof mix, "%016llx%016llx%s", (unsigned long long)(ka < kb ? ka : kb),
@@ -831,20 +814,20 @@ static int prepare(struct cmp *c, int argc, char **argv, int first)
 		struct stat st;
 		c->vpath = xasprintf("%s/%s", o->verdicts_dir, name);
 		if (stat(o->verdicts_dir, &st) == 0 && !S_ISDIR(st.st_mode))
-			return cli_usage(&compare_command, "option '--verdicts-dir': '%s' is not a directory",
+			return cli_usage(compare_command(), "option '--verdicts-dir': '%s' is not a directory",
 					 o->verdicts_dir);
 		/* A directory still to be made needs a parent to make it in. */
 		if (access(o->verdicts_dir, F_OK) < 0 &&
 		    compare_check_output(o->verdicts_dir, err, errlen) < 0)
-			return cli_usage(&compare_command, "option '--verdicts-dir': %s", err);
+			return cli_usage(compare_command(), "option '--verdicts-dir': %s", err);
 	} else {
 		c->vpath = o->out ? xasprintf("%s.verdicts.jsonl", o->out) : xstrdup(name);
 	}
 	if ((!o->verdicts_dir || access(o->verdicts_dir, F_OK) == 0) &&
 	    compare_check_output(c->vpath, err, errlen) < 0)
-		return cli_usage(&compare_command, "%s", err);
+		return cli_usage(compare_command(), "%s", err);
 	if (vote_read_file(c->vpath, 1, &c->file, NULL, err, errlen) < 0)
-		return cli_usage(&compare_command, "%s", err);
+		return cli_usage(compare_command(), "%s", err);
 
 	/* The stories' fingerprints, and the pairs. */
 	c->hash_a = xmalloc(c->a.stories.n * sizeof *c->hash_a);
@@ -855,7 +838,7 @@ static int prepare(struct cmp *c, int argc, char **argv, int first)
 		vote_hash(c->b.stories.v[i]->text, strlen(c->b.stories.v[i]->text), c->hash_b[i]);
 	c->npairs = (size_t)o->pairs;
 	c->pairs = xmalloc(c->npairs * sizeof *c->pairs);
-	pairs_draw(c->a.stories.n, c->b.stories.n, c->npairs, o->seed, ka, kb, c->pairs);
+	pairs_draw(c->a.stories.n, c->b.stories.n, c->npairs, o->o.seed, ka, kb, c->pairs);
 	return 0;
 }
 
@@ -871,6 +854,30 @@ static void labels(const struct cmp *c, const char **la, const char **lb)
 	}
 }
 
+/* Parse the command line: the judge's settings are checked as evolve
+ * checks them (endpoint, key, --cacert, headers, --extra-body, caps). */
+static int parse(struct compare_options *o, int argc, char **argv, int *first)
+{
+	const struct cli_command *cmd = compare_command();
+	unsigned char given[64];
+	options_defaults(&o->o);
+	enum cli_result cr = cli_parse(cmd, o, given, argc, argv, first);
+	if (cr != CLI_RUN)
+		return cr == CLI_EXIT ? -1 : AW_EXIT_USAGE;
+	options_mark_given(&o->o, cmd, given);
+	if (!o->o.seed_given) { /* the pairs are drawn alike every time */
+		o->o.seed = 1;
+		o->o.seed_given = 1;
+	}
+	if (o->verdicts)
+		return 0;
+	o->o.model = o->judges.n ? o->judges.v[0] : "-";
+	o->o.out_dir = o->out ? o->out : ".";
+	o->o.population = 2;
+	o->o.top = 1;
+	return options_complete(&o->o) == OPTIONS_RUN ? 0 : AW_EXIT_USAGE;
+}
+
 int compare_main(int argc, char **argv)
 {
 	struct compare_options o;
@@ -880,28 +887,23 @@ int compare_main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	c.o = &o;
 	c.vf.fd = -1;
-	char *url = NULL, *base_url = NULL;
-	const char *api_key = NULL;
 
-	enum cli_result cr = cli_parse(&compare_command, &o, NULL, argc, argv, &first);
-	if (cr != CLI_RUN) {
+	int status = parse(&o, argc, argv, &first);
+	if (status != 0) {
+		options_release(&o.o);
 		cli_list_free(&o.judges);
-		return cr == CLI_EXIT ? AW_EXIT_OK : AW_EXIT_USAGE;
+		return status < 0 ? AW_EXIT_OK : status;
 	}
-	int status;
 	if (o.verdicts) {
 		status = first < argc ?
-				 cli_usage(&compare_command,
+				 cli_usage(compare_command(),
 					   "give either two sets or --verdicts FILE, not both") :
 				 report_file(&o);
+		options_release(&o.o);
 		cli_list_free(&o.judges);
 		return status;
 	}
 	status = prepare(&c, argc, argv, first);
-	if (status == 0 &&
-	    options_endpoint(&compare_command, o.base_url_arg, o.cacert, &base_url, &api_key) !=
-		    OPTIONS_RUN)
-		status = AW_EXIT_USAGE;
 	if (status != 0)
 		goto out;
 
@@ -930,39 +932,47 @@ int compare_main(int argc, char **argv)
 				j->sb = c.b.stories.v[c.pairs[k].b];
 			}
 	size_t left = reuse(&c);
-	if (!o.quiet)
+	if (!o.o.quiet)
 		fprintf(stderr, "alphawrite: %zu pairs x %zu judge%s x 2 orders: %zu verdicts in %s, %zu to ask\n",
 			c.npairs, o.judges.n, o.judges.n == 1 ? "" : "s", (size_t)c.reused, c.vpath, left);
 
 	if (left > 0) {
-		url = xasprintf("%s/chat/completions", base_url);
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		interrupt_install();
-		struct http_config hc = {
-			.url = url,
-			.api_key = api_key,
-			.cacert = o.cacert,
-			.concurrency = o.concurrency,
-			.timeout = o.timeout,
-			.retries = o.retries,
-			.max_reply = MAX_REPLY,
-			.jitter_seed = o.seed ^ (unsigned long long)aw_now(),
-			.describe = llm_describe_error,
-			.wake_fd = interrupt_fd(),
-			.stop = &interrupt_count,
-			.grace = o.timeout < GRACE_SECONDS ? o.timeout : GRACE_SECONDS,
-			.tick = progress_tick,
-			.tick_arg = &c.progress,
-		};
-		c.key_sent = api_key != NULL;
-		c.http = http_new(&hc, c.err, sizeof c.err);
+		struct http_config hc;
+		endpoint_config(&hc, &o.o, &c.progress);
+		/* every judge of the panel on the one endpoint, each checked first */
+		struct endpoint_spec *sp = xcalloc(o.judges.n, sizeof *sp);
+		for (size_t i = 0; i < o.judges.n; i++)
+			sp[i] = (struct endpoint_spec){ "judge", o.o.base_url, o.o.api_key,
+							(const char *const *)o.o.headers.v,
+							o.o.headers.n, o.o.extra_body, o.judges.v[i],
+							o.o.token_param };
+		int judge_ep;
+		long probes = 0;
+		if (!o.o.no_preflight &&
+		    endpoint_preflight(&hc, sp, o.judges.n, &probes, c.err, sizeof c.err) < 0) {
+			status = interrupt_count ? AW_EXIT_INTERRUPTED : AW_EXIT_FAILED;
+			aw_error("%s (checked before any verdict; --no-preflight skips the check)", c.err);
+			free(sp);
+			curl_global_cleanup();
+			goto out;
+		}
+		c.key_sent = o.o.api_key != NULL;
+		c.http = endpoint_client(&hc, &sp[0], NULL, &judge_ep, c.err, sizeof c.err);
+		free(sp);
 		if (!c.http) {
 			aw_error("%s", c.err);
 			status = AW_EXIT_FAILED;
 			curl_global_cleanup();
 			goto out;
 		}
-		progress_init(&c.progress, o.quiet, http_stats(c.http));
+		c.budget.max_requests = o.o.max_requests;
+		c.budget.max_tokens = o.o.max_tokens;
+		c.budget.max_cost = o.o.max_cost;
+		c.budget.price_in[ROLE_WRITER] = c.budget.price_out[ROLE_WRITER] = -1;
+		c.budget.price_in[ROLE_JUDGE] = o.o.judge_price_in;
+		c.budget.price_out[ROLE_JUDGE] = o.o.judge_price_out;
+		progress_init(&c.progress, o.o.quiet, http_stats(c.http));
 		progress_begin(&c.progress, "compare", 0, (long)left);
 		for (size_t i = 0; i < c.njobs; i++)
 			if (c.jobs[i].asks < 0) {
@@ -977,10 +987,12 @@ int compare_main(int argc, char **argv)
 				 c.votes.n, c.vpath);
 			status = AW_EXIT_INTERRUPTED;
 		} else if (res == HTTP_STOPPED) {
-			aw_error("%s", http_error(c.http));
+			aw_error("%s%s", http_error(c.http),
+				 c.budget.why[0] ? "; every verdict that arrived is kept: run the same "
+						   "command again with a higher cap" : "");
 			status = AW_EXIT_FAILED;
 		}
-		if (!o.quiet && status == 0 && o.logprobs != LOGPROBS_OFF && !c.soft &&
+		if (!o.o.quiet && status == 0 && o.o.logprobs != LOGPROBS_OFF && !c.soft &&
 		    c.asked > c.lost)
 			fprintf(stderr, "alphawrite: note: the endpoint %s logprobs; no p_a recorded\n",
 				c.logprobs_refused ? "refused" : "returned no");
@@ -998,7 +1010,7 @@ int compare_main(int argc, char **argv)
 		status = AW_EXIT_FAILED;
 		goto out;
 	}
-	if (c.lost && !o.quiet)
+	if (c.lost && !o.o.quiet)
 		fprintf(stderr, "alphawrite: %ld verdict%s could not be had; their pairs are left out "
 				"(run the same command again to ask for them)\n",
 			c.lost, c.lost == 1 ? "" : "s");
@@ -1017,17 +1029,16 @@ int compare_main(int argc, char **argv)
 		.a_desc = c.a.desc, .b_desc = c.b.desc,
 		.a_ids = a_ids, .na = c.a.stories.n, .b_ids = b_ids, .nb = c.b.stories.n,
 		.judges = (const char *const *)o.judges.v, .nj = o.judges.n,
-		.pairs_drawn = (long)c.npairs, .lost = c.lost, .seed = o.seed,
-		.verdicts_path = c.vpath, .out = o.out, .quiet = o.quiet,
+		.pairs_drawn = (long)c.npairs, .lost = c.lost, .seed = o.o.seed,
+		.verdicts_path = c.vpath, .out = o.out, .quiet = o.o.quiet,
 	};
 	labels(&c, &in.a_label, &in.b_label);
 	status = compare_report(&c.votes, &in);
 	free(a_ids);
 	free(b_ids);
 out:
-	free(url);
-	free(base_url);
 	cmp_free(&c);
+	options_release(&o.o);
 	cli_list_free(&o.judges);
 	return status;
 }

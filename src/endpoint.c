@@ -3,7 +3,10 @@
  * preflight (see endpoint.h).
  */
 #include "aw/endpoint.h"
+#include "aw/interrupt.h"
 #include "aw/llm.h"
+#include "aw/options.h"
+#include "aw/progress.h"
 #include "aw/util.h"
 
 #include <cjson/cJSON.h>
@@ -12,6 +15,28 @@
 #include <string.h>
 
 #define PREFLIGHT_TIMEOUT 30.0 /* seconds at most per preflight attempt */
+#define MAX_REPLY (8u << 20)   /* largest reply body accepted: 8 MiB */
+#define GRACE_SECONDS 10.0     /* after SIGINT/SIGTERM, for requests in flight */
+
+void endpoint_config(struct http_config *hc, const struct options *o, struct progress *p)
+{
+	interrupt_install();
+	memset(hc, 0, sizeof *hc);
+	hc->cacert = o->cacert;
+	hc->concurrency = o->concurrency;
+	hc->timeout = o->timeout;
+	hc->retries = o->retries;
+	hc->max_reply = MAX_REPLY;
+	hc->jitter_seed = o->seed ^ (unsigned long long)aw_now();
+	hc->describe = llm_describe_error;
+	hc->wake_fd = interrupt_fd();
+	hc->stop = &interrupt_count;
+	hc->grace = o->timeout < GRACE_SECONDS ? o->timeout : GRACE_SECONDS;
+	hc->tick = progress_tick;
+	hc->tick_arg = p;
+	hc->note = progress_note; /* a long wait is said even --quiet */
+	hc->note_arg = p;
+}
 
 /* Every string value of an --extra-body object, at any depth, is secret. */
 static void add_json_secrets(struct http *h, const cJSON *j)

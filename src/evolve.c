@@ -46,8 +46,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_REPLY (8u << 20) /* largest reply body accepted: 8 MiB */
-#define GRACE_SECONDS 10.0   /* after SIGINT/SIGTERM, for requests in flight */
 
 struct loop {
 	struct run run;           /* shared with the phases */
@@ -583,23 +581,8 @@ int evolve_main(int argc, char **argv)
 
 	status = AW_EXIT_FAILED;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	interrupt_install();
-	struct http_config hc = {
-		.cacert = opt.cacert,
-		.concurrency = opt.concurrency,
-		.timeout = opt.timeout,
-		.retries = opt.retries,
-		.max_reply = MAX_REPLY,
-		.jitter_seed = opt.seed ^ (unsigned long long)aw_now(),
-		.describe = llm_describe_error,
-		.wake_fd = interrupt_fd(),
-		.stop = &interrupt_count,
-		.grace = opt.timeout < GRACE_SECONDS ? opt.timeout : GRACE_SECONDS,
-		.tick = progress_tick,
-		.tick_arg = &run->progress,
-		.note = progress_note, /* a long wait is said even --quiet */
-		.note_arg = &run->progress,
-	};
+	struct http_config hc;
+	endpoint_config(&hc, &opt, &run->progress);
 	struct endpoint_spec sp[2];
 	specs(&opt, &sp[0], &sp[1]);
 	struct journal_record header;

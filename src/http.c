@@ -643,8 +643,10 @@ enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *ar
 			res = HTTP_STOPPED;
 			break;
 		}
-		while (!stopping && !h->draining && h->stats.in_flight < h->cfg.concurrency &&
-		       h->ready) {
+		/* The stop flag is read again before each start: a signal that
+		 * lands while the window is being filled stops it there. */
+		while (!stopping && !(h->cfg.stop && *h->cfg.stop) && !h->draining &&
+		       h->stats.in_flight < h->cfg.concurrency && h->ready) {
 			struct job *j = h->ready;
 			const char *no = j->handler.may_start ? j->handler.may_start(j->handler.ctx) : NULL;
 			if (no) { /* a cap: nothing more is sent; what is out comes in */

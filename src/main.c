@@ -26,7 +26,6 @@
 
 static const struct cli_command *evolve_table(void) { return &options_command; }
 static const struct cli_command *rank_table(void) { return &rank_command; }
-static const struct cli_command *compare_table(void) { return &compare_command; }
 static const struct cli_command *rate_table(void) { return &rate_command; }
 static const struct cli_command *report_table(void) { return &report_command; }
 static const struct cli_command *show_table(void) { return &show_command; }
@@ -43,7 +42,7 @@ static const struct command {
 	{ "baseline", baseline_main, "the sequential-prompting baseline, at a run's budget",
 	  baseline_command },
 	{ "compare", compare_main, "judge two sets of stories head to head, with intervals",
-	  compare_table },
+	  compare_command },
 	{ "rate", rate_main, "rate pairs of stories blind, in the terminal", rate_table },
 	{ "report", report_main, "write a self-contained HTML page about a run", report_table },
 	{ "show", show_main, "show a run's ranking or one story in the terminal", show_table },

@@ -14,10 +14,7 @@
 
 unsigned long run_request_seed(const struct run *r, const char *id, long attempt)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a of the id */
-	for (const char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return (unsigned long)(rng_mix(r->opt->seed, rng_mix(h, (uint64_t)attempt)) & 0x7fffffff);
+	return rng_request_seed(r->opt->seed, id, attempt);
 }
 
 static void journal_failed(struct run *r)

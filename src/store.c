@@ -353,17 +353,11 @@ int store_write_file(const char *dir, const char *name, const char *data, size_t
 		aw_fail(err, errlen, "cannot create '%s':", tmp);
 		goto out;
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			aw_fail(err, errlen, "cannot write '%s':", path);
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)w;
+	if (aw_write_all(fd, data, len) < 0) {
+		aw_fail(err, errlen, "cannot write '%s':", path);
+		close(fd);
+		unlink(tmp);
+		goto out;
 	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		aw_fail(err, errlen, "cannot write '%s':", path);

@@ -333,20 +333,7 @@ int vote_file_open(struct vote_file *f, const char *path, char *err, size_t errl
 int vote_file_append(struct vote_file *f, const struct vote *v)
 {
 	char *line = vote_line(v);
-	size_t len = strlen(line), off = 0;
-	int rc = 0;
-	while (off < len) {
-		ssize_t w = write(f->fd, line + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			rc = -1;
-			break;
-		}
-		off += (size_t)w;
-	}
+	int rc = aw_write_all(f->fd, line, strlen(line));
 	free(line);
 	return rc;
 }

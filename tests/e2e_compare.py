@@ -38,7 +38,8 @@ import sys
 import time
 
 from harness import (BIN, MARKER_RE, SLOW, VALGRIND, Result, Sim, TestFail, bin_cmd, check,
-                     clean_env, load_json, run_bin, run_tests, short, test, vg_check)
+                     clean_env, run_bin, run_tests, short, test, vg_check)
+from validate import load_json
 
 Z95 = 1.959963984540054
 
@@ -391,7 +392,8 @@ def compare_lost(tmp):
     args = ["--judge-model", "sim-judge", "--pairs", 10, "--retries", 0, "--out", out, run,
             os.path.join(run, "gen-000.json")]
     with Sim(tmp, "--fault-rate", "1", "--faults", "500", name="down") as sim:
-        res = compare(sim, *args, expect=1)
+        # (the preflight would refuse this endpoint at once: see below)
+        res = compare(sim, "--no-preflight", *args, expect=1)
         check("20 of 20 judge requests failed" in res.err, f"stderr: {short(res.err)}")
         check(res.out == "" and not os.path.exists(out), "statistics of nothing were printed")
         check(sim.stats()["requests"] == 60, f"{sim.stats()['requests']} requests, expected "
@@ -400,7 +402,17 @@ def compare_lost(tmp):
         res = compare(sim, *args)
         check(judge_requests(sim) == 20, f"{judge_requests(sim)} judge requests, expected 20")
     check_report(json.loads(res.out), n_pairs=10)
-    return "lost, then asked again"
+    # with the preflight, the failing endpoint is found with one probe,
+    # before any verdict is asked for
+    with Sim(tmp, "--status-all", "500", name="pre") as sim:
+        res = compare(sim, "--judge-model", "sim-judge", "--pairs", 10, "--retries", 0,
+                      "--out", os.path.join(tmp, "r2.json"), run,
+                      os.path.join(run, "gen-000.json"), expect=1)
+        check("HTTP 500" in res.err and "--no-preflight" in res.err,
+              f"preflight: stderr {short(res.err)}")
+        check(sim.stats()["by_kind"].get("judge", 0) == 0,
+              f"preflight: {sim.stats()['by_kind']} requests, no judge request expected")
+    return "lost, then asked again; refused by the preflight"
 
 
 @test
@@ -607,7 +619,9 @@ class Tmux:
     def __init__(self, tmp, w=100, h=30):
         if not shutil.which("tmux"):
             raise TestFail("tmux is not installed (apt-get install tmux)")
-        self.sock = os.path.join(tmp, "tmux.sock")
+        self.tmp = tmp
+        self.n = 0
+        self.sock = os.path.join(tmp, "tmux-0.sock")
         self.w, self.h = w, h
         self.started = False
 
@@ -621,7 +635,11 @@ class Tmux:
 
     def start(self, shell_cmd):
         if self.started:
+            # a server of its own each time: a new session on the socket of
+            # a server still shutting down can find it gone
             self.tmux("kill-server", check_rc=False)
+            self.n += 1
+            self.sock = os.path.join(self.tmp, f"tmux-{self.n}.sock")
         self.tmux("new-session", "-d", "-x", str(self.w), "-y", str(self.h), shell_cmd)
         self.started = True
 

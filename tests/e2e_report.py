@@ -813,7 +813,8 @@ def completion_bash(tmp):
     os.makedirs(os.path.join(work, "runs", "first"))
     for name in ("notes.txt", "run.json"):
         open(os.path.join(work, name), "w").close()
-    check(complete(script, ["alphawrite", "r"], work) == ["rank", "report"], "commands")
+    check(sorted(complete(script, ["alphawrite", "r"], work)) == ["rank", "rate", "report"],
+          "commands")
     check(complete(script, ["alphawrite", "s"], work) == ["show"], "commands")
     check(complete(script, ["alphawrite", "report", "--"], work) ==
           ["--compare", "--help", "--out"], "report's options")

@@ -32,7 +32,7 @@ struct set;
 /* Run `alphawrite compare` (argv[0] is "compare"); returns the exit status. */
 int compare_main(int argc, char **argv);
 /* Its option table (for the man page). */
-extern const struct cli_command compare_command;
+const struct cli_command *compare_command(void);
 
 /* The writing prompt of a comparison: --prompt TEXT, --prompt-file FILE
  * (at most one of them), else that of set a's run (sets_prompt()); none is

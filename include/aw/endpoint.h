@@ -25,6 +25,15 @@
 #include "aw/http.h"
 
 struct cJSON;
+struct options;
+struct progress;
+
+/* The client settings every command uses, from its options: the window,
+ * timeout, retries and CA; the largest reply (8 MiB); a SIGINT or SIGTERM
+ * stops it (interrupt.h; it installs the handlers), leaving what is in
+ * flight up to 10 s to come in; and the progress p is ticked and told of
+ * long waits.  The URL, key and headers are endpoint_client()'s. */
+void endpoint_config(struct http_config *hc, const struct options *o, struct progress *p);
 
 /* One role's endpoint and model. */
 struct endpoint_spec {
