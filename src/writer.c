@@ -203,13 +203,9 @@ char *writer_prompt_variant(const struct texts *t, const struct options *o, int 
 			    const struct story *parent, long v, const char *sequential, size_t *goal)
 {
 	char words[32], least[32];
-	struct options seeded = { 0 };
-	struct run tmp = { 0 };
-	seeded.seed = o->seed;
-	tmp.opt = &seeded;
 	char *key = variant_key(gen, parent->id, v);
 	struct rng r;
-	rng_seed(&r, rng_mix(o->seed, run_request_seed(&tmp, key, -1)));
+	rng_seed(&r, rng_mix(o->seed, rng_request_seed(o->seed, key, -1)));
 	free(key);
 	/* the order of the draws is part of the run: the goal (a baseline's
 	 * step has none), then the fence */
