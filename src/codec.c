@@ -28,6 +28,8 @@ static const struct {
 	{ "judge.txt", "judge_template" },     { "judge-reask.txt", "reask_template" },
 	{ "styles.txt", "styles_file" },       { "themes.txt", "themes_file" },
 	{ "goals.txt", "goals_file" },
+	{ "extend-expand.txt", "extend_expand_template" },
+	{ "extend-continue.txt", "extend_continue_template" },
 };
 
 const char *codec_input_name(int k)
@@ -547,6 +549,16 @@ static const struct {
 	{ "soft_verdicts", U(soft_verdicts) },
 	{ "lost_matches", U(lost_matches) },
 	{ "repaired_replies", U(repaired_replies) },
+	{ "extension_requests", U(extension_requests) },
+	{ "extension_rounds", U(extension_rounds) },
+	{ "extended_stories", U(extended_stories) },
+	{ "extension_retries", U(extension_retries) },
+	{ "extension_failures", U(extension_failures) },
+	{ "extension_rejected_no_ending", U(extension_rejected[0]) },
+	{ "extension_rejected_repeats", U(extension_rejected[1]) },
+	{ "extension_rejected_meta", U(extension_rejected[2]) },
+	{ "extension_rejected_too_short", U(extension_rejected[3]) },
+	{ "extension_meta_stripped", U(extension_meta_stripped) },
 };
 
 /* usage.faults, by enum http_fault, and unusable_by_kind by enum llm_bad. */
@@ -597,6 +609,7 @@ void run_usage_sub(struct run_usage *d, const struct run_usage *a, const struct 
 		d->unusable[k] = a->unusable[k] - b->unusable[k];
 	d->reused_stories = a->reused_stories - b->reused_stories;
 	d->reused_matches = a->reused_matches - b->reused_matches;
+	d->reused_parts = a->reused_parts - b->reused_parts;
 	for (int r = 0; r < 2; r++) {
 		d->roles[r].requests = a->roles[r].requests - b->roles[r].requests;
 		d->roles[r].prompt_tokens = a->roles[r].prompt_tokens - b->roles[r].prompt_tokens;
@@ -671,6 +684,7 @@ static void usage_json(cJSON *u, const struct run_usage *us, int spent_only)
 	}
 	add_count(u, "reused_stories", us->reused_stories, spent_only);
 	add_count(u, "reused_matches", us->reused_matches, spent_only);
+	add_count(u, "reused_parts", us->reused_parts, spent_only);
 }
 
 static void usage_parse(const cJSON *u, struct run_usage *us)
@@ -698,6 +712,7 @@ static void usage_parse(const cJSON *u, struct run_usage *us)
 	us->window_use = get_num(u, "window_use", 0);
 	us->reused_stories = get_long(u, "reused_stories", 0, most, 0);
 	us->reused_matches = get_long(u, "reused_matches", 0, most, 0);
+	us->reused_parts = get_long(u, "reused_parts", 0, most, 0);
 }
 
 char *codec_run_json(const struct run_report *r)
@@ -805,6 +820,64 @@ void run_report_release(struct run_report *r)
 
 /* ------------------------------------------------------------- journal */
 
+static const char *const stage_names[] = { "draft", "expand", "continue" };
+
+void ext_part_free(struct ext_part *p)
+{
+	if (!p)
+		return;
+	free(p->id);
+	free(p->parent_id);
+	free(p->text);
+	free(p);
+}
+
+static cJSON *part_json(const struct ext_part *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "t", "part");
+	cJSON_AddNumberToObject(o, "gen", p->gen);
+	cJSON_AddItemToObject(o, "id", str_or_null(p->id));
+	cJSON_AddItemToObject(o, "parent_id", str_or_null(p->parent_id));
+	if (p->variant)
+		cJSON_AddNumberToObject(o, "variant", p->variant);
+	cJSON_AddNumberToObject(o, "round", p->round);
+	cJSON_AddNumberToObject(o, "try", p->attempt);
+	cJSON_AddStringToObject(o, "stage", stage_names[p->stage]);
+	cJSON_AddNumberToObject(o, "part", p->part);
+	cJSON_AddNumberToObject(o, "ask", p->ask);
+	cJSON_AddStringToObject(o, "text", p->text);
+	return o;
+}
+
+/* A part names its story as a journaled story does: generation 0 by its
+ * id, a variant by its parent and number. */
+static struct ext_part *part_parse(const cJSON *o)
+{
+	const char *stage = get_str(o, "stage"), *text = get_str(o, "text");
+	const char *id = get_str(o, "id"), *parent = get_str(o, "parent_id");
+	int variant = (int)get_long(o, "variant", 1, 999999, 0);
+	int k = -1;
+	for (int i = 0; stage && i < (int)AW_ARRAY_LEN(stage_names); i++)
+		if (!strcmp(stage, stage_names[i]))
+			k = i;
+	if (k < 0 || !text || (parent ? !variant : !id || !*id) ||
+	    get_long(o, "gen", 0, 100000, -1) < 0 || get_long(o, "round", 0, 1000, -1) < 0)
+		return NULL;
+	struct ext_part *p = xcalloc(1, sizeof *p);
+	p->gen = (int)get_long(o, "gen", 0, 100000, 0);
+	p->id = id && !parent ? xstrdup(id) : NULL;
+	p->parent_id = parent ? xstrdup(parent) : NULL;
+	p->variant = parent ? variant : 0;
+	p->round = (int)get_long(o, "round", 0, 1000, 0);
+	p->attempt = (int)get_long(o, "try", 0, 1000, 0);
+	p->stage = k;
+	p->part = (int)get_long(o, "part", 0, 1000000, 0);
+	p->ask = (int)get_long(o, "ask", 0, 1000, 0);
+	p->text = xstrdup(text);
+	return p;
+}
+
 char *codec_journal_line(const struct journal_record *r)
 {
 	cJSON *o;
@@ -822,6 +895,9 @@ char *codec_journal_line(const struct journal_record *r)
 		break;
 	case CODEC_REC_MATCH:
 		o = codec_match_json(&r->match, CODEC_IN_JOURNAL);
+		break;
+	case CODEC_REC_PART:
+		o = part_json(r->part);
 		break;
 	default:
 		o = cJSON_CreateObject();
@@ -866,6 +942,10 @@ int codec_journal_parse(const char *line, size_t len, struct journal_record *r)
 	} else if (!strcmp(t, "usage")) {
 		r->type = CODEC_REC_USAGE;
 		rc = 0;
+	} else if (!strcmp(t, "part")) {
+		r->type = CODEC_REC_PART;
+		r->part = part_parse(o);
+		rc = r->part ? 0 : -1;
 	}
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "u");
 	if (rc == 0 && cJSON_IsObject(u)) {
@@ -888,5 +968,6 @@ void journal_record_release(struct journal_record *r)
 	free(r->match.b);
 	free(r->match.reason);
 	free(r->match.error);
+	ext_part_free(r->part);
 	memset(r, 0, sizeof *r);
 }

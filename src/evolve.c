@@ -25,6 +25,7 @@
 #include "aw/cli.h"
 #include "aw/codec.h"
 #include "aw/endpoint.h"
+#include "aw/extender.h"
 #include "aw/interrupt.h"
 #include "aw/judge.h"
 #include "aw/llm.h"
@@ -299,8 +300,12 @@ static int generation(struct loop *l, int gen)
 	}
 	if (st == 0) { /* counted as the generation file lists them */
 		run->failed_stories += (long)failed.n;
-		for (size_t i = 0; i < pop.n; i++)
-			run->trimmed += pop.v[i]->born == gen && pop.v[i]->trimmed;
+		for (size_t i = 0; i < pop.n; i++) {
+			const struct story *s = pop.v[i];
+			run->trimmed += s->born == gen && s->trimmed;
+			run->extended += s->born == gen && s->extensions > 0;
+			run->extension_rounds += s->born == gen ? s->extensions : 0;
+		}
 	}
 	if (st == 0) {
 		struct generation gf = { .gen = gen, .has_judging = 1, .judging = sum,
@@ -614,6 +619,8 @@ int evolve_main(int argc, char **argv)
 	run->http = endpoint_client(&hc, &sp[0], &sp[1], &run->judge_endpoint, l.err, sizeof l.err);
 	if (!run->http)
 		goto out;
+	if (opt.min_words > 0)
+		run->extender = extender_new(run);
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
 	/* A new run: run.json first, since a directory with a journal but no
 	 * run.json would be neither resumable nor new; the journal's first
@@ -653,6 +660,7 @@ out:
 			 opt.resume_dir ? opt.out_dir : "");
 early_http:
 	http_free(run->http);
+	extender_free(run->extender);
 	curl_global_cleanup();
 early:
 	journal_close(&run->journal);

@@ -45,6 +45,7 @@ static void count_usage(struct journal_data *d, const struct journal_record *r, 
 	run_usage_add(&d->after, &r->usage);
 	d->after.reused_stories += r->usage.reused_stories;
 	d->after.reused_matches += r->usage.reused_matches;
+	d->after.reused_parts += r->usage.reused_parts;
 	if ((size_t)r->process >= d->nprocess) {
 		size_t n = (size_t)r->process + 1;
 		d->reused = xrealloc(d->reused, n * sizeof *d->reused);
@@ -53,6 +54,7 @@ static void count_usage(struct journal_data *d, const struct journal_record *r, 
 	}
 	d->reused[r->process].stories += r->usage.reused_stories;
 	d->reused[r->process].matches += r->usage.reused_matches;
+	d->reused[r->process].parts += r->usage.reused_parts;
 }
 
 /* Parse one line written at byte `at` into d: 0, or -1 if it is not a
@@ -96,6 +98,14 @@ static int parse_line(const char *line, size_t len, long at, long from, struct j
 		break;
 	}
 	case CODEC_REC_USAGE:
+		break;
+	case CODEC_REC_PART:
+		if (d->nparts == d->partcap) {
+			d->partcap = d->partcap ? 2 * d->partcap : 16;
+			d->parts = xrealloc(d->parts, d->partcap * sizeof *d->parts);
+		}
+		d->parts[d->nparts++] = r.part;
+		r.part = NULL;
 		break;
 	}
 	d->records++;
@@ -151,6 +161,9 @@ void journal_data_free(struct journal_data *d)
 {
 	population_free(&d->stories);
 	match_list_free(&d->matches);
+	for (size_t i = 0; i < d->nparts; i++)
+		ext_part_free(d->parts[i]);
+	free(d->parts);
 	free(d->reused);
 	memset(d, 0, sizeof *d);
 }

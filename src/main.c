@@ -10,6 +10,8 @@
 #include "aw/compare.h"
 #include "aw/cli.h"
 #include "aw/evolve.h"
+#include "aw/export.h"
+#include "aw/extend.h"
 #include "aw/options.h"
 #include "aw/rank.h"
 #include "aw/rate.h"
@@ -27,6 +29,8 @@ static const struct cli_command *rank_table(void) { return &rank_command; }
 static const struct cli_command *rate_table(void) { return &rate_command; }
 static const struct cli_command *report_table(void) { return &report_command; }
 static const struct cli_command *show_table(void) { return &show_command; }
+static const struct cli_command *extend_table(void) { return &extend_command; }
+static const struct cli_command *export_table(void) { return &export_command; }
 
 static const struct command {
 	const char *name;               /* as typed */
@@ -43,6 +47,10 @@ static const struct command {
 	{ "report", report_main, "write a self-contained HTML page about a run", report_table },
 	{ "show", show_main, "show a run's ranking or one story in the terminal", show_table },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)", rank_table },
+	{ "extend", extend_main, "lengthen stories by Self-Lengthen (a run's best, or a file)",
+	  extend_table },
+	{ "export", export_main, "write a run as training data (SFT or DPO), JSON Lines",
+	  export_table },
 };
 
 static void usage(FILE *out)

@@ -38,8 +38,10 @@ enum {
 	ROW_URL = 1 << 12,  /* an endpoint URL: saved without credentials */
 	ROW_SECRET = 1 << 13, /* values never saved: only header names or
 			       * JSON keys, which a resumed run asks for */
-	ROW_UNSET = 1 << 14 /* saved as null when not set (a cap of 0, a
-			     * price below 0) */
+	ROW_UNSET = 1 << 14, /* saved as null when not set (a cap of 0, a
+			      * price below 0) */
+	ROW_LATER = 1 << 15 /* added after runs were made: a run.json without
+			     * it was made with its default */
 };
 
 #define F(field) offsetof(struct options, field)
@@ -71,6 +73,7 @@ static const struct cli_row rows[] = {
 	{ "no-early-stop", CLI_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL, NULL, ROW_KEEP },
 	{ "early-variants", CLI_DOUBLE, F(early_variants), 0, 1, "P", "start variants early of stories whose P(missing the top K) < P", "0.5", NULL, NULL, ROW_FREE },
 	{ "max-words", CLI_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL, NULL, ROW_KEEP },
+	{ "min-words", CLI_LONG, F(min_words), 0, 100000, "N", "lengthen every story under N words (Self-Lengthen); 0: never", "0", NULL, NULL, ROW_KEEP | ROW_LATER },
 	{ "styles", CLI_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "themes", CLI_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "goals", CLI_STR, F(goals_file), 0, 0, "FILE", "improvement goals, one per line", NULL, "bundled", NULL, ROW_TEXT },
@@ -128,7 +131,8 @@ void options_help(FILE *out)
 }
 
 /* The command whose misuse is being reported: evolve, or a command that
- * took evolve's rows (options_mark_given). */
+ * took evolve's rows (options_mark_given), or one whose endpoint
+ * options_endpoint() checks. */
 static const struct cli_command *reporting = &options_command;
 
 #define usage_error(...) cli_usage(reporting, __VA_ARGS__)
@@ -480,8 +484,18 @@ static enum options_result apply_saved(struct options *o, const cJSON *set)
 		}
 		if (!v) {
 			/* A setting newer than the run: the default, if it may. */
-			if (!(r->flags & ROW_FREE))
+			if (!(r->flags & (ROW_FREE | ROW_LATER)))
 				return usage_error("'%s/run.json': setting '%s' is missing", dir, key);
+			if ((r->flags & ROW_LATER) && o->given[i]) {
+				cJSON *mine = row_json(o, r);
+				int same = cJSON_IsNumber(mine) && r->value &&
+					   mine->valuedouble == strtod(r->value, NULL);
+				cJSON_Delete(mine);
+				if (!same)
+					return usage_error("option '--%s': the run in '%s' was made before "
+							   "it existed, without it; a resumed run cannot "
+							   "change that", r->name, dir);
+			}
 		} else if (!o->given[i]) {
 			if (row_from_json(o, r, v) < 0)
 				return usage_error("'%s/run.json': setting '%s' is not valid", dir, key);
@@ -646,6 +660,9 @@ static enum options_result finish(struct options *o, int top_given)
 		return usage_error("options '--rounds' and '--judge-budget' exclude each other");
 	if (o->prompt && !o->prompt[strspn(o->prompt, " \t\r\n")])
 		return usage_error("option '--prompt' needs a non-empty value");
+	if (o->min_words && o->min_words >= o->max_words)
+		return usage_error("option '--min-words': %ld is not below --max-words (%ld)",
+				   o->min_words, o->max_words);
 	if (o->top > o->population && !top_given)
 		o->top = o->population; /* the default does not fit a small run */
 	if (o->top > o->population)

@@ -23,6 +23,7 @@ struct resume {
 	int from;                    /* generations done when this process began */
 	long stories;                /* stories taken */
 	long matches;                /* verdicts taken */
+	long parts;                  /* replies of self-lengthening taken */
 	long stories_seen;           /* stories the files and journal hold */
 	long verdicts_seen;          /* decided matches they hold */
 };
@@ -206,6 +207,7 @@ int resume_take_story(struct resume *r, struct story *s, char **journal_id)
 		j->text = NULL;
 		s->words = text_count_words(s->text);
 		s->trimmed = j->trimmed;
+		s->extensions = j->extensions;
 		story_free(j);
 		p->v[i] = NULL;
 		return 1;
@@ -244,6 +246,39 @@ long resume_untaken_variants(const struct resume *r, int gen)
 	for (size_t i = 0; i < p->n; i++)
 		n += p->v[i] && p->v[i]->born == gen && p->v[i]->parent_id;
 	return n;
+}
+
+/* Is journaled part p one of story s's? (resume_take_story's rule) */
+static int part_of(const struct ext_part *p, const struct story *s)
+{
+	if (p->gen != s->born)
+		return 0;
+	if (s->parent_id)
+		return p->parent_id && !strcmp(p->parent_id, s->parent_id) && p->variant == s->variant;
+	return !p->parent_id && p->id && s->id && !strcmp(p->id, s->id);
+}
+
+char *resume_take_part(struct resume *r, const struct story *s, const struct ext_part *want)
+{
+	struct journal_data *d = &r->journal;
+	for (size_t i = 0; i < d->nparts; i++) {
+		struct ext_part *p = d->parts[i];
+		if (!p || !part_of(p, s) || p->round != want->round || p->attempt != want->attempt ||
+		    p->stage != want->stage || p->part != want->part || p->ask != want->ask)
+			continue;
+		char *text = p->text;
+		p->text = NULL;
+		ext_part_free(p);
+		d->parts[i] = NULL;
+		r->parts++;
+		return text;
+	}
+	return NULL;
+}
+
+long resume_reused_parts(const struct resume *r)
+{
+	return r->parts;
 }
 
 /* --------------------------------------------------------------- verdicts */

@@ -3,6 +3,7 @@
  * journal, and the seeds of the random stream and of requests (see run.h).
  */
 #include "aw/run.h"
+#include "aw/lengthen.h"
 #include "aw/resume.h"
 #include "aw/util.h"
 
@@ -46,6 +47,16 @@ void run_usage_now(const struct run *r, struct run_usage *u)
 	u->soft_verdicts = r->soft_verdicts;
 	u->lost_matches = r->judge_lost;
 	u->repaired_replies = w->repaired + j->repaired;
+	u->extension_requests = r->ext.requests;
+	u->extension_rounds = r->extension_rounds;
+	u->extended_stories = r->extended;
+	u->extension_retries = r->ext.retried_rounds;
+	u->extension_failures = r->ext.failed;
+	u->extension_rejected[0] = r->ext.rejected[LENGTHEN_NO_ENDING];
+	u->extension_rejected[1] = r->ext.rejected[LENGTHEN_REPEATS];
+	u->extension_rejected[2] = r->ext.rejected[LENGTHEN_META];
+	u->extension_rejected[3] = r->ext.rejected[LENGTHEN_TOO_SHORT];
+	u->extension_meta_stripped = r->ext.stripped;
 	for (int k = 0; k < HF_N; k++)
 		u->faults[k] = hs->faults[k];
 	for (int k = 0; k < LB_N; k++)
@@ -64,6 +75,7 @@ void run_usage_now(const struct run *r, struct run_usage *u)
 	if (r->resume) {
 		u->reused_stories = resume_reused_stories(r->resume);
 		u->reused_matches = resume_reused_matches(r->resume);
+		u->reused_parts = resume_reused_parts(r->resume);
 	}
 }
 
@@ -96,6 +108,14 @@ void run_journal_match(struct run *r, const struct match *m)
 	struct journal_record rec = { 0 };
 	rec.type = CODEC_REC_MATCH;
 	rec.match = *m;
+	journal(r, &rec);
+}
+
+void run_journal_part(struct run *r, const struct ext_part *p)
+{
+	struct journal_record rec = { 0 };
+	rec.type = CODEC_REC_PART;
+	rec.part = (struct ext_part *)p; /* only read */
 	journal(r, &rec);
 }
 

@@ -280,14 +280,16 @@ int store_write_inputs(const char *dir, const struct texts *t, char *err, size_t
 		rc = aw_fail(err, errlen, "cannot create '%s':", sub);
 		goto out;
 	}
-	const char *one[6] = { t->prompt, t->rubric, t->writer, t->variant, t->judge, t->reask };
+	const char *one[CODEC_TEXTS] = { t->prompt, t->rubric,  t->writer, t->variant,
+					 t->judge,  t->reask,   NULL,      NULL,
+					 NULL,      t->expand,  t->cont };
 	const struct strlist *lists[3] = { &t->styles, &t->themes, &t->goals };
 	for (int k = 0; k < CODEC_TEXTS && rc == 0; k++) {
 		struct buf b = BUF_INIT;
 		if (k < 2) { /* prompt and rubric were trimmed when read */
 			buf_puts(&b, one[k]);
 			buf_puts(&b, "\n");
-		} else if (k < 6) { /* templates: exactly as read */
+		} else if (one[k]) { /* templates: exactly as read */
 			buf_puts(&b, one[k]);
 		} else {
 			for (size_t i = 0; i < lists[k - 6]->n; i++)

@@ -9,9 +9,11 @@
 #include "aw/template.h"
 #include "aw/util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Drop trailing white space in place. */
 static void rtrim(char *s)
@@ -50,24 +52,48 @@ static int load_template(char **out, char *path, const char *const *names, size_
 	return template_check(*out, path, names, n, err, errlen);
 }
 
+/* A story template (writer.txt, variant.txt): names[n] is "min_words",
+ * which it may use, and must when --min-words is set, so that the writer is
+ * told how long a story must be (a template written before the option
+ * existed is still good for a run without it). */
+static int load_story_template(char **out, char *path, const char *const *names, size_t n,
+			       long min_words, char *err, size_t errlen)
+{
+	if (data_read_text(path, out, err, errlen) < 0)
+		return -1;
+	int with_min = min_words > 0 || template_uses(*out, names[n]);
+	return template_check(*out, path, names, n + (size_t)with_min, err, errlen);
+}
+
 /* The bundled file of text k (the order of struct texts); its name in
  * inputs/ and --prompts-dir is codec_input_name(k). */
 static const char *const bundled[CODEC_TEXTS] = {
 	"prompts/prompt.txt", "rubrics/story.txt",   "prompts/writer.txt",
 	"prompts/variant.txt", "prompts/judge.txt",  "prompts/judge-reask.txt",
 	"prompts/styles.txt", "prompts/themes.txt", "prompts/goals.txt",
+	"prompts/extend-expand.txt", "prompts/extend-continue.txt",
 };
+
+/* The first text newer than --prompts-dir directories and runs made before
+ * it: the extension templates.  A directory without them gets the bundled
+ * ones (a run made before them never used them, so a resumed one may). */
+#define FIRST_LATER_TEXT 9
 
 int texts_load(struct texts *t, const struct options *o, const char *inputs, char *err,
 	       size_t errlen)
 {
-	static const char *writer_vars[] = { "prompt", "style", "theme", "rubric", "max_words" };
-	static const char *variant_vars[] = { "prompt", "parent", "goal", "rubric", "max_words" };
+	/* the last name of writer and variant may be used (min_words) */
+	static const char *writer_vars[] = { "prompt", "style", "theme", "rubric", "max_words",
+					     "min_words" };
+	static const char *variant_vars[] = { "prompt", "parent", "goal", "rubric", "max_words",
+					      "min_words" };
 	static const char *judge_vars[] = { "prompt", "rubric", "story_a", "story_b" };
+	static const char *expand_vars[] = { "prompt", "story", "opening", "words" };
+	static const char *cont_vars[] = { "prompt", "story", "so_far", "words", "ending" };
 	const char *given[CODEC_TEXTS] = { o->prompt_file, o->rubric_file, NULL, NULL, NULL, NULL,
-				 o->styles_file, o->themes_file, o->goals_file };
+				 o->styles_file, o->themes_file, o->goals_file, NULL, NULL };
 	const char *dir[CODEC_TEXTS] = { NULL, NULL, o->prompts_dir, o->prompts_dir, o->prompts_dir,
-			       o->prompts_dir, NULL, NULL, NULL };
+			       o->prompts_dir, NULL, NULL, NULL, o->prompts_dir, o->prompts_dir };
 	memset(t, 0, sizeof *t);
 	char **p = t->paths;
 
@@ -79,6 +105,11 @@ int texts_load(struct texts *t, const struct options *o, const char *inputs, cha
 			continue;
 		p[k] = inputs ? xasprintf("%s/%s", inputs, name) :
 				locate(given[k], dir[k], name, bundled[k], err, errlen);
+		if (p[k] && (inputs || dir[k]) && k >= FIRST_LATER_TEXT && access(p[k], F_OK) < 0 &&
+		    errno == ENOENT) {
+			free(p[k]);
+			p[k] = locate(NULL, NULL, name, bundled[k], err, errlen);
+		}
 		if (!p[k])
 			return -1;
 	}
@@ -93,10 +124,14 @@ int texts_load(struct texts *t, const struct options *o, const char *inputs, cha
 	if (data_read_text(p[1], &t->rubric, err, errlen) < 0)
 		return -1;
 	rtrim(t->rubric);
-	if (load_template(&t->writer, p[2], writer_vars, AW_ARRAY_LEN(writer_vars), err, errlen) < 0 ||
-	    load_template(&t->variant, p[3], variant_vars, AW_ARRAY_LEN(variant_vars), err, errlen) < 0 ||
+	if (load_story_template(&t->writer, p[2], writer_vars, AW_ARRAY_LEN(writer_vars) - 1,
+				o->min_words, err, errlen) < 0 ||
+	    load_story_template(&t->variant, p[3], variant_vars, AW_ARRAY_LEN(variant_vars) - 1,
+				o->min_words, err, errlen) < 0 ||
 	    load_template(&t->judge, p[4], judge_vars, AW_ARRAY_LEN(judge_vars), err, errlen) < 0 ||
-	    load_template(&t->reask, p[5], NULL, 0, err, errlen) < 0)
+	    load_template(&t->reask, p[5], NULL, 0, err, errlen) < 0 ||
+	    load_template(&t->expand, p[9], expand_vars, AW_ARRAY_LEN(expand_vars), err, errlen) < 0 ||
+	    load_template(&t->cont, p[10], cont_vars, AW_ARRAY_LEN(cont_vars), err, errlen) < 0)
 		return -1;
 	/* The follow-up is sent as it is: render once to drop its comments. */
 	char *reask = template_render(t->reask, NULL, 0);
@@ -140,7 +175,8 @@ int texts_check_resumed(const struct texts *run, const struct options *o, char *
 			bad = "rubric";
 		else if (options_given(o, "prompts-dir") &&
 			 (strcmp(now.writer, run->writer) || strcmp(now.variant, run->variant) ||
-			  strcmp(now.judge, run->judge) || strcmp(now.reask, run->reask)))
+			  strcmp(now.judge, run->judge) || strcmp(now.reask, run->reask) ||
+			  strcmp(now.expand, run->expand) || strcmp(now.cont, run->cont)))
 			bad = "prompts-dir";
 		else if (options_given(o, "styles") && !same_list(&now.styles, &run->styles))
 			bad = "styles";
@@ -166,6 +202,8 @@ void texts_free(struct texts *t)
 	free(t->variant);
 	free(t->judge);
 	free(t->reask);
+	free(t->expand);
+	free(t->cont);
 	strlist_free(&t->styles);
 	strlist_free(&t->themes);
 	strlist_free(&t->goals);

@@ -10,6 +10,7 @@
  * stories reach the tournament as early as they can.
  */
 #include "aw/writer.h"
+#include "aw/extender.h"
 #include "aw/llm.h"
 #include "aw/resume.h"
 #include "aw/template.h"
@@ -121,6 +122,13 @@ static void ended(struct wjob *j)
 		w->hooks.ended(w->hooks.ctx, j->story);
 }
 
+/* A story under --min-words has been lengthened (or has failed). */
+static void extended(void *ctx, struct story *s)
+{
+	(void)s;
+	ended(ctx);
+}
+
 static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char *why,
 				 size_t whylen)
 {
@@ -146,6 +154,10 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		s->text = xstrdup(reply->content);
 	}
 	s->words = text_count_words(s->text);
+	if (extender_needed(run->extender, s->words)) {
+		extender_start(run->extender, s, j->key, s->text, extended, j);
+		return HTTP_OK;
+	}
 	run_journal_story(run, s);
 	ended(j);
 	return HTTP_OK;
@@ -159,18 +171,60 @@ static void on_fail(void *ctx, const char *why)
 	ended(j);
 }
 
-/* Render the prompt of a story of generation 0 (variants are rendered when
- * asked for, while their parent is at hand). */
-static void render(struct wjob *j)
+/* The request identity of variant v of parent pid in generation gen: its
+ * seeds, and its own random stream, come from it. */
+static char *variant_key(int gen, const char *pid, long v)
 {
-	const struct texts *t = &j->set->run->texts;
-	char words[32];
-	snprintf(words, sizeof words, "%ld", j->set->run->opt->max_words);
+	return xasprintf("g%d:%s:%ld", gen, pid, v);
+}
+
+/* --min-words as a template value: "" when it is not set. */
+static void min_words_value(const struct options *o, char *out, size_t n)
+{
+	if (o->min_words > 0)
+		snprintf(out, n, "%ld", o->min_words);
+	else
+		out[0] = '\0';
+}
+
+char *writer_prompt_draft(const struct texts *t, const struct options *o, const struct story *s)
+{
+	char words[32], least[32];
+	snprintf(words, sizeof words, "%ld", o->max_words);
+	min_words_value(o, least, sizeof least);
 	struct tmpl_var vars[] = {
-		{ "prompt", t->prompt }, { "style", j->story->style }, { "theme", j->story->theme },
-		{ "rubric", t->rubric }, { "max_words", words },
+		{ "prompt", t->prompt }, { "style", s->style },  { "theme", s->theme },
+		{ "rubric", t->rubric }, { "max_words", words }, { "min_words", least },
 	};
-	j->prompt = template_render(t->writer, vars, AW_ARRAY_LEN(vars));
+	return template_render(t->writer, vars, AW_ARRAY_LEN(vars));
+}
+
+char *writer_prompt_variant(const struct texts *t, const struct options *o, int gen,
+			    const struct story *parent, long v, const char *sequential, size_t *goal)
+{
+	char words[32], least[32];
+	char *key = variant_key(gen, parent->id, v);
+	struct rng r;
+	rng_seed(&r, rng_mix(o->seed, rng_request_seed(o->seed, key, -1)));
+	free(key);
+	/* the order of the draws is part of the run: the goal (a baseline's
+	 * step has none), then the fence */
+	*goal = sequential ? SIZE_MAX : (size_t)rng_below(&r, t->goals.n);
+	char *fenced = template_fence(&r, "PARENT STORY", parent->text);
+	snprintf(words, sizeof words, "%ld", o->max_words);
+	min_words_value(o, least, sizeof least);
+	struct tmpl_var vars[] = {
+		{ "prompt", t->prompt },
+		{ "parent", fenced },
+		{ "goal", sequential ? NULL : t->goals.v[*goal] },
+		{ "rubric", t->rubric },
+		{ "max_words", words },
+		{ "min_words", least },
+	};
+	char *prompt = template_render(sequential ? sequential : t->variant, vars,
+				       AW_ARRAY_LEN(vars));
+	free(fenced);
+	return prompt;
 }
 
 static void send(struct wjob *j)
@@ -178,7 +232,7 @@ static void send(struct wjob *j)
 	struct run *run = j->set->run;
 	const struct options *o = run->opt;
 	if (!j->prompt)
-		render(j);
+		j->prompt = writer_prompt_draft(&run->texts, o, j->story);
 	struct llm_request req = {
 		.model = o->model,
 		.temperature = o->temperature,
@@ -207,6 +261,8 @@ void writer_send(struct wset *w)
 		if (j->state != J_QUEUED)
 			continue;
 		j->state = J_SENT;
+		if (run->extender && extender_resume(run->extender, j->story, j->key, extended, j))
+			continue; /* its draft was journaled: it was being lengthened */
 		if (!j->taken && j->story->parent_id)
 			run->early_variants++; /* its parent's tournament is still on */
 		send(j);
@@ -283,36 +339,27 @@ void writer_want(struct wset *w, const struct story *p)
 	struct run *run = w->run;
 	const struct options *o = run->opt;
 	const struct texts *t = &run->texts;
-	char words[32];
 	for (size_t i = 0; i < w->n; i++) {
 		const char *pid = w->jobs[i]->story->parent_id;
 		if (pid && strcmp(pid, p->id) == 0)
 			return;
 	}
-	snprintf(words, sizeof words, "%ld", o->max_words);
 	for (long v = 1; v <= (w->sequential ? 1 : o->variants); v++) {
 		struct story *s = story_new();
-		char *key = xasprintf("g%d:%s:%ld", w->gen, p->id, v);
-		struct rng r;
-		rng_seed(&r, rng_mix(o->seed, run_request_seed(run, key, -1)));
+		size_t goal;
+		char *prompt = writer_prompt_variant(t, o, w->gen, p, v, w->sequential, &goal);
 		s->born = w->gen;
 		s->parent_id = xstrdup(p->id);
 		s->variant = (int)v;
 		s->style = xstrdup(p->style);
 		s->theme = xstrdup(p->theme);
-		s->goal = w->sequential ? NULL : xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
+		s->goal = w->sequential ? NULL : xstrdup(t->goals.v[goal]);
 		s->temperature = o->temperature;
-		struct wjob *j = add_job(w, s, key);
-		if (j->state == J_QUEUED) {
-			char *fenced = template_fence(&r, "PARENT STORY", p->text);
-			struct tmpl_var vars[] = {
-				{ "prompt", t->prompt }, { "parent", fenced }, { "goal", s->goal },
-				{ "rubric", t->rubric }, { "max_words", words },
-			};
-			j->prompt = template_render(w->sequential ? w->sequential : t->variant, vars,
-						    AW_ARRAY_LEN(vars));
-			free(fenced);
-		}
+		struct wjob *j = add_job(w, s, variant_key(w->gen, p->id, v));
+		if (j->state == J_QUEUED)
+			j->prompt = prompt;
+		else
+			free(prompt);
 	}
 }
 

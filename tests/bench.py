@@ -56,11 +56,23 @@ and the share of repetitions whose Wilson interval (ci_lo..ci_hi) and
 bootstrap interval over stories (ci_boot_lo..ci_boot_hi) contain the truth.
 It also runs alone: --eval-only (and --eval-reps N, default 100; 20 with
 --quick).  Written to bench-out/eval.md.
+
+Part 5, long stories and training data (issue 14).  (a) Self-Lengthen: a run
+with --min-words 1500 --max-words 2000 against a simulator whose replies stop
+at 700 words (--reply-word-cap 700, --no-repeats 10), without and with text
+faults (meta, repeat, noend, short at 30%): how many stories landed in range,
+their length, the extension requests, rounds, retries and rejections.  (b)
+`alphawrite export --format dpo` on runs of population 30, 2 generations:
+how often a pair's chosen story has the higher hidden quality (by the marker
+"[simulated story #N]" and /sim/truth), against how often a single raw
+verdict does, and the true quality of the SFT export against the run's mean.
+It also runs alone: --long-only.  Written to bench-out/longdata.md.
 """
 import argparse
 import concurrent.futures
 import datetime
 import heapq
+import json
 import math
 import os
 import platform
@@ -1223,6 +1235,228 @@ def write_eval_md(path, opts, p4, secs):
         f.write("\n".join(eval_table(p4)) + "\n")
 
 
+# --------------------------------------------------------------------------
+# Part 5: long stories and training data
+# --------------------------------------------------------------------------
+SIM_LONG = ["--reply-word-cap", "700", "--no-repeats", "10"]
+PART5_LONG = ["--population", "12", "--generations", "2", "--top", "3", "--variants", "3",
+              "--min-words", "1500", "--max-words", "2000", "--concurrency", "16"]
+PART5_DPO = ["--population", "30", "--generations", "2", "--top", "5", "--variants", "4",
+             "--concurrency", "30"]
+PART5_FAULTS = ["--fault-rate", "0.3", "--faults", "meta,repeat,noend,short"]
+
+
+def wilson_interval(k, n, z=1.96):
+    """The Wilson score interval of k successes in n."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    d = 1 + z * z / n
+    c = p + z * z / (2 * n)
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return ((c - h) / d, (c + h) / d)
+
+
+def export_lines(out, fmt, *extra):
+    p = subprocess.run([RUN_BIN, "export", out, "--format", fmt] + list(extra),
+                       capture_output=True, env=RUN_ENV, timeout=RUN_TIMEOUT)
+    if p.returncode != 0:
+        raise Broken("alphawrite export %s --format %s %s exited %d: %s"
+                     % (out, fmt, " ".join(extra), p.returncode, p.stderr.decode()[-400:]))
+    return [json.loads(line) for line in p.stdout.decode("utf-8").splitlines()]
+
+
+def run_kept(args, seed, sim_seed, sim_extra, tmp):
+    """alphawrite evolve args in tmp/out against a fresh simulator; the run
+    directory stays for export.  Returns (out, run.json, gens, truth, stats)."""
+    out = os.path.join(tmp, "out")
+    with Sim(tmp, "--seed", sim_seed, "--latency", "0", *sim_extra, max_seconds=3600) as sim:
+        code, wall, _ru, err, _kb = run_binary(evolve_cmd(sim.url, out, seed, args))
+        truth = {k: v["quality"] for k, v in sim.truth()["stories"].items()}
+        stats = sim.stats()
+    if code != 0:
+        raise Broken("alphawrite evolve %s (seed %d) exited %d: %s"
+                     % (" ".join(args), seed, code, err.strip()[-400:]))
+    run = json.load(open(os.path.join(out, "run.json")))
+    gens, g = [], 0
+    while os.path.exists(os.path.join(out, "gen-%03d.json" % g)):
+        gens.append(json.load(open(os.path.join(out, "gen-%03d.json" % g))))
+        g += 1
+    return out, run, gens, truth, stats, wall
+
+
+def lengthen_case(name, sim_extra, seed):
+    with tempfile.TemporaryDirectory(prefix="aw-bench-long-") as tmp:
+        out, run, gens, _truth, stats, wall = run_kept(PART5_LONG, seed, 404 + seed,
+                                                       SIM_JUDGE + SIM_LONG + sim_extra, tmp)
+        drafts = []
+        for line in open(os.path.join(out, "journal.jsonl"), encoding="utf-8"):
+            rec = json.loads(line)
+            if rec.get("t") == "part" and rec.get("stage") == "draft":
+                drafts.append(len(rec["text"].split()))
+    joined = [s for g in gens for s in g["stories"] if s["born"] == g["generation"]]
+    failed = sum(len(g["failed"]) for g in gens)
+    words = [s["words"] for s in joined]
+    u = run["usage"]
+    rej = {k: u["extension_rejected_" + k] for k in ("no_ending", "repeats", "meta",
+                                                      "too_short")}
+    return {"name": name, "stories": len(joined), "failed": failed,
+            "in_range": sum(1500 <= w <= 2000 for w in words),
+            "min": min(words) if words else 0, "mean": statistics.mean(words) if words else 0,
+            "max": max(words) if words else 0, "draft_max": max(drafts) if drafts else 0,
+            "requests": u["extension_requests"], "sim_ext": stats["by_kind"]["expand"]
+            + stats["by_kind"]["continue"], "rounds": u["extension_rounds"],
+            "retries": u["extension_retries"], "rejected": rej,
+            "stripped": u["extension_meta_stripped"], "wall": wall,
+            "faults": {k: v for k, v in stats["faults"].items() if v}}
+
+
+def quality_of(truth, story):
+    return truth.get(sim_id(story))
+
+
+def dpo_case(seed):
+    with tempfile.TemporaryDirectory(prefix="aw-bench-dpo-") as tmp:
+        out, run, gens, truth, _stats, _wall = run_kept(PART5_DPO, 51 + seed, 4001 + seed,
+                                                       SIM_JUDGE, tmp)
+        pairs = export_lines(out, "dpo")
+        wide = export_lines(out, "dpo", "--min-margin", "0.8")
+        sft = export_lines(out, "sft")
+    text = {s["id"]: s for g in gens for s in g["stories"]}
+
+    def agree(recs):
+        n = k = 0
+        wk = wn = 0.0
+        for r in recs:
+            qa, qb = quality_of(truth, text[r["chosen_id"]]), quality_of(truth, text[r["rejected_id"]])
+            n += 1
+            k += qa > qb
+            wn += r["weight"]
+            wk += r["weight"] * (qa > qb)
+        return k, n, (wk / wn if wn else 0.0)
+    raw_k = raw_n = 0
+    for g in gens:
+        for m in g["matches"]:
+            if m.get("winner") in (m["a"], m["b"]):
+                loser = m["b"] if m["winner"] == m["a"] else m["a"]
+                raw_n += 1
+                raw_k += quality_of(truth, text[m["winner"]]) > quality_of(truth, text[loser])
+    allq = [quality_of(truth, s) for s in text.values()]
+    sftq = [quality_of(truth, text[r["id"]]) for r in sft]
+    k, n, wrate = agree(pairs)
+    k8, n8, _ = agree(wide)
+    return {"seed": seed, "stories": len(text), "pairs": n, "agree": k, "wagree": wrate,
+            "wide_pairs": n8, "wide_agree": k8, "raw": raw_n, "raw_agree": raw_k,
+            "sft": len(sft), "sft_gain": statistics.mean(sftq) - statistics.mean(allq)}
+
+
+def part5(opts, failures):
+    print("part 5: long stories and training data", flush=True)
+    res = {"long": [], "dpo": []}
+    for name, extra in (("no faults", []), ("faults 30%", PART5_FAULTS)):
+        try:
+            res["long"].append(lengthen_case(name, extra, 0))
+        except Broken as e:
+            failures.append("part 5 %s: %s" % (name, e))
+    for seed in range(1 if opts.quick else 3):
+        try:
+            res["dpo"].append(dpo_case(seed))
+        except Broken as e:
+            failures.append("part 5 dpo seed %d: %s" % (seed, e))
+    d = res["dpo"]
+    if d:
+        tot = {k: sum(r[k] for r in d) for k in ("pairs", "agree", "wide_pairs", "wide_agree",
+                                                 "raw", "raw_agree")}
+        tot["ci"] = wilson_interval(tot["agree"], tot["pairs"])
+        tot["wide_ci"] = wilson_interval(tot["wide_agree"], tot["wide_pairs"])
+        tot["raw_ci"] = wilson_interval(tot["raw_agree"], tot["raw"])
+        tot["sft_gain"] = statistics.mean(r["sft_gain"] for r in d)
+        tot["wagree"] = statistics.mean(r["wagree"] for r in d)
+        res["dpo_total"] = tot
+    return res
+
+
+def part5_md(p5):
+    L = ["## Part 5: long stories and training data", ""]
+    if p5["long"]:
+        L.append("(a) `--min-words 1500 --max-words 2000` (%s) against a simulator whose replies "
+                 "stop at 700 words (`%s`):" % (" ".join(PART5_LONG), " ".join(SIM_LONG)))
+        L.append("")
+        body = [[r["name"], "%d" % r["stories"], "%d/%d" % (r["in_range"], r["stories"]),
+                 "%d" % r["failed"], "%d / %.0f / %d" % (r["min"], r["mean"], r["max"]),
+                 "%d" % r["draft_max"], "%d" % r["requests"],
+                 "%.1f" % (r["requests"] / max(1, r["stories"])), "%d" % r["rounds"],
+                 "%d" % r["retries"],
+                 ", ".join("%s %d" % kv for kv in r["rejected"].items()) +
+                 ", stripped %d" % r["stripped"]] for r in p5["long"]]
+        L += md_table(["case", "stories", "in range", "failed", "words min / mean / max",
+                       "longest draft", "requests", "requests/story", "rounds", "retried",
+                       "rejected"], body)
+        L.append("")
+    t = p5.get("dpo_total")
+    if t:
+        L.append("(b) `alphawrite export --format dpo` on runs of `%s` (%d seeds): how often "
+                 "the chosen story has the higher hidden quality." % (" ".join(PART5_DPO),
+                                                                     len(p5["dpo"])))
+        L.append("")
+        L += md_table(["what", "pairs", "agree with the truth", "95% interval"],
+                      [["DPO pairs, margin 0.6 (default)", t["pairs"],
+                        "%.1f%%" % (100 * t["agree"] / max(1, t["pairs"])),
+                        "%.1f–%.1f%%" % (100 * t["ci"][0], 100 * t["ci"][1])],
+                       ["DPO pairs, margin 0.8", t["wide_pairs"],
+                        "%.1f%%" % (100 * t["wide_agree"] / max(1, t["wide_pairs"])),
+                        "%.1f–%.1f%%" % (100 * t["wide_ci"][0], 100 * t["wide_ci"][1])],
+                       ["single raw verdicts of the same runs", t["raw"],
+                        "%.1f%%" % (100 * t["raw_agree"] / max(1, t["raw"])),
+                        "%.1f–%.1f%%" % (100 * t["raw_ci"][0], 100 * t["raw_ci"][1])]])
+        L.append("")
+        L.append("- Weighted by the deviation weights, the pairs agree %.1f%% of the time. The "
+                 "SFT export (each generation's top K) is %.2f logits of true quality above "
+                 "the mean of the run's stories." % (100 * t["wagree"], t["sft_gain"]))
+        L.append("")
+    return L
+
+
+def print_part5(p5):
+    if p5["long"]:
+        print()
+        print("%-12s %8s %9s %7s %18s %9s %9s %7s" % ("lengthen", "stories", "in range", "failed",
+                                                     "words min/mean/max", "requests", "rounds",
+                                                     "retried"))
+        for r in p5["long"]:
+            print("%-12s %8d %9s %7d %18s %9d %9d %7d" % (
+                r["name"], r["stories"], "%d/%d" % (r["in_range"], r["stories"]), r["failed"],
+                "%d/%.0f/%d" % (r["min"], r["mean"], r["max"]), r["requests"], r["rounds"],
+                r["retries"]))
+    t = p5.get("dpo_total")
+    if t:
+        print("DPO pairs agree with the hidden quality: %.1f%% of %d (95%% %.1f-%.1f%%); at "
+              "margin 0.8 %.1f%% of %d; single raw verdicts %.1f%% of %d; SFT export +%.2f "
+              "logits over the run's mean"
+              % (100 * t["agree"] / max(1, t["pairs"]), t["pairs"], 100 * t["ci"][0],
+                 100 * t["ci"][1], 100 * t["wide_agree"] / max(1, t["wide_pairs"]),
+                 t["wide_pairs"], 100 * t["raw_agree"] / max(1, t["raw"]), t["raw"],
+                 t["sft_gain"]))
+
+
+def long_stories_and_data(opts):
+    """Part 5 alone or after the rest: longdata.md and its figures on stdout."""
+    failures = []
+    t0 = time.monotonic()
+    p5 = part5(opts, failures)
+    secs = time.monotonic() - t0
+    path = os.path.join(opts.out, "longdata.md")
+    with open(path, "w") as f:
+        f.write("\n".join(["# alphawrite benchmark, part 5", "",
+                           "- alphawrite at commit %s; part 5 took %.0f s" % (opts.commit, secs),
+                           ""] + part5_md(p5)) + "\n")
+    print_part5(p5)
+    for f in failures:
+        print("FAILURE: " + f)
+    print("wrote %s (%.0f s)" % (os.path.relpath(path), secs))
+    return failures
+
+
 def print_summary(p1, found, wc, p2, p3, big, failures):
     print()
     print("%-28s %-9s %-19s %6s %6s %14s %6s %8s" % ("scheme", "pairing", "budget", "calls",
@@ -1309,6 +1543,8 @@ def main(argv=None):
                     help="output directory [bench-out]")
     ap.add_argument("--eval-only", action="store_true",
                     help="run only part 4, the evaluation (compare's interval coverage)")
+    ap.add_argument("--long-only", action="store_true",
+                    help="run only part 5, long stories and training data")
     ap.add_argument("--eval-reps", type=int,
                     help="repetitions of compare per row of part 4 [100; 20 with --quick]")
     opts = ap.parse_args(argv)
@@ -1353,6 +1589,8 @@ def evaluation(opts):
 def bench(opts, argv):
     if opts.eval_only:
         return 1 if evaluation(opts) else 0
+    if opts.long_only:
+        return 1 if long_stories_and_data(opts) else 0
     started = datetime.datetime.now().astimezone()
     t0 = time.monotonic()
     failures = []
@@ -1369,6 +1607,7 @@ def bench(opts, argv):
     print_summary(p1, found, wc, p2, p3, big, failures)
     print("\nwrote %s (%.0f s)" % (" and ".join(os.path.relpath(f) for f in wrote), total))
     failures += evaluation(opts)
+    failures += long_stories_and_data(opts)
     return 1 if failures else 0
 
 

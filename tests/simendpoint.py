@@ -96,6 +96,15 @@ Protocol notes for client authors:
     take the places of the others, and it gets its own marker and lands on its
     word target (kept sentences are dropped while they alone exceed it).  With
     no such block it is written afresh, as with F = 0.
+  * --no-repeats N: no sequence of N words (case and the punctuation around
+    words ignored) occurs twice in a story, variant, expand or continue reply,
+    nor repeats one of the text it quotes between fence lines, unless a fault
+    puts it there ("repeat") or kept text already held it.  The word banks are
+    small, so without it a story of 500 words or more often says some 10 words
+    twice, which real prose almost never does and Self-Lengthen's repeat
+    filter rejects.  A fresh sentence that would repeat is drawn again (short
+    fillers are taken as they come, so the rule holds within whole
+    sentences and between neighbouring fresh ones).
   * --reply-word-cap N: no story, variant, expand or continue reply is longer
     than N words: it stops at a sentence end, finish_reason "stop".  (A "meta"
     line comes on top, a cap too small to hold a "repeat" run twice does not
@@ -382,9 +391,48 @@ def salient_words(prompt):
     return seen[:2]
 
 
+def norm_words(text):
+    """The words of text as the repeat rule compares them: lowercase, the
+    punctuation around each stripped, and all-punctuation runs dropped."""
+    out = []
+    for word in text.split():
+        word = word.strip(string.punctuation + "\u201c\u201d\u2018\u2019\u2014\u2013\u2026").lower()
+        if word:
+            out.append(word)
+    return out
+
+
+def ngrams_of(words, n):
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def repeated_ngrams(text, n):
+    """The n-grams text says more than once."""
+    seen, twice = set(), set()
+    words = norm_words(text)
+    for i in range(len(words) - n + 1):
+        gram = tuple(words[i:i + n])
+        (twice if gram in seen else seen).add(gram)
+    return twice
+
+
+# --no-repeats: how many times a reply is written again when it still says
+# some n words twice (fresh sentences are checked as they are drawn, but not
+# against the kept sentences an expansion puts them between).
+NO_REPEAT_TRIES = 20
+
+
 class StoryWriter:
-    def __init__(self, rng, prompt):
+    def __init__(self, rng, prompt, no_repeats=None):
         self.rng = rng
+        # --no-repeats: the n-grams already said (those of the quoted text too)
+        self.no_repeats = no_repeats
+        self.said = set()
+        self.tail = []
+        if no_repeats:
+            for block in fenced_blocks(prompt):
+                self.said |= ngrams_of(norm_words(block), no_repeats)
+        self.quoted = set(self.said)
         self.motifs = salient_words(prompt)
         # A variant keeps the cast of its parent when the parent used bank names.
         cast = [name for name in NAMES if re.search(r"\b%s\b" % name, prompt)]
@@ -432,22 +480,54 @@ class StoryWriter:
             shapes.append(f"The {self.motifs[0].capitalize()}")
         return rng.choice(shapes)
 
+    def new_repeat(self, text, allowed=None, against_quoted=True):
+        """--no-repeats: does text say some n words twice that are not in
+        allowed (an expansion: what its part repeated already), or, when
+        allowed is None and against_quoted, some n words of the quoted text
+        (a continuation)?"""
+        n = self.no_repeats
+        twice = repeated_ngrams(text, n) - (allowed or set())
+        if twice:
+            return True
+        return allowed is None and against_quoted and bool(
+            ngrams_of(norm_words(text), n) & self.quoted)
+
+    def _fresh(self, sentence, commit=False):
+        """--no-repeats: does sentence (after the fresh one before it) say no
+        n words said before?  commit: remember its n-grams."""
+        n = self.no_repeats
+        if not n:
+            return True
+        words = norm_words(sentence)
+        seq = self.tail + words
+        grams = {tuple(seq[i:i + n]) for i in range(max(0, len(self.tail) - n + 1),
+                                                     len(seq) - n + 1)}
+        if grams & self.said and not commit:
+            return False
+        if commit:
+            self.said |= grams
+            self.tail = seq[-(n - 1):] if n > 1 else []
+        return True
+
     def sentences(self, budget, cap):
         """Sentences totalling exactly `budget` words, none longer than `cap`."""
         out, remaining = [], budget
         while remaining > 0:
             if remaining <= 3:
                 out.append(self._fill(self.rng.choice(TINY[remaining])))
+                self._fresh(out[-1], commit=True)
                 break
             pick = None
             for _ in range(40):
                 candidate = self.sentence()
                 n = word_count(candidate)
                 # Take an exact fit, or one that leaves room for at least a short sentence.
-                if n == remaining or (n <= cap and n <= remaining - 4):
+                if (n == remaining or (n <= cap and n <= remaining - 4)) and \
+                        self._fresh(candidate):
                     pick = candidate
                     break
             out.append(pick or self._fill(self.rng.choice(TINY[3])))
+            self._fresh(out[-1], commit=True)
             remaining -= word_count(out[-1])
         return out
 
@@ -739,16 +819,26 @@ def extension_text(args, kind, prompt, rng, fault):
     cap = args.reply_word_cap
     if cap is not None:
         target = min(target, cap)
-    writer = StoryWriter(random.Random(rng.getrandbits(64)), prompt)
-    if kind == "expand":
-        blocks = fenced_blocks(prompt)
-        text = writer.expand(blocks[-1] if blocks else "", target)
-        if fault == "short":
-            text = cap_words(text, target)
-    else:
-        text = writer.continuation(target)
-    if cap is not None:
-        text = cap_words(text, cap)
+    seed = rng.getrandbits(64)
+    blocks = fenced_blocks(prompt)
+    part = blocks[-1] if blocks else ""
+    for attempt in range(NO_REPEAT_TRIES if args.no_repeats else 1):
+        writer = StoryWriter(random.Random(seed + attempt), prompt, args.no_repeats)
+        if kind == "expand":
+            text = writer.expand(part, target)
+            if fault == "short":
+                text = cap_words(text, target)
+        else:
+            if args.no_repeats:     # it goes on from the end of the text so far
+                writer.tail = norm_words(part)[-(args.no_repeats - 1):]
+            text = writer.continuation(target)
+        if cap is not None:
+            text = cap_words(text, cap)
+        # --no-repeats: an expansion keeps what its part already repeated;
+        # a continuation says nothing of the text it continues again
+        if not args.no_repeats or not writer.new_repeat(
+                text, repeated_ngrams(part, args.no_repeats) if kind == "expand" else None):
+            break
     return text_fault(text, fault, rng, cap)
 
 
@@ -1208,14 +1298,19 @@ class SimState:
         target = max(40, round(frac * word_limit(prompt)))
         if args.reply_word_cap is not None:
             target = min(target, args.reply_word_cap)
-        text = None
-        if parent is not None and args.variant_keep > 0:
-            quoted = parent_text(prompt, parent)
+        for attempt in range(NO_REPEAT_TRIES if args.no_repeats else 1):
+            text = None
+            writer = StoryWriter(random.Random(seed + attempt), prompt, args.no_repeats)
+            quoted = parent_text(prompt, parent) \
+                if parent is not None and args.variant_keep > 0 else None
             if quoted is not None:
-                text = StoryWriter(random.Random(seed), prompt).rewrite(
-                    sid, target, parse_story(quoted), args.variant_keep)
-        if text is None:
-            text = StoryWriter(random.Random(seed), prompt).write(sid, target)
+                text = writer.rewrite(sid, target, parse_story(quoted), args.variant_keep)
+            if text is None:
+                text = writer.write(sid, target)
+            # --no-repeats: a variant may keep what its parent repeated
+            if not args.no_repeats or not writer.new_repeat(
+                    text, repeated_ngrams(quoted or "", args.no_repeats), against_quoted=False):
+                break
         if transform is not None:
             text = transform(text)
         if register:
@@ -1741,6 +1836,10 @@ def parse_args(argv):
                    help="a variant keeps about this fraction (0..1) of the sentences of the "
                         "parent it quotes between fence lines, in order, and its title "
                         "(default 0: variants are written afresh)")
+    p.add_argument("--no-repeats", type=int, metavar="N",
+                   help="no N words (>= 2) said twice in a story, variant, expand or continue "
+                        "reply, nor said again from the text it quotes (default: the word "
+                        "banks repeat themselves in long stories)")
     p.add_argument("--reply-word-cap", type=int, metavar="N",
                    help="no story, variant, expand or continue reply is longer than about N "
                         "words (>= 10): it stops at a sentence end, finish_reason \"stop\"")
@@ -1759,6 +1858,8 @@ def parse_args(argv):
         p.error("--temperature-penalty needs --best-temperature")
     if not 0.0 <= args.variant_keep <= 1.0:
         p.error("--variant-keep must be between 0 and 1")
+    if args.no_repeats is not None and args.no_repeats < 2:
+        p.error("--no-repeats must be at least 2")
     if args.reply_word_cap is not None and args.reply_word_cap < 10:
         p.error("--reply-word-cap must be at least 10")
     if args.require_prefix is not None:

@@ -476,6 +476,43 @@ def text_faults(tmp):
         check(faults["short"] == 4, f"faults {faults}")
 
 
+def repeated_10(text):
+    """Some 10 words (case and the punctuation around words ignored) said twice."""
+    w = [x.strip(".,;:!?\"'()[]").lower() for x in words(text)]
+    w = [x for x in w if x]
+    seen = set()
+    for i in range(len(w) - 9):
+        g = tuple(w[i:i + 10])
+        if g in seen:
+            return " ".join(g)
+        seen.add(g)
+    return None
+
+
+@check_fn
+def no_repeats(tmp):
+    """--no-repeats 10: long stories, expansions and continuations say no 10
+    words twice, nor again from the text they quote (the word banks do
+    without it); a repeat fault still repeats."""
+    long_prompt = "Write a short story about a lighthouse keeper. Stay within 900 words."
+    with Sim(tmp, "--seed", 3, name="plain") as sim:
+        plain = sum(repeated_10(write(sim, long_prompt + f" #{i}")) is not None for i in range(6))
+    with Sim(tmp, "--seed", 3, "--no-repeats", 10, "--reply-word-cap", 700, name="norep") as sim:
+        for i in range(6):
+            story = write(sim, long_prompt + f" #{i}")
+            check(not repeated_10(story), f"a story says {repeated_10(story)!r} twice")
+            half = "\n\n".join(story.split("\n\n")[:3])
+            grown = write(sim, expand_prompt(half, 600))
+            check(not repeated_10(grown), f"an expansion says {repeated_10(grown)!r} twice")
+            more = write(sim, continue_prompt(story, 500))
+            check(not repeated_10(more), f"a continuation says {repeated_10(more)!r} twice")
+            check(not repeated_10(story + "\n\n" + more),
+                  f"a continuation repeats its story: {repeated_10(story + more)!r}")
+    with fault_sim(tmp, "repeat", "--no-repeats", 10) as sim:
+        check(longest_repeat(write(sim, PROMPT)) >= 12, "the repeat fault no longer repeats")
+    return f"{plain} of 6 stories of 900 words repeat 10 words without it, none with it"
+
+
 @check_fn
 def text_hazards(tmp):
     with fault_sim(tmp, "nul") as sim:

@@ -45,7 +45,7 @@ struct cJSON;
 #define CODEC_BEST "best.txt"
 #define CODEC_JOURNAL "journal.jsonl"
 #define CODEC_INPUTS "inputs"
-#define CODEC_TEXTS 9   /* texts a run reads, kept in inputs/ */
+#define CODEC_TEXTS 11  /* texts a run reads, kept in inputs/ */
 #define CODEC_SEQUENTIAL "sequential.txt" /* a baseline's tenth text, there too */
 
 /* "gen-007.json" for generation 7, into out (room for 24). */
@@ -171,6 +171,17 @@ struct run_usage {
 				    * they were asked again */
 	long repaired_replies;     /* replies whose text held a NUL or a lone
 				    * surrogate, made '?' */
+	long extension_requests;   /* expand and continue requests sent
+				    * (extender.h) */
+	long extension_rounds;     /* rounds of the lengthened stories, as the
+				    * generation files mark them */
+	long extended_stories;     /* stories lengthened, likewise */
+	long extension_retries;    /* rounds tried again after a rejection */
+	long extension_failures;   /* stories that could not be lengthened */
+	long extension_rejected[4]; /* replies and rounds rejected: no_ending,
+				    * repeats, meta, too_short */
+	long extension_meta_stripped; /* replies whose preamble or word-count
+				    * line was cut off */
 	char logprobs[40];         /* "used", "off", "refused by the endpoint",
 				    * "not returned by the endpoint", "none yet" */
 	long faults[7];            /* failed attempts by kind (enum http_fault) */
@@ -185,6 +196,8 @@ struct run_usage {
 	double window_use;         /* share of request slots busy (this process) */
 	long reused_stories;       /* taken from the journal (this process) */
 	long reused_matches;
+	long reused_parts;         /* replies of self-lengthening taken from the
+				    * journal (this process) */
 };
 
 /* One --resume of a run, as run.json lists it. */
@@ -240,8 +253,35 @@ enum codec_record {
 	CODEC_REC_RUN,     /* the first line: which run the journal belongs to */
 	CODEC_REC_STORY,   /* a story written */
 	CODEC_REC_MATCH,   /* a match decided, undecided or lost */
-	CODEC_REC_USAGE    /* what requests that left no other record cost */
+	CODEC_REC_USAGE,   /* what requests that left no other record cost */
+	CODEC_REC_PART     /* a reply of a story's self-lengthening */
 };
+
+/* The stages of a story's self-lengthening (extender.h). */
+enum ext_stage {
+	EXT_DRAFT,     /* "draft": the story as written, before any round */
+	EXT_EXPAND,    /* "expand": its first half, expanded */
+	EXT_CONTINUE   /* "continue": a part written from where it ends */
+};
+
+/* One reply of a story's self-lengthening, journaled the moment it
+ * arrives, so that a resumed run pays for none of them again.  It names
+ * its story as writer.h identifies stories (generation 0: its id; a
+ * variant: its parent and number) and its place in the extension. */
+struct ext_part {
+	int gen;            /* the story's generation */
+	char *id;           /* generation 0 (and `extend`): the story's id */
+	char *parent_id;    /* a variant: its parent's id; else NULL */
+	int variant;        /* a variant: its number; else 0 */
+	int round;          /* extension round, 1...; 0 for the draft */
+	int attempt;        /* which try of the round, 0... */
+	int stage;          /* enum ext_stage */
+	int part;           /* a continuation: which part, 1...; else 0 */
+	int ask;            /* which try of this request, 0... */
+	char *text;         /* the reply as received (the draft: as kept) */
+};
+
+void ext_part_free(struct ext_part *p);
 
 /* One journal line.  Every line but the first may carry what the run
  * spent since the previous line of the same process (usage, process), so
@@ -250,6 +290,7 @@ struct journal_record {
 	enum codec_record type;    /* what the line is */
 	struct story *story;       /* CODEC_REC_STORY */
 	struct match match;        /* CODEC_REC_MATCH */
+	struct ext_part *part;     /* CODEC_REC_PART */
 	char run_id[40];           /* CODEC_REC_RUN: the run's id */
 	uint64_t seed;             /* CODEC_REC_RUN: the run's seed */
 	int has_usage;             /* usage and process are set */
@@ -260,11 +301,11 @@ struct journal_record {
 				    * resume */
 };
 
-/* The line for r, '\n' included (malloc'd).  A story or match is only
- * read (r->story is borrowed). */
+/* The line for r, '\n' included (malloc'd).  A story, match or part is
+ * only read (r->story and r->part are borrowed). */
 char *codec_journal_line(const struct journal_record *r);
-/* Parse one line into *r (zeroed first; it owns its story and match after
- * success: journal_record_release()).  0, or -1 when the line is not a
+/* Parse one line into *r (zeroed first; it owns its story, match and part
+ * after success: journal_record_release()).  0, or -1 when the line is not a
  * valid record. */
 int codec_journal_parse(const char *line, size_t len, struct journal_record *r);
 void journal_record_release(struct journal_record *r);

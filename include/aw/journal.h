@@ -38,12 +38,16 @@ struct journal {
 };
 
 /* What a journal holds, in the order it was written. */
+struct ext_part;
+
 struct journal_data {
 	int has_header;             /* its first line names its run */
 	char run_id[40];            /* ... that run's id */
 	uint64_t seed;              /* ... and seed */
 	struct population stories;  /* written stories; born = generation */
 	struct match_list matches;  /* matches, gen set */
+	struct ext_part **parts;    /* replies of self-lengthening (codec.h) */
+	size_t nparts, partcap;
 	long records;               /* valid lines */
 	long torn;                  /* torn or unreadable lines dropped */
 	struct run_usage after;     /* what the records written at or after
@@ -54,6 +58,7 @@ struct journal_data {
 				     * k-th resume) */
 		long stories;       /* stories taken from the journal */
 		long matches;       /* verdicts taken from it */
+		long parts;         /* replies of self-lengthening */
 	} *reused;
 	size_t nprocess;
 };

@@ -59,6 +59,8 @@ struct options {
 	double early_variants;      /* start a story's variants early when
 				     * P(it misses the top K) is below this */
 	long max_words;             /* enforced story length limit */
+	long min_words;             /* stories under it are lengthened
+				     * (extender.h); 0: never */
 	long judge_max_tokens;      /* token cap of a judge reply */
 	long concurrency;           /* requests in flight at once */
 	long retries;               /* retries per request */

@@ -21,6 +21,10 @@
  *     that variant's journal id has been mapped to the id it has now
  *     (resume_keep_story), so that no verdict reaches the wrong story
  *   - a match lost to a failed request is not a verdict: it is asked again
+ *   - a reply of a story's self-lengthening (codec.h's struct ext_part) is
+ *     that story's (as above) when its round, try, stage, part and ask are
+ *     the ones the extender is at: the extender decides alike on the same
+ *     replies, so it asks again for exactly what it had asked before
  *
  * Ownership: a struct resume owns what it read; a story or verdict it hands
  * out becomes the caller's.  It borrows the fit given to resume_open().
@@ -78,6 +82,15 @@ void resume_keep_story(struct resume *r, const struct story *s, const char *jour
  * sent early, which nobody asked for again (0 for the generation it was
  * in, which counted its own). */
 long resume_untaken_variants(const struct resume *r, int gen);
+
+struct ext_part;
+
+/* The journaled reply of story s's self-lengthening at want's place
+ * (round, attempt, stage, part, ask; want's story fields are ignored): its
+ * text, now the caller's, and never handed out again; or NULL. */
+char *resume_take_part(struct resume *r, const struct story *s, const struct ext_part *want);
+/* Replies of self-lengthening taken so far by this process. */
+long resume_reused_parts(const struct resume *r);
 
 /* --------------------------------------------------------------- verdicts */
 

@@ -23,6 +23,20 @@
 #include "aw/texts.h"
 
 struct resume;
+struct extender;
+
+/* What self-lengthening did (extender.h) in this process, counted when the
+ * reply that decided it arrived (a resumed run's replays are not counted
+ * again). */
+struct ext_counts {
+	long requests;        /* expand and continue requests sent */
+	long retried_rounds;  /* rounds tried again after one was rejected */
+	long rejected[5];     /* replies and rounds rejected, by enum
+			       * lengthen_reject (0, "ok", unused) */
+	long stripped;        /* replies whose preamble or word-count line was
+			       * cut off */
+	long failed;          /* stories that could not be lengthened */
+};
 
 struct run {
 	const struct options *opt;  /* settings */
@@ -62,6 +76,12 @@ struct run {
 				     * first, k the k-th resume */
 	struct resume *resume;      /* a resumed run: what it may take again;
 				     * NULL for a new run */
+	struct extender *extender;  /* lengthens stories under --min-words
+				     * (extender.h), or NULL */
+	struct ext_counts ext;      /* what it did */
+	long extended;              /* stories lengthened, as the generation
+				     * files mark them */
+	long extension_rounds;      /* their rounds */
 	double started;             /* wall-clock start, seconds */
 };
 
@@ -72,6 +92,7 @@ struct run {
  * that could not be written). */
 void run_journal_story(struct run *r, const struct story *s);
 void run_journal_match(struct run *r, const struct match *m);
+void run_journal_part(struct run *r, const struct ext_part *p);
 void run_journal_usage(struct run *r);
 
 /* What this process has spent and met so far (run.json adds the

@@ -9,9 +9,16 @@
  * values are inserted as they are and never scanned, so a story that
  * contains "{{" is just text.
  *
+ * Sections (Mustache's): {{#name}}...{{/name}} is shown only when name has
+ * a non-empty value, {{^name}}...{{/name}} only when it has none, so that a
+ * template can say something only when an option is set (variant.txt's
+ * sentence about --min-words) and say exactly what it said before when it
+ * is not.  A section tag alone on its line takes its newline with it.
+ *
  * template_check() validates a template against the names its role allows:
  * an unknown or malformed placeholder is reported with the file and line,
- * and so is a required placeholder that is missing.
+ * and so is a required placeholder that is missing, and a section that is
+ * not closed, or closed out of order.  A section's name counts as used.
  *
  * Ownership: template_render() returns a string the caller frees.
  */
@@ -29,6 +36,9 @@ struct tmpl_var {
  * naming path and line in err. */
 int template_check(const char *text, const char *path, const char *const *names,
 		   size_t nnames, char *err, size_t errlen);
+
+/* Does text use name, as a placeholder or a section? */
+int template_uses(const char *text, const char *name);
 
 /* Render text, replacing each {{name}} by its value ("" if not given). */
 char *template_render(const char *text, const struct tmpl_var *vars, size_t nvars);

@@ -29,6 +29,8 @@ struct texts {
 	struct strlist styles; /* author styles */
 	struct strlist themes; /* themes */
 	struct strlist goals;  /* improvement goals */
+	char *expand;          /* template: expand a story's opening (extender.h) */
+	char *cont;            /* template: continue a story from where it ends */
 	char *paths[CODEC_TEXTS]; /* where each came from, for run.json
 				   * (codec_input_name(k) names text k) */
 };

@@ -26,6 +26,11 @@
  * resume; a resumed run takes a variant the journal holds (same
  * generation, parent and number) instead of asking for it again.
  *
+ * With --min-words, a story that comes back shorter (first draft or
+ * variant) is handed to the extender (extender.h) and ends when the
+ * extender is done with it; a resumed run whose journal holds its draft
+ * goes on lengthening it instead of asking for it again.
+ *
  * Ownership: a wset owns its jobs' stories until writer_take() hands them
  * to a population; the job goes on writing into a taken story, which must
  * therefore live until the job has ended.  Stories never taken are freed
@@ -85,5 +90,17 @@ size_t writer_take(struct wset *w, const struct story *p, struct population *pop
 long writer_drop_untaken(struct wset *w);
 
 void writer_free(struct wset *w);
+
+/* The prompt of a story as it is sent (malloc'd), rendered from the run's
+ * texts and settings (--max-words, --min-words, --seed): a story of
+ * generation 0 from writer.txt with its style and theme; variant v of
+ * parent in generation gen from variant.txt, with the parent's text fenced
+ * and its goal (*goal, an index into t->goals), both drawn from the
+ * variant's own stream (a baseline's step: from the template `sequential`,
+ * with no goal, *goal SIZE_MAX; else NULL).  The writer sends exactly these, and `export`
+ * rebuilds a run's prompts with them, so the two cannot drift apart. */
+char *writer_prompt_draft(const struct texts *t, const struct options *o, const struct story *s);
+char *writer_prompt_variant(const struct texts *t, const struct options *o, int gen,
+			    const struct story *parent, long v, const char *sequential, size_t *goal);
 
 #endif

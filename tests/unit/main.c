@@ -258,5 +258,7 @@ int main(void)
 	failed += run_stats_tests();
 	failed += run_diversity_tests();
 	failed += run_lengthen_tests();
+	failed += run_extender_tests();
+	failed += run_export_tests();
 	return failed != 0 ? 1 : 0;
 }

@@ -593,6 +593,54 @@ static void test_journal_lines(void **state)
 	assert_true(r.match.lost);
 	journal_record_release(&r);
 
+	/* a reply of a lengthening, with what was spent since the last line */
+	char pid[] = "g0-004", rest[] = "The rest, \"quoted\".\n\nAnd on.";
+	struct ext_part part = { 1, NULL, pid, 2, 3, 1, EXT_CONTINUE, 2, 1, rest };
+	memset(&w, 0, sizeof w);
+	w.type = CODEC_REC_PART;
+	w.part = &part;
+	w.has_usage = 1;
+	w.usage.extension_requests = 1;
+	w.usage.extension_rejected[2] = 1;
+	line = codec_journal_line(&w);
+	assert_int_equal(codec_journal_parse(line, strlen(line), &r), 0);
+	assert_int_equal(r.type, CODEC_REC_PART);
+	assert_int_equal(r.part->gen, 1);
+	assert_null(r.part->id);
+	assert_string_equal(r.part->parent_id, "g0-004");
+	assert_int_equal(r.part->variant, 2);
+	assert_int_equal(r.part->round, 3);
+	assert_int_equal(r.part->attempt, 1);
+	assert_int_equal(r.part->stage, EXT_CONTINUE);
+	assert_int_equal(r.part->part, 2);
+	assert_int_equal(r.part->ask, 1);
+	assert_string_equal(r.part->text, part.text);
+	assert_int_equal((int)r.usage.extension_requests, 1);
+	assert_int_equal((int)r.usage.extension_rejected[2], 1);
+	journal_record_release(&r);
+	free(line);
+	/* generation 0's draft, by id */
+	char did[] = "g0-001", dtext[] = "Short.";
+	struct ext_part draft = { 0, did, NULL, 0, 0, 0, EXT_DRAFT, 0, 0, dtext };
+	w.part = &draft;
+	w.has_usage = 0;
+	line = codec_journal_line(&w);
+	assert_int_equal(codec_journal_parse(line, strlen(line), &r), 0);
+	assert_string_equal(r.part->id, "g0-001");
+	assert_int_equal(r.part->stage, EXT_DRAFT);
+	journal_record_release(&r);
+	free(line);
+	/* a part must name its story and stage, and hold a text */
+	static const char *const bad_parts[] = {
+		"{\"t\":\"part\",\"gen\":0,\"id\":null,\"parent_id\":null,\"round\":1,\"stage\":\"expand\",\"text\":\"x\"}",
+		"{\"t\":\"part\",\"gen\":1,\"parent_id\":\"g0-001\",\"round\":1,\"stage\":\"expand\",\"text\":\"x\"}",
+		"{\"t\":\"part\",\"gen\":0,\"id\":\"g0-001\",\"round\":1,\"stage\":\"rewrite\",\"text\":\"x\"}",
+		"{\"t\":\"part\",\"gen\":0,\"id\":\"g0-001\",\"round\":1,\"stage\":\"expand\"}",
+		"{\"t\":\"part\",\"gen\":-1,\"id\":\"g0-001\",\"round\":1,\"stage\":\"expand\",\"text\":\"x\"}",
+	};
+	for (size_t k = 0; k < sizeof bad_parts / sizeof bad_parts[0]; k++)
+		assert_int_equal(codec_journal_parse(bad_parts[k], strlen(bad_parts[k]), &r), -1);
+
 	assert_int_equal(codec_journal_parse("{\"t\":\"other\",\"gen\":0}", 22, &r), -1);
 	assert_int_equal(codec_journal_parse("{\"t\":\"story\",\"gen\":-1}", 22, &r), -1);
 	assert_int_equal(codec_journal_parse("{\"t\":\"run\",\"run_id\":\"\",\"seed\":1}", 33, &r), -1);
@@ -630,6 +678,11 @@ static void fill_report(struct run_report *r)
 	r->usage.soft_verdicts = 40;
 	r->usage.window_use = 0.875;
 	r->usage.reused_stories = 3;
+	r->usage.reused_parts = 5;
+	r->usage.extension_requests = 21;
+	r->usage.extension_rounds = 4;
+	r->usage.extension_rejected[3] = 2;
+	r->usage.extension_meta_stripped = 1;
 	snprintf(r->usage.logprobs, sizeof r->usage.logprobs, "used");
 	r->nresumes = 1;
 	r->resumes = calloc(1, sizeof *r->resumes);

@@ -52,9 +52,16 @@ static double quality_at(const char *p)
 	return q ? strtod(q + 2, NULL) : 0;
 }
 
+void (*tu_llm_fake)(struct http *h, const struct llm_request *r, struct llm_usage *usage,
+		    llm_text_fn on_text, llm_fail_fn on_fail, void *ctx);
+
 void __wrap_llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usage,
 		    llm_text_fn on_text, llm_fail_fn on_fail, void *ctx)
 {
+	if (tu_llm_fake) {
+		tu_llm_fake(h, r, usage, on_text, on_fail, ctx);
+		return;
+	}
 	if (mode == JUDGE_REAL) {
 		__real_llm_ask(h, r, usage, on_text, on_fail, ctx);
 		return;

@@ -6,6 +6,8 @@
 #include "unit.h"
 #include "aw/options.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,6 +558,44 @@ static void test_api_key(void **state)
 /* options_parse may be called more than once in a process (these tests
  * do): an earlier parse that stopped inside a group of short options must
  * not leak into the next one. */
+/* --min-words: 0 (never) by default, below --max-words, and a run made
+ * before it existed (its run.json has no min_words) resumes without it. */
+static void test_min_words(void **state)
+{
+	(void)state;
+	struct options o;
+	assert_int_equal(PARSE(&o, "--model", "m", "--out", "d"), OPTIONS_RUN);
+	assert_int_equal((int)o.min_words, 0);
+	options_release(&o);
+	assert_int_equal(PARSE(&o, "--model", "m", "--out", "d", "--min-words", "1500", "--max-words",
+			       "2000"), OPTIONS_RUN);
+	assert_int_equal((int)o.min_words, 1500);
+	cJSON *set = options_to_json(&o);
+	assert_int_equal((int)cJSON_GetObjectItem(set, "min_words")->valuedouble, 1500);
+	options_release(&o);
+	assert_int_equal(PARSE(&o, "--model", "m", "--out", "d", "--min-words", "500"),
+			 OPTIONS_USAGE); /* not below the default --max-words 500 */
+	options_release(&o);
+	assert_int_equal(PARSE(&o, "--model", "m", "--out", "d", "--min-words", "-1"), OPTIONS_USAGE);
+	options_release(&o);
+
+	/* as run.json holds it, without the key */
+	cJSON_DeleteItemFromObject(set, "min_words");
+	char *text = cJSON_PrintUnformatted(set);
+	cJSON_Delete(set);
+	set = cJSON_Parse(text);
+	cJSON_free(text);
+	assert_int_equal(PARSE(&o, "--resume", "d"), OPTIONS_RUN);
+	assert_int_equal(options_resume(&o, set), OPTIONS_RUN);
+	assert_int_equal((int)o.min_words, 0);
+	options_release(&o);
+	/* and cannot be given one now */
+	assert_int_equal(PARSE(&o, "--resume", "d", "--min-words", "100"), OPTIONS_RUN);
+	assert_int_equal(options_resume(&o, set), OPTIONS_USAGE);
+	options_release(&o);
+	cJSON_Delete(set);
+}
+
 static void test_reparse_after_short_option_group(void **state)
 {
 	(void)state;
@@ -590,6 +630,7 @@ int run_options_tests(void)
 		cmocka_unit_test_setup(test_base_url_env, clear_env),
 		cmocka_unit_test_setup(test_base_url_rejected, clear_env),
 		cmocka_unit_test_setup(test_api_key, clear_env),
+		cmocka_unit_test_setup(test_min_words, clear_env),
 		cmocka_unit_test_setup(test_reparse_after_short_option_group, clear_env),
 	};
 	int failed = cmocka_run_group_tests_name("options", tests, NULL, NULL);

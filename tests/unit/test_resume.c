@@ -349,6 +349,89 @@ static void test_spent_after(void **state)
 	bt_ratings_free(&fit);
 }
 
+static void write_part(struct journal *j, int gen, const char *id, const char *parent,
+		       int variant, int round, int attempt, int stage, int part, int ask,
+		       const char *text)
+{
+	struct ext_part p = { gen, (char *)id, (char *)parent, variant, round, attempt, stage,
+			      part, ask, (char *)text };
+	struct journal_record rec = { 0 };
+	rec.type = CODEC_REC_PART;
+	rec.part = &p;
+	assert_int_equal(journal_write(j, &rec), 0);
+}
+
+/* A reply of a lengthening is its story's (the story rules above) at its
+ * place (round, try, stage, part, ask), taken once; a lengthened story
+ * taken from the journal keeps its rounds. */
+static void test_take_part(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+	struct bt_ratings fit = { 0 };
+	struct population last = { 0 };
+	int done;
+	make_run(dir);
+	struct journal j;
+	assert_int_equal(journal_open(&j, dir, NULL, err, sizeof err), 0);
+	write_part(&j, 1, NULL, "g0-002", 1, 0, 0, EXT_DRAFT, 0, 0, "draft of v1");
+	write_part(&j, 1, NULL, "g0-002", 1, 1, 0, EXT_EXPAND, 0, 0, "expanded v1");
+	write_part(&j, 1, NULL, "g0-002", 1, 1, 1, EXT_CONTINUE, 2, 1, "v1, round 1, try 1, part 2");
+	write_part(&j, 1, NULL, "g0-002", 2, 1, 0, EXT_EXPAND, 0, 0, "expanded v2");
+	write_part(&j, 0, "g0-007", NULL, 0, 2, 0, EXT_EXPAND, 0, 0, "g0-007, round 2");
+	struct story *long_one = mk("g0-008", 0, NULL, 0, "long now");
+	long_one->extensions = 2;
+	assert_int_equal(tu_journal_story(&j, long_one), 0);
+	journal_close(&j);
+	story_free(long_one);
+
+	struct resume *r = resume_open(dir, &old_run, &fit, &last, &done, err, sizeof err);
+	assert_non_null(r);
+	struct ext_part want = { 0 };
+	struct story *v1 = mk(NULL, 1, "g0-002", 1, NULL), *v2 = mk(NULL, 1, "g0-002", 2, NULL);
+	struct story *g7 = mk("g0-007", 0, NULL, 0, NULL), *g8 = mk("g0-008", 0, NULL, 0, NULL);
+	char *t;
+	want.stage = EXT_DRAFT;
+	assert_string_equal(t = resume_take_part(r, v1, &want), "draft of v1");
+	free(t);
+	assert_null(resume_take_part(r, v1, &want)); /* once */
+	assert_null(resume_take_part(r, v2, &want)); /* another variant's */
+	want.round = 1;
+	want.stage = EXT_EXPAND;
+	assert_string_equal(t = resume_take_part(r, v2, &want), "expanded v2");
+	free(t);
+	/* its place must match exactly */
+	want.stage = EXT_CONTINUE;
+	want.part = 2;
+	want.ask = 1;
+	assert_null(resume_take_part(r, v1, &want)); /* try 0 has none */
+	want.attempt = 1;
+	assert_string_equal(t = resume_take_part(r, v1, &want), "v1, round 1, try 1, part 2");
+	free(t);
+	/* generation 0 by id, and only in its own generation */
+	memset(&want, 0, sizeof want);
+	want.round = 2;
+	want.stage = EXT_EXPAND;
+	struct story *g7_later = mk("g0-007", 1, NULL, 0, NULL);
+	assert_null(resume_take_part(r, g7_later, &want));
+	assert_string_equal(t = resume_take_part(r, g7, &want), "g0-007, round 2");
+	free(t);
+	assert_int_equal((int)resume_reused_parts(r), 4);
+	/* the finished story keeps its rounds */
+	char *jid = NULL;
+	assert_int_equal(resume_take_story(r, g8, &jid), 1);
+	assert_int_equal(g8->extensions, 2);
+	assert_string_equal(g8->text, "long now");
+	story_free(v1);
+	story_free(v2);
+	story_free(g7);
+	story_free(g7_later);
+	story_free(g8);
+	resume_free(r);
+	population_free(&last);
+	bt_ratings_free(&fit);
+}
+
 int run_resume_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +440,7 @@ int run_resume_tests(void)
 		cmocka_unit_test_setup_teardown(test_take_verdict, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_foreign_files, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_spent_after, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_take_part, tu_setup_dir, tu_teardown_dir),
 	};
 	return cmocka_run_group_tests_name("resume", tests, NULL, NULL);
 }

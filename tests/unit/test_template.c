@@ -159,6 +159,63 @@ static void test_check_malformed(void **state)
 	expect_malformed("{{x}}\n{{ x }\n}", "line 2");
 }
 
+/* ------------------------------------------------------------ sections */
+
+static void test_render_sections(void **state)
+{
+	(void)state;
+	const struct tmpl_var on[] = { { "min", "1500" }, { "max", "2000" } };
+	const struct tmpl_var off[] = { { "min", "" }, { "max", "2000" } };
+	const char *t = "At most {{max}} words.{{#min}} At least {{min}}.{{/min}}{{^min}} Any length.{{/min}}";
+	expect_render(t, on, NV(on), "At most 2000 words. At least 1500.");
+	expect_render(t, off, NV(off), "At most 2000 words. Any length.");
+	/* no value at all is no value */
+	expect_render(t, off + 1, 1, "At most 2000 words. Any length.");
+	/* a section of whole lines leaves no blank line, shown or not */
+	const char *lines = "a\n{{#min}}\nline {{min}}\n{{/min}}\nb\n";
+	expect_render(lines, on, NV(on), "a\nline 1500\nb\n");
+	expect_render(lines, off, NV(off), "a\nb\n");
+	/* nested: an inner section inside a hidden one stays hidden */
+	const char *nest = "[{{#max}}x{{^min}}y{{/min}}{{#min}}z{{/min}}{{/max}}]";
+	expect_render(nest, on, NV(on), "[xz]");
+	expect_render(nest, off, NV(off), "[xy]");
+	const struct tmpl_var none[] = { { "min", "1" } };
+	expect_render(nest, none, NV(none), "[]");
+	/* a template without sections renders as it always did */
+	expect_render("{{max}} words\n", on, NV(on), "2000 words\n");
+}
+
+static void test_check_sections(void **state)
+{
+	(void)state;
+	const char *names[] = { "min", "max" };
+	char err[512] = "";
+	assert_int_equal(template_check("{{max}}{{#min}}{{min}}{{/min}}", "t.txt", names, NV(names),
+					err, sizeof err), 0);
+	/* a section's name counts as used */
+	assert_int_equal(template_check("{{max}}{{^min}}none{{/min}}", "t.txt", names, NV(names), err,
+					sizeof err), 0);
+	assert_int_equal(template_check("{{max}}\n{{#min}}x", "t.txt", names, NV(names), err,
+					sizeof err), -1);
+	assert_true(tu_contains(err, "line 2"));
+	assert_true(tu_contains(err, "never closed"));
+	assert_int_equal(template_check("{{max}}{{min}}\n\n{{/min}}", "t.txt", names, NV(names), err,
+					sizeof err), -1);
+	assert_true(tu_contains(err, "line 3"));
+	assert_int_equal(template_check("{{#max}}{{#min}}{{/max}}{{/min}}", "t.txt", names,
+					NV(names), err, sizeof err), -1);
+	assert_true(tu_contains(err, "closes no open section"));
+	assert_int_equal(template_check("{{max}}{{#other}}{{/other}}{{min}}", "t.txt", names,
+					NV(names), err, sizeof err), -1);
+	assert_true(tu_contains(err, "unknown placeholder {{other}}"));
+	assert_int_equal(template_check("{{max}}{{# }}{{min}}", "t.txt", names, NV(names), err,
+					sizeof err), -1);
+	assert_true(tu_contains(err, "malformed"));
+	assert_true(template_uses("a {{#min}}b{{/min}}", "min"));
+	assert_true(template_uses("a {{min}}", "min"));
+	assert_false(template_uses("a {{! min }} {{minimum}}", "min"));
+}
+
 /* --------------------------------------------------------------- fence */
 
 /* The tag of a fence: the text between "<<<NAME " and ">>>" on its first
@@ -277,6 +334,8 @@ int run_template_tests(void)
 		cmocka_unit_test(test_check_unknown),
 		cmocka_unit_test(test_check_missing),
 		cmocka_unit_test(test_check_malformed),
+		cmocka_unit_test(test_render_sections),
+		cmocka_unit_test(test_check_sections),
 		cmocka_unit_test(test_fence_plain),
 		cmocka_unit_test(test_fence_hostile_text),
 		cmocka_unit_test(test_fence_many_seeds),

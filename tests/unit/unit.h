@@ -13,6 +13,13 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "aw/llm.h"
+
+/* The unit binary is linked with -Wl,--wrap=llm_ask: test_judge.c's
+ * __wrap_llm_ask hands every request to tu_llm_fake when it is set (the
+ * extender's tests), and otherwise answers as its judge. */
+extern void (*tu_llm_fake)(struct http *h, const struct llm_request *r, struct llm_usage *usage,
+			   llm_text_fn on_text, llm_fail_fn on_fail, void *ctx);
 
 int run_verdict_tests(void);
 int run_elo_tests(void);
@@ -46,6 +53,8 @@ int run_completion_tests(void);
 int run_stats_tests(void);
 int run_diversity_tests(void);
 int run_lengthen_tests(void);
+int run_extender_tests(void);
+int run_export_tests(void);
 
 /* cmocka setup and teardown: *state is a new empty directory (malloc'd
  * path), removed with everything in it afterwards, even when the test
