@@ -80,9 +80,12 @@ def normalize(out):
         run[k] = "-"
     run["settings"]["base_url"] = "-"
     run["usage"]["window_use"] = "-"
-    # Which files the run read: their paths differ between checkouts.
-    run["files"] = {k: (os.path.basename(v) if isinstance(v, str) else v)
-                    for k, v in run["files"].items()}
+    # Which files the run read, in "files" and in the settings: their
+    # paths differ between checkouts.
+    def base(v):
+        return os.path.basename(v) if isinstance(v, str) and os.path.isabs(v) else v
+    run["files"] = {k: base(v) for k, v in run["files"].items()}
+    run["settings"] = {k: base(v) for k, v in run["settings"].items()}
     files["run.json"] = json.dumps(run, indent=1, sort_keys=True).encode()
     lines = []
     for line in files["journal.jsonl"].decode().splitlines():
