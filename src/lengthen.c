@@ -8,7 +8,8 @@
  * not UTF-8 is handled, if not understood.  The meta-commentary rule is one
  * table of phrases; a phrase is either strong (meta wherever it appears in a
  * checked line) or weak (meta only where commentary puts it: opening the
- * line, or in a short line), which is what keeps ordinary story prose out.
+ * line, perhaps after a "Sure!", or in a short line), which is what keeps
+ * ordinary story prose out.
  */
 #include "aw/lengthen.h"
 #include "aw/story.h"
@@ -324,17 +325,25 @@ static int opens_with_quote(const char *s, const char *e)
 	return 0;
 }
 
+/* Words a chat reply opens with before its commentary ("Sure! Here is"). */
+static const char *const interjections[] = {
+	"sure", "certainly", "okay", "ok", "absolutely", "alright", "gladly", "great",
+};
+
 /* Is the line [s, e) meta-commentary?  *words gets its word count. */
 static int meta_line(const char *s, const char *e, size_t *words)
 {
 	size_t n;
 	struct word *v = split_words(s, e, &n);
 	int weak_ok = !opens_with_quote(s, e), meta = 0;
+	size_t opening = 1; /* where a weak phrase may start in a long line */
+	for (size_t k = 0; k < AW_ARRAY_LEN(interjections) && n > 1 && opening == 1; k++)
+		opening += phrase_at(v, n, 0, interjections[k]);
 	for (size_t k = 0; k < AW_ARRAY_LEN(meta_phrases) && !meta; k++) {
 		const struct meta_phrase *m = &meta_phrases[k];
 		if (m->scope == META_WEAK && !weak_ok)
 			continue;
-		size_t last = m->scope == META_WEAK && n > META_SHORT_WORDS ? 1 : n;
+		size_t last = m->scope == META_WEAK && n > META_SHORT_WORDS ? opening : n;
 		for (size_t at = 0; at < last && !meta; at++)
 			meta = phrase_at(v, n, at, m->words);
 	}

@@ -490,6 +490,18 @@ static void test_strip_meta(void **state)
 	expect_strip(buf, story);
 	snprintf(buf, sizeof buf, "Sure! Here's the story:\n%s\nWord count: 9", story);
 	expect_strip(buf, story);
+	/* a long opening after an interjection, as chat replies write it */
+	snprintf(buf, sizeof buf, "Sure! Here is the expanded opening:\n\n%s", story);
+	expect_strip(buf, story);
+	snprintf(buf, sizeof buf, "Certainly, here is the story, revised for pace:\n%s", story);
+	expect_strip(buf, story);
+	/* but not in dialogue, nor in a long line of prose that merely has "here is" */
+	snprintf(buf, sizeof buf, "\"Sure, here is the key to the old lighthouse,\" she said.\n%s",
+		 story);
+	expect_strip(buf, buf);
+	snprintf(buf, sizeof buf, "The keeper said that here is where the ships came in at night.\n%s",
+		 story);
+	expect_strip(buf, buf);
 	/* nothing to strip: trimmed, otherwise the same */
 	snprintf(buf, sizeof buf, "\n  %s  \n\n", story);
 	expect_strip(buf, story);
