@@ -171,6 +171,18 @@ const struct cli_row *cli_row(const struct cli_command *c, const char *name)
 	return NULL;
 }
 
+void cli_redefault(struct cli_row *rows, size_t n, const char *name, const char *help,
+		   const char *note)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(rows[i].name, name)) {
+			if (help)
+				rows[i].help = help;
+			if (note)
+				rows[i].note = note;
+		}
+}
+
 /* ---------------------------------------------------------------- parsing */
 
 int cli_usage(const struct cli_command *c, const char *fmt, ...)

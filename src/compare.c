@@ -104,25 +104,15 @@ static struct cli_command command = {
 	"2 usage or input error (nothing sent, nothing written), 130 interrupted.\n",
 };
 
-/* Where a compare's default differs from evolve's, its help says so. */
-static void redefault(size_t n, const char *name, const char *help, const char *note)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(rows[i].name, name)) {
-			rows[i].help = help;
-			rows[i].note = note;
-		}
-}
-
 const struct cli_command *compare_command(void)
 {
 	if (!command.nrows) {
 		size_t n = options_rows(evolve_rows, rows, AW_ARRAY_LEN(rows));
 		for (size_t i = 0; i < AW_ARRAY_LEN(own_rows) && n < AW_ARRAY_LEN(rows); i++)
 			rows[n++] = own_rows[i];
-		redefault(n, "seed", "seed of the pairs and of every request's seed", "1");
-		redefault(n, "prompt", "the writing prompt the stories answer",
-			  "set A's run's");
+		cli_redefault(rows, n, "seed", "seed of the pairs and of every request's seed", "1");
+		cli_redefault(rows, n, "prompt", "the writing prompt the stories answer",
+			      "set A's run's");
 		command.nrows = n;
 	}
 	return &command;

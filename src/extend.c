@@ -51,32 +51,31 @@ struct extend_options {
 
 #define F(field) offsetof(struct extend_options, field)
 
+/* Its own rows first (given[] is indexed by ROW_*), then evolve's rows for
+ * the endpoint, read and checked as evolve reads them. */
 enum { ROW_TARGET, ROW_MAX, ROW_OUT, ROW_TOP, ROW_MODEL, ROW_SEED };
 
-static const struct cli_row extend_rows[] = {
+static const struct cli_row own_rows[] = {
 	[ROW_TARGET] = { "target-words", CLI_LONG, F(o.min_words), 20, 100000, "N", "lengthen every story under N words (required)", NULL, NULL, NULL, 0 },
 	[ROW_MAX] = { "max-words", CLI_LONG, F(o.max_words), 21, 200000, "M", "and to at most M words", NULL, "twice N", NULL, 0 },
 	[ROW_OUT] = { "out", CLI_STR, F(out), 0, 0, "FILE", "write the stories to FILE, JSON Lines (required)", NULL, NULL, NULL, 0 },
 	[ROW_TOP] = { "top", CLI_LONG, F(top), 1, 1000000, "K", "a run directory: the top K of its last generation", NULL, "the run's --top", NULL, 0 },
 	[ROW_MODEL] = { "model", CLI_STR, F(o.model), 0, 0, "M", "writer model name", NULL, "a run directory's writer model", NULL, 0 },
 	[ROW_SEED] = { "seed", CLI_U64, F(o.seed), 0, (double)AW_SEED_MAX, "S", "seed of every request, also sent to the endpoint", NULL, "from the clock, kept in OUT.work/", NULL, 0 },
-	{ "base-url", CLI_STR, F(o.base_url_arg), 0, 0, "URL", "OpenAI-compatible endpoint, up to /v1", NULL, "$OPENAI_BASE_URL, else https://api.openai.com/v1", NULL, 0 },
-	{ "no-preflight", CLI_FLAG, F(o.no_preflight), 0, 0, NULL, "do not first check that the endpoint answers for the model", NULL, NULL, NULL, 0 },
-	{ "prompt", CLI_STR, F(o.prompt), 0, 0, "TEXT", "the premise the stories answer", NULL, "a run directory's, else none", NULL, 0 },
-	{ "prompt-file", CLI_STR, F(o.prompt_file), 0, 0, "FILE", "read the premise from FILE", NULL, NULL, NULL, 0 },
-	{ "prompts-dir", CLI_STR, F(o.prompts_dir), 0, 0, "DIR", "directory with extend-expand.txt and extend-continue.txt", NULL, "bundled", NULL, 0 },
 	{ "temperature", CLI_DOUBLE, F(o.temperature), 0, 2, "T", "sampling temperature", "1.0", NULL, NULL, 0 },
-	{ "top-p", CLI_DOUBLE, F(o.top_p), 0, 1, "P", "nucleus sampling, sent with every request", "1.0", NULL, NULL, CLI_GT_MIN },
-	{ "token-param", CLI_STR, F(o.token_param), 0, 0, "NAME", "max_tokens or max_completion_tokens", "max_tokens", NULL, NULL, 0 },
-	{ "concurrency", CLI_LONG, F(o.concurrency), 1, 1024, "N", "stories lengthened (requests in flight) at once", "16", NULL, NULL, 0 },
-	{ "timeout", CLI_DOUBLE, F(o.timeout), 1, 86400, "S", "seconds allowed per request", "300", NULL, NULL, 0 },
-	{ "retries", CLI_LONG, F(o.retries), 0, 100, "N", "retries per request (backoff with jitter)", "5", NULL, NULL, 0 },
-	{ "cacert", CLI_STR, F(o.cacert), 0, 0, "FILE", "CA certificates for a private TLS endpoint", NULL, NULL, NULL, 0 },
-	{ "quiet", CLI_FLAG, F(o.quiet), 0, 0, NULL, "no summary, errors only", NULL, NULL, NULL, 0 },
-	{ "help", CLI_HELP, 0, 0, 0, NULL, "show this help and exit", NULL, NULL, NULL, 0 },
 };
 
-const struct cli_command extend_command = {
+static const char *const evolve_rows[] = {
+	"base-url", "header", "extra-body", "prompt", "prompt-file", "prompts-dir", "top-p",
+	"token-param", "concurrency", "timeout", "retries", "cacert", "no-preflight", "quiet", NULL
+};
+
+static const struct cli_row help_row = {
+	"help", CLI_HELP, 0, 0, 0, NULL, "show this help and exit", NULL, NULL, NULL, 0
+};
+
+static struct cli_row rows[48];
+static struct cli_command command = {
 	"extend",
 	"alphawrite extend INPUT --target-words N --out FILE.jsonl [options]",
 	"Lengthen stories by Self-Lengthen (expand the first half, then continue, in\n"
@@ -84,8 +83,8 @@ const struct cli_command extend_command = {
 	"(the top K of its last generation) or a JSON Lines file of {\"id\", \"text\"}\n"
 	"objects.  Rerunning the same command continues where it stopped and pays for\n"
 	"nothing twice (FILE.jsonl.work/ keeps every reply).",
-	extend_rows,
-	AW_ARRAY_LEN(extend_rows),
+	rows,
+	0,
 	"environment:\n"
 	"  OPENAI_API_KEY     sent as 'Authorization: Bearer ...' and nowhere else\n"
 	"  OPENAI_BASE_URL    endpoint when --base-url is not given (OPENAI_API_BASE too)\n"
@@ -94,7 +93,27 @@ const struct cli_command extend_command = {
 	"2 usage or input error (nothing sent), 130 interrupted (run it again to go on).\n",
 };
 
-#define usage(...) cli_usage(&extend_command, __VA_ARGS__)
+const struct cli_command *extend_command(void)
+{
+	if (!command.nrows) {
+		size_t n = 0;
+		for (size_t i = 0; i < AW_ARRAY_LEN(own_rows); i++)
+			rows[n++] = own_rows[i];
+		n += options_rows(evolve_rows, rows + n, AW_ARRAY_LEN(rows) - n - 1);
+		cli_redefault(rows, n, "prompt", "the premise the stories answer",
+			      "a run directory's, else none");
+		cli_redefault(rows, n, "prompt-file", "read the premise from FILE", NULL);
+		cli_redefault(rows, n, "prompts-dir",
+			      "directory with extend-expand.txt and extend-continue.txt", NULL);
+		cli_redefault(rows, n, "concurrency", "stories lengthened (requests in flight) at once",
+			      NULL);
+		rows[n++] = help_row;
+		command.nrows = n;
+	}
+	return &command;
+}
+
+#define usage(...) cli_usage(extend_command(), __VA_ARGS__)
 
 /* ------------------------------------------------------------- input */
 
@@ -355,7 +374,7 @@ static int write_out(const char *out, const struct population *p, char *err, siz
 int extend_main(int argc, char **argv)
 {
 	struct extend_options eo;
-	unsigned char given[AW_ARRAY_LEN(extend_rows)] = { 0 };
+	unsigned char given[AW_ARRAY_LEN(rows)] = { 0 };
 	struct input in = { 0 };
 	struct run run;
 	struct state st = { 0 };
@@ -367,10 +386,13 @@ int extend_main(int argc, char **argv)
 	memset(&eo, 0, sizeof eo);
 	memset(&run, 0, sizeof run);
 	run.journal.fd = -1;
-	enum cli_result cr = cli_parse(&extend_command, &eo, given, argc, argv, &first);
+	struct options *o = &eo.o;
+	const struct cli_command *cmd = extend_command();
+	options_defaults(o);
+	enum cli_result cr = cli_parse(cmd, &eo, given, argc, argv, &first);
 	if (cr != CLI_RUN)
 		return cr == CLI_EXIT ? AW_EXIT_OK : AW_EXIT_USAGE;
-	struct options *o = &eo.o;
+	options_mark_given(o, cmd, given);
 	if (first >= argc)
 		return usage("give the stories to lengthen: a run directory or a JSON Lines file");
 	const char *input = argv[first++];
@@ -385,12 +407,6 @@ int extend_main(int argc, char **argv)
 	if (o->max_words <= o->min_words)
 		return usage("option '--max-words': %ld is not above --target-words (%ld)", o->max_words,
 			     o->min_words);
-	if (o->prompt && o->prompt_file)
-		return usage("options '--prompt' and '--prompt-file' exclude each other");
-	if (strcmp(o->token_param, "max_tokens") != 0 &&
-	    strcmp(o->token_param, "max_completion_tokens") != 0)
-		return usage("option '--token-param': '%s' is not max_tokens or max_completion_tokens",
-			     o->token_param);
 
 	struct stat sb;
 	int is_dir = stat(input, &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -408,8 +424,10 @@ int extend_main(int argc, char **argv)
 		usage("option '--model' is required (INPUT is not a run directory)");
 		goto out;
 	}
-	if (options_endpoint(&extend_command, o->base_url_arg, o->cacert, &o->base_url,
-			     &o->api_key) != OPTIONS_RUN)
+	/* the endpoint, the key, headers and --extra-body, checked as evolve
+	 * checks them */
+	o->out_dir = eo.out;
+	if (options_complete(o) != OPTIONS_RUN)
 		goto out;
 	/* the story templates are not used here: do not ask them for
 	 * {{min_words}} */

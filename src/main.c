@@ -29,7 +29,6 @@ static const struct cli_command *rank_table(void) { return &rank_command; }
 static const struct cli_command *rate_table(void) { return &rate_command; }
 static const struct cli_command *report_table(void) { return &report_command; }
 static const struct cli_command *show_table(void) { return &show_command; }
-static const struct cli_command *extend_table(void) { return &extend_command; }
 static const struct cli_command *export_table(void) { return &export_command; }
 
 static const struct command {
@@ -48,7 +47,7 @@ static const struct command {
 	{ "show", show_main, "show a run's ranking or one story in the terminal", show_table },
 	{ "rank", rank_main, "rank stories again from recorded verdicts (no new calls)", rank_table },
 	{ "extend", extend_main, "lengthen stories by Self-Lengthen (a run's best, or a file)",
-	  extend_table },
+	  extend_command },
 	{ "export", export_main, "write a run as training data (SFT or DPO), JSON Lines",
 	  export_table },
 };

@@ -131,8 +131,7 @@ void options_help(FILE *out)
 }
 
 /* The command whose misuse is being reported: evolve, or a command that
- * took evolve's rows (options_mark_given), or one whose endpoint
- * options_endpoint() checks. */
+ * took evolve's rows (options_mark_given). */
 static const struct cli_command *reporting = &options_command;
 
 #define usage_error(...) cli_usage(reporting, __VA_ARGS__)
@@ -214,8 +213,14 @@ static int check_cacert(const struct cli_command *c, const char *path)
 	return 0;
 }
 
-enum options_result options_endpoint(const struct cli_command *c, const char *arg,
-				     const char *cacert, char **base_url, const char **api_key)
+/* The endpoint: the base URL arg (may be NULL), else $OPENAI_BASE_URL, else
+ * $OPENAI_API_BASE, else OpenAI's, checked, into *base_url (malloc'd, also
+ * on failure); the --cacert file checked when given; the key from
+ * $OPENAI_API_KEY into *api_key (or NULL).  Misuse is reported as command
+ * c's (cli_usage): OPTIONS_USAGE. */
+static enum options_result options_endpoint(const struct cli_command *c, const char *arg,
+					    const char *cacert, char **base_url,
+					    const char **api_key)
 {
 	const char *source = "option '--base-url'";
 	if (arg) {

@@ -94,6 +94,11 @@ int cli_set(const struct cli_row *r, void *dst, const char *arg, char *err, size
 /* The row named name, or NULL. */
 const struct cli_row *cli_row(const struct cli_command *c, const char *name);
 
+/* In rows[0, n) taken from another command's table, give the row named
+ * name this command's own help line and default note (either NULL: kept). */
+void cli_redefault(struct cli_row *rows, size_t n, const char *name, const char *help,
+		   const char *note);
+
 /* Report misuse: "alphawrite: <message>" and "Try 'alphawrite CMD --help'."
  * on stderr.  Returns CLI_USAGE.  A format ending in ':' appends
  * strerror(errno). */

@@ -20,7 +20,7 @@ struct cli_command;
 
 /* Run `alphawrite extend` (argv[0] is "extend"); returns the exit status. */
 int extend_main(int argc, char **argv);
-/* Its option table (for the man page). */
-extern const struct cli_command extend_command;
+/* Its option table (for --help, the man page and completion). */
+const struct cli_command *extend_command(void);
 
 #endif

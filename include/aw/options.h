@@ -143,15 +143,6 @@ enum options_result options_complete(struct options *o);
  * any user:password@ part.  Caller frees with cJSON_Delete. */
 struct cJSON *options_to_json(const struct options *o);
 
-/* The endpoint of any command that sends requests: the base URL arg (may
- * be NULL), else $OPENAI_BASE_URL, else $OPENAI_API_BASE, else OpenAI's,
- * checked and without trailing slashes, into *base_url (malloc'd, also on
- * failure, or NULL); the --cacert file checked when given; the key from
- * $OPENAI_API_KEY into *api_key (or NULL).  Misuse is reported as command
- * c's (cli_usage): OPTIONS_USAGE. */
-enum options_result options_endpoint(const struct cli_command *c, const char *arg,
-				     const char *cacert, char **base_url, const char **api_key);
-
 /* Was the option with this long name given on the command line? */
 int options_given(const struct options *o, const char *name);
 
