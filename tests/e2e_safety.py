@@ -934,8 +934,9 @@ def baseline_budget(tmp):
                        "--pairs", 4, "--quiet", "--verdicts-dir", tmp, run_dir, out])
         expect(res, 0, "compare RUN BASELINE")
         d = json.loads(res.out)
-        base_ids = {s["id"] for s in load_generations(out)[-1]["stories"]}
-        check(all(p["b_id"] in base_ids for p in d["pairs_detail"]),
+        # (which of them: baseline_compare_takes_every_chain)
+        base_ids = {s["id"] for g in load_generations(out) for s in g["stories"]}
+        check(d["pairs_detail"] and all(p["b_id"] in base_ids for p in d["pairs_detail"]),
               "compare's B stories are not the baseline's")
         check(kinds(sim)["judge"] - n == 8, f"compare sent {kinds(sim)['judge'] - n} judge "
               "requests for 4 pairs in both orders")
