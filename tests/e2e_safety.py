@@ -848,23 +848,30 @@ def baseline(url, out, *extra, env=None, timeout=60):
 def check_chains(out, total, chains):
     """A baseline of `total` stories in `chains` chains: one generation file
     per step, each story's parent the same chain's previous story, steps
-    of `chains` stories but the last; returns the chains (lists of ids)."""
+    of `chains` new stories but the last; returns the chains (lists of ids).
+    A story a step's file holds unchanged from an earlier step (born
+    before it, as a run's parents are) must be its chain's latest story."""
     gens = load_generations(out)
     files = gen_files(out)
     steps = -(-total // chains)
     check(len(files) == steps == len(gens), f"{len(files)} generation files, expected {steps}")
-    check(sum(len(d["stories"]) for d in gens) == total,
-          f"{sum(len(d['stories']) for d in gens)} stories, the budget is {total}")
+    new = [[s for s in d["stories"] if s.get("born") == g] for g, d in enumerate(gens)]
+    check(sum(map(len, new)) == total, f"{sum(map(len, new))} stories, the budget is {total}")
     heads, ids = {}, set()
+    first_style = {s["id"]: s.get("style") for s in gens[0]["stories"]}
     for g, d in enumerate(gens):
         check(d["generation"] == g and not d.get("matches"), f"gen-{g:03d}: matches or numbering")
         want = chains if g < steps - 1 else total - chains * (steps - 1)
-        check(len(d["stories"]) == want, f"gen-{g:03d}: {len(d['stories'])} stories, expected {want}")
+        check(len(new[g]) == want, f"gen-{g:03d}: {len(new[g])} new stories, expected {want}")
         for s in d["stories"]:
+            if s.get("born") != g:
+                check(s["id"] in heads and len(heads[s["id"]]) < g + 1,
+                      f"gen-{g:03d}: {s['id']} (born {s.get('born')}) is carried over but is "
+                      "not a chain's latest story")
+        for s in new[g]:
             check(s["id"] not in ids, f"story id {s['id']} twice")
             ids.add(s["id"])
-            check(s["born"] == g and s.get("text") and s.get("words", 0) > 0,
-                  f"{s['id']}: born {s.get('born')}, words {s.get('words')}")
+            check(s.get("text") and s.get("words", 0) > 0, f"{s['id']}: words {s.get('words')}")
             if g == 0:
                 check(s["parent_id"] is None and s.get("style") and s.get("theme"),
                       f"{s['id']}: a first draft with a parent or without style/theme")
@@ -874,8 +881,7 @@ def check_chains(out, total, chains):
                 check(chain is not None and len(chain) == g,
                       f"{s['id']}: parent {s['parent_id']} is not a chain's story of step {g - 1}")
                 heads[s["id"]] = chain + [s["id"]]
-                check(s["style"] == gens[0]["stories"][[x["id"] for x in gens[0]["stories"]]
-                                                       .index(chain[0])]["style"],
+                check(s.get("style") == first_style[chain[0]],
                       f"{s['id']}: another style than its chain's first draft")
     check(len(heads) == chains, f"{len(heads)} chains, expected {chains}")
     return list(heads.values())
@@ -949,7 +955,9 @@ def baseline_compare_takes_every_chain(tmp):
     """BUG (fails today): when the budget is not a multiple of --chains, the
     last step holds only the remainder, and compare reads a baseline as its
     last generation: 11 stories in 5 chains are compared as the one story of
-    step 2 instead of the five chains' final stories."""
+    step 2 instead of the five chains' final stories.  (Either fix passes:
+    compare taking each chain's latest story, or the baseline's last file
+    carrying the other chains' latest stories over, as a run's parents.)"""
     with Sim(tmp) as sim:
         out = os.path.join(tmp, "base")
         expect(baseline(sim.url, out, "--stories", 11, "--chains", 5, "--quiet"), 0, "baseline")
