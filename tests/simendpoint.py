@@ -75,6 +75,11 @@ Protocol notes for client authors:
     for every chat request), --retry-after S (the Retry-After of every 429).
     GET /sim/stats "requests" counts every chat request received, refused,
     faulty and malformed ones included; "by_kind" counts every kind above.
+    With --count-tokens it also has "tokens": {"prompt": P, "completion": C},
+    the usage of every completion generated (a reply whose shape leaves out
+    "usage" included: what a real server would bill).  With --log-headers each
+    --log line has "headers": the sorted, lower-cased NAMES of the request's
+    headers (never a value).
   * --echo-key-escaped: the bearer token sent is quoted with every character
     but ASCII letters and digits written as \uXXXX in the raw JSON: in the 401
     message when --require-key refuses it ("Incorrect API key provided:
@@ -1196,6 +1201,7 @@ class SimState:
         self.peak_in_flight = 0
         self.logprob_replies = 0
         self.logprob_refusals = 0
+        self.tokens = {"prompt": 0, "completion": 0}     # --count-tokens
         self.log_lock = threading.Lock()
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
 
@@ -1208,6 +1214,11 @@ class SimState:
     def end(self):
         with self.lock:
             self.in_flight -= 1
+
+    def count_tokens(self, prompt, completion):
+        with self.lock:
+            self.tokens["prompt"] += prompt
+            self.tokens["completion"] += completion
 
     def count_kind(self, kind):
         with self.lock:
@@ -1339,7 +1350,8 @@ class SimState:
                     "faults": dict(self.faults), "peak_in_flight": self.peak_in_flight,
                     "in_flight": self.in_flight, "stories": len(self.stories),
                     "logprob_replies": self.logprob_replies,
-                    "logprob_refusals": self.logprob_refusals}
+                    "logprob_refusals": self.logprob_refusals,
+                    **({"tokens": dict(self.tokens)} if self.args.count_tokens else {})}
 
     def truth(self):
         with self.lock:
@@ -1483,6 +1495,8 @@ class SimHandler(BaseHTTPRequestHandler):
         record = {"t": time.time(), "path": self.path, "body": None, "raw_ok": False,
                   "auth": auth.startswith("Bearer ") and bool(auth[7:].strip()),
                   "fault": None, "kind": "unknown", "status": None}
+        if state.args.log_headers:     # names only: a value may be a secret
+            record["headers"] = sorted({k.lower() for k in self.headers.keys()})
         state.begin()
         logged = False
         try:
@@ -1671,6 +1685,7 @@ class SimHandler(BaseHTTPRequestHandler):
         else:
             used = token_estimate(word_count(content))
         reply = completion(rng, shape, model, content, finish, prompt_tokens, used)
+        state.count_tokens(prompt_tokens, used)
         if body.get("logprobs") is True:
             self._attach_logprobs(state, rng, body, reply["choices"][0], shape, kind,
                                   verdict_logit, counted=fault != "truncated")
@@ -1840,6 +1855,12 @@ def parse_args(argv):
                    help="no N words (>= 2) said twice in a story, variant, expand or continue "
                         "reply, nor said again from the text it quotes (default: the word "
                         "banks repeat themselves in long stories)")
+    p.add_argument("--count-tokens", action="store_true",
+                   help="GET /sim/stats adds \"tokens\": the prompt and completion tokens of "
+                        "every completion generated, reported in its usage or not")
+    p.add_argument("--log-headers", action="store_true",
+                   help="each --log line adds \"headers\": the names (never the values) of "
+                        "the request's headers, lower-cased")
     p.add_argument("--reply-word-cap", type=int, metavar="N",
                    help="no story, variant, expand or continue reply is longer than about N "
                         "words (>= 10): it stops at a sentence end, finish_reason \"stop\"")
