@@ -12,8 +12,9 @@
  * It is a client of the run machinery: the writer writes the stories (one
  * rewrite per story, writer_sequential()), the journal records each as it
  * arrives, resume.h takes them back after a kill, and the store writes one
- * generation file per step (stories unranked, in chain order; no matches)
- * and a run.json with "command": "baseline".  So `compare` reads it like a
+ * generation file per step (stories unranked, in chain order; no matches;
+ * each chain's latest story, carried over like a run's parents when the
+ * step wrote none for it) and a run.json with "command": "baseline".  So `compare` reads it like a
  * run, and `alphawrite baseline --resume DIR` continues it without paying
  * twice.
  */
@@ -243,10 +244,25 @@ static int step(struct chain_run *c, int gen)
 	}
 	pop.n = m;
 	if (st == 0) {
-		struct generation g = { .gen = gen, .stories = pop, .failed = failed };
+		/* The step's file holds every chain's latest story, as a run's
+		 * generation holds its parents: the one written now, else the
+		 * chain's earlier one (a last step shorter than the chains, or a
+		 * story that could not be written), so that the last step is the
+		 * baseline's whole final set. */
+		struct population file = { 0 };
+		for (size_t k = 0; k < c->heads.n; k++) {
+			struct story *now = c->heads.v[k];
+			for (size_t i = 0; i < pop.n; i++)
+				if (pop.v[i]->parent_id && !strcmp(pop.v[i]->parent_id, now->id))
+					now = pop.v[i];
+			population_add(&file, now);
+		}
+		struct generation g = { .gen = gen, .stories = gen == 0 ? pop : file,
+					.failed = failed };
 		snprintf(g.run_id, sizeof g.run_id, "%s", run->run_id);
 		if (store_write_generation(run->opt->out_dir, &g, c->err, sizeof c->err) < 0)
 			st = AW_EXIT_FAILED;
+		free(file.v); /* the stories are pop's and the heads' */
 	}
 	if (st == 0) {
 		run->failed_stories += (long)failed.n;
@@ -294,9 +310,12 @@ static int load_previous(struct chain_run *c)
 		struct generation gf;
 		if (store_read_generation(run->opt->out_dir, g, &gf, c->err, sizeof c->err) < 0)
 			return -1;
-		c->written += (long)(gf.stories.n + gf.failed.n);
+		c->written += (long)gf.failed.n;
 		for (size_t i = 0; i < gf.stories.n; i++) {
 			const struct story *s = gf.stories.v[i];
+			if (s->born != g)
+				continue; /* a chain's earlier story, carried over */
+			c->written++;
 			size_t chain = 0;
 			while (g > 0 && chain < c->heads.n &&
 			       strcmp(c->heads.v[chain]->id, s->parent_id ? s->parent_id : "") != 0)
@@ -427,8 +446,10 @@ int baseline_main(int argc, char **argv)
 				   b.o.extra_body, b.o.model, b.o.token_param };
 	int judge_ep;
 	status = AW_EXIT_FAILED;
+	run_setup_budget(run);
 	if (!b.o.no_preflight &&
-	    endpoint_preflight(&hc, &w, 1, &run->preflight_requests, c.err, sizeof c.err) < 0)
+	    endpoint_preflight(&hc, &w, 1, &run->budget, &run->preflight_requests, c.err,
+			       sizeof c.err) < 0)
 		goto out;
 	if (!c.resumed) {
 		if ((c.lock = store_prepare(b.o.out_dir, 0, c.err, sizeof c.err)) < 0)
@@ -445,14 +466,6 @@ int baseline_main(int argc, char **argv)
 	run->http = endpoint_client(&hc, &w, NULL, &judge_ep, c.err, sizeof c.err);
 	if (!run->http)
 		goto out;
-	run->budget.max_requests = b.o.max_requests;
-	run->budget.max_tokens = b.o.max_tokens;
-	run->budget.max_cost = b.o.max_cost;
-	run->budget.price_in[ROLE_WRITER] = b.o.price_in;
-	run->budget.price_out[ROLE_WRITER] = b.o.price_out;
-	run->budget.price_in[ROLE_JUDGE] = run->budget.price_out[ROLE_JUDGE] = -1;
-	run->budget.before_requests = run->before.requests;
-	run->budget.before_tokens = (double)(run->before.prompt_tokens + run->before.completion_tokens);
 	progress_init(&run->progress, b.o.quiet, http_stats(run->http));
 	struct journal_record header = { 0 };
 	header.type = CODEC_REC_RUN;

@@ -40,20 +40,39 @@ static double spent_cost(const struct budget *b)
 	return c;
 }
 
-const char *budget_reserve(struct budget *b, int role, long prompt_est, long completion_cap)
+static long sent_requests(const struct budget *b)
 {
-	long sent = b->before_requests;
+	long sent = b->before_requests + b->probes;
 	for (int r = 0; r < ROLE_N; r++)
 		sent += b->requests[r];
+	return sent;
+}
+
+static const char *requests_cap(struct budget *b, long sent)
+{
+	snprintf(b->why, sizeof b->why, "--max-requests %ld reached (%ld sent)", b->max_requests,
+		 sent);
+	return b->why;
+}
+
+const char *budget_reserve_probe(struct budget *b)
+{
+	long sent = sent_requests(b);
+	if (b->max_requests && sent + 1 > b->max_requests)
+		return requests_cap(b, sent);
+	b->probes++;
+	return NULL;
+}
+
+const char *budget_reserve(struct budget *b, int role, long prompt_est, long completion_cap)
+{
+	long sent = sent_requests(b);
 	double tokens = (double)prompt_est + (double)completion_cap;
 	double cost = budget_price(b, role, (double)prompt_est, (double)completion_cap);
 	if (cost < 0)
 		cost = 0;
-	if (b->max_requests && sent + 1 > b->max_requests) {
-		snprintf(b->why, sizeof b->why, "--max-requests %ld reached (%ld sent)",
-			 b->max_requests, sent);
-		return b->why;
-	}
+	if (b->max_requests && sent + 1 > b->max_requests)
+		return requests_cap(b, sent);
 	if (b->max_tokens && spent_tokens(b) + b->held_tokens + tokens > (double)b->max_tokens) {
 		snprintf(b->why, sizeof b->why,
 			 "--max-tokens %ld would be crossed by the next request (%.0f spent, %.0f "

@@ -952,8 +952,14 @@ int compare_main(int argc, char **argv)
 							o.o.token_param };
 		int judge_ep;
 		long probes = 0;
-		if (!o.o.no_preflight &&
-		    endpoint_preflight(&hc, sp, o.judges.n, &probes, c.err, sizeof c.err) < 0) {
+		c.budget.max_requests = o.o.max_requests;
+		c.budget.max_tokens = o.o.max_tokens;
+		c.budget.max_cost = o.o.max_cost;
+		c.budget.price_in[ROLE_WRITER] = c.budget.price_out[ROLE_WRITER] = -1;
+		c.budget.price_in[ROLE_JUDGE] = o.o.judge_price_in;
+		c.budget.price_out[ROLE_JUDGE] = o.o.judge_price_out;
+		if (!o.o.no_preflight && endpoint_preflight(&hc, sp, o.judges.n, &c.budget, &probes,
+							    c.err, sizeof c.err) < 0) {
 			status = interrupt_count ? AW_EXIT_INTERRUPTED : AW_EXIT_FAILED;
 			aw_error("%s (checked before any verdict; --no-preflight skips the check)", c.err);
 			free(sp);
@@ -969,12 +975,6 @@ int compare_main(int argc, char **argv)
 			curl_global_cleanup();
 			goto out;
 		}
-		c.budget.max_requests = o.o.max_requests;
-		c.budget.max_tokens = o.o.max_tokens;
-		c.budget.max_cost = o.o.max_cost;
-		c.budget.price_in[ROLE_WRITER] = c.budget.price_out[ROLE_WRITER] = -1;
-		c.budget.price_in[ROLE_JUDGE] = o.o.judge_price_in;
-		c.budget.price_out[ROLE_JUDGE] = o.o.judge_price_out;
 		progress_init(&c.progress, o.o.quiet, http_stats(c.http));
 		progress_begin(&c.progress, "compare", 0, (long)left);
 		for (size_t i = 0; i < c.njobs; i++)

@@ -3,6 +3,7 @@
  * preflight (see endpoint.h).
  */
 #include "aw/endpoint.h"
+#include "aw/budget.h"
 #include "aw/interrupt.h"
 #include "aw/llm.h"
 #include "aw/options.h"
@@ -43,7 +44,7 @@ static void add_json_secrets(struct http *h, const cJSON *j)
 {
 	const cJSON *x;
 	if (cJSON_IsString(j))
-		http_add_secret(h, j->valuestring);
+		http_add_body_secret(h, j->valuestring);
 	cJSON_ArrayForEach(x, j) add_json_secrets(h, x);
 }
 
@@ -88,6 +89,7 @@ struct http *endpoint_client(const struct http_config *base, const struct endpoi
 
 struct probe {
 	const struct endpoint_spec *spec; /* what it checks */
+	struct budget *budget;      /* the caps, or NULL */
 	struct http *http;          /* the client it went through */
 	int endpoint;               /* its endpoint there */
 	char problem[1024];         /* what is wrong, or "" */
@@ -119,6 +121,12 @@ static enum http_outcome probe_reply(void *ctx, const char *body, size_t len, ch
 	return HTTP_OK;
 }
 
+static const char *probe_may_start(void *ctx)
+{
+	struct probe *p = ctx;
+	return p->budget ? budget_reserve_probe(p->budget) : NULL;
+}
+
 static void probe_fail(void *ctx, const char *why)
 {
 	struct probe *p = ctx;
@@ -135,7 +143,7 @@ static void probe_explain(void *ctx, long status, const char *detail, char *out,
 }
 
 int endpoint_preflight(const struct http_config *base, const struct endpoint_spec *specs,
-		       size_t n, long *requests, char *err, size_t errlen)
+		       size_t n, struct budget *b, long *requests, char *err, size_t errlen)
 {
 	struct http_config hc = *base;
 	hc.retries = 1;
@@ -153,6 +161,7 @@ int endpoint_preflight(const struct http_config *base, const struct endpoint_spe
 	for (size_t i = 0; i < n; i++) {
 		struct probe *p = &probes[i];
 		p->spec = &specs[i];
+		p->budget = b;
 		p->http = h;
 		p->endpoint = i == 0 ? 0 : judge;
 		int seen = 0;
@@ -176,6 +185,7 @@ int endpoint_preflight(const struct http_config *base, const struct endpoint_spe
 		hd.reply = probe_reply;
 		hd.fail = probe_fail;
 		hd.explain = probe_explain;
+		hd.may_start = probe_may_start;
 		hd.ctx = p;
 		hd.endpoint = p->endpoint;
 		hd.sent = requests;

@@ -190,7 +190,8 @@ static void report(const struct loop *l, const char *status, const char *error,
 	if (prev) { /* each resume is listed, with what it reused */
 		r->nresumes = prev->nresumes + 1;
 		r->resumes = xmalloc(r->nresumes * sizeof *r->resumes);
-		memcpy(r->resumes, prev->resumes, prev->nresumes * sizeof *r->resumes);
+		if (prev->nresumes)
+			memcpy(r->resumes, prev->resumes, prev->nresumes * sizeof *r->resumes);
 		for (size_t k = 0; k < prev->nresumes; k++) {
 			/* a resume killed after its last run.json: what its journal
 			 * records say it reused since */
@@ -419,29 +420,6 @@ static int check_models(struct loop *l)
 	return 0;
 }
 
-/* The caps and prices, and what the run spent before this process. */
-static void setup_budget(struct run *run)
-{
-	const struct options *o = run->opt;
-	struct budget *b = &run->budget;
-	memset(b, 0, sizeof *b);
-	b->max_requests = o->max_requests;
-	b->max_tokens = o->max_tokens;
-	b->max_cost = o->max_cost;
-	b->price_in[ROLE_WRITER] = o->price_in;
-	b->price_out[ROLE_WRITER] = o->price_out;
-	b->price_in[ROLE_JUDGE] = o->judge_price_in;
-	b->price_out[ROLE_JUDGE] = o->judge_price_out;
-	const struct run_usage *u = &run->before;
-	b->before_requests = u->requests;
-	b->before_tokens = (double)(u->prompt_tokens + u->completion_tokens);
-	for (int r = 0; r < ROLE_N; r++) {
-		double c = budget_price(b, r, (double)u->roles[r].prompt_tokens,
-					(double)u->roles[r].completion_tokens);
-		b->before_cost += c > 0 ? c : 0;
-	}
-}
-
 /* Everything before the first request: options, texts, the directory (a
  * new run's is only checked here: it is made once the preflight passed).
  * Returns 0, or an exit status (-1: --help was printed). */
@@ -494,7 +472,7 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 		   store_check(opt->out_dir, 0, l->err, sizeof l->err) < 0) {
 		return AW_EXIT_USAGE;
 	}
-	setup_budget(run);
+	run_setup_budget(run);
 	return 0;
 }
 
@@ -598,9 +576,13 @@ int evolve_main(int argc, char **argv)
 	/* The preflight, unless there is nothing left to ask (a resumed run
 	 * that lacks only its best.txt). */
 	if (!opt.no_preflight && l.done <= opt.generations &&
-	    endpoint_preflight(&hc, sp, 2, &run->preflight_requests, l.err, sizeof l.err) < 0) {
+	    endpoint_preflight(&hc, sp, 2, &run->budget, &run->preflight_requests, l.err,
+			       sizeof l.err) < 0) {
 		status = interrupt_count ? AW_EXIT_INTERRUPTED : AW_EXIT_FAILED;
-		if (status == AW_EXIT_FAILED)
+		if (status == AW_EXIT_FAILED && run->budget.why[0])
+			snprintf(l.err, sizeof l.err, "%s: nothing more was sent; %s a higher cap",
+				 run->budget.why, opt.resume_dir ? "continue with --resume and" : "give");
+		else if (status == AW_EXIT_FAILED)
 			snprintf(l.err + strlen(l.err), sizeof l.err - strlen(l.err),
 				 " (checked before any work; --no-preflight skips the check)");
 		if (opt.resume_dir) {

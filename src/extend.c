@@ -503,7 +503,7 @@ int extend_main(int argc, char **argv)
 	}
 	int judge;
 	if (todo && !o->no_preflight &&
-	    endpoint_preflight(&hc, &spec, 1, &run.preflight_requests, err, sizeof err) < 0) {
+	    endpoint_preflight(&hc, &spec, 1, NULL, &run.preflight_requests, err, sizeof err) < 0) {
 		status = interrupt_count ? AW_EXIT_INTERRUPTED : AW_EXIT_FAILED;
 		snprintf(err + strlen(err), sizeof err - strlen(err),
 			 " (checked before any work; --no-preflight skips the check)");

@@ -60,8 +60,8 @@ struct http {
 	int draining;                 /* no new attempt: stop once the ones in
 				       * flight have ended (a cap was reached) */
 	char drain_why[1024];         /* ... and why */
-	char **secrets;               /* key, URL user and password, marked
-				       * header and body values (owned) */
+	struct secret *secrets;       /* key, URL user and password, marked
+				       * header and body values */
 	size_t nsecrets;
 	CURLM *multi;                 /* the one multi handle */
 	struct job *ready, *ready_tail; /* jobs that may start now */
@@ -174,15 +174,28 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
  * or URL in an error message, or even in a completion, must not carry the
  * key into a story, a file or a message.  Strings shorter than SECRET_MIN
  * are left alone: hiding them would mangle ordinary words and guard nothing.
+ *
+ * A value of --extra-body may be an ordinary word ("high", "story"): it is
+ * cut out of every message, but out of a reply's text only when it looks
+ * like a token (TOKEN_MIN characters or more, no white space), since a
+ * story that says "high" has not leaked anything, and cutting the word
+ * out would edit the story.
  */
 #define SECRET_MIN 4
+#define TOKEN_MIN 8
 
-static void add_secret(struct http *h, const char *s, size_t n)
+struct secret {
+	char *s;                      /* the string (owned, wiped when freed) */
+	int messages_only;            /* hidden in messages, not in replies */
+};
+
+static void add_secret(struct http *h, const char *s, size_t n, int messages_only)
 {
 	if (n < SECRET_MIN)
 		return;
 	h->secrets = xrealloc(h->secrets, (h->nsecrets + 1) * sizeof *h->secrets);
-	h->secrets[h->nsecrets++] = xstrndup(s, n);
+	h->secrets[h->nsecrets].s = xstrndup(s, n);
+	h->secrets[h->nsecrets++].messages_only = messages_only;
 }
 
 /* The user and password of a "scheme://user:password@host/..." URL. */
@@ -193,16 +206,19 @@ static void add_url_secrets(struct http *h, const char *url)
 	if (!p)
 		return;
 	const char *colon = memchr(p, ':', n);
-	add_secret(h, p, colon ? (size_t)(colon - p) : n);
+	add_secret(h, p, colon ? (size_t)(colon - p) : n, 0);
 	if (colon)
-		add_secret(h, colon + 1, n - (size_t)(colon - p) - 1);
+		add_secret(h, colon + 1, n - (size_t)(colon - p) - 1, 0);
 }
 
-/* Replace every secret in b with "[redacted]". */
-static void hide_secrets(const struct http *h, struct buf *b)
+/* Replace every secret in b with "[redacted]" (a message: every one; a
+ * reply: all but those hidden in messages only). */
+static void hide_secrets(const struct http *h, struct buf *b, int message)
 {
 	for (size_t k = 0; k < h->nsecrets; k++) {
-		const char *s = h->secrets[k];
+		if (h->secrets[k].messages_only && !message)
+			continue;
+		const char *s = h->secrets[k].s;
 		size_t n = strlen(s), from = 0;
 		struct buf out = BUF_INIT;
 		for (size_t i = 0; i + n <= b->len; i++) {
@@ -222,17 +238,16 @@ static void hide_secrets(const struct http *h, struct buf *b)
 	}
 }
 
-/* The same in a NUL-terminated string (a message, or text decoded from a
- * reply: a secret echoed back JSON-escaped is only whole once decoded).
- * Returns s, or a new string and s freed. */
-char *http_redact(const struct http *h, char *s)
+/* The same in a NUL-terminated string.  Returns s, or a new string and s
+ * freed. */
+static char *redact(const struct http *h, char *s, int message)
 {
 	if (!s || !h->nsecrets)
 		return s;
 	struct buf b = BUF_INIT;
 	buf_puts(&b, s);
 	size_t before = b.len;
-	hide_secrets(h, &b);
+	hide_secrets(h, &b, message);
 	if (b.len == before && memcmp(b.data, s, before) == 0) {
 		buf_release(&b);
 		return s;
@@ -241,12 +256,19 @@ char *http_redact(const struct http *h, char *s)
 	return buf_detach(&b);
 }
 
+/* Text decoded from a reply: a secret echoed back JSON-escaped is only
+ * whole once decoded. */
+char *http_redact(const struct http *h, char *s)
+{
+	return redact(h, s, 0);
+}
+
 /* The same in a message buffer of n bytes (cut to fit). */
 static void redact_into(const struct http *h, char *msg, size_t n)
 {
 	if (!h->nsecrets || !n)
 		return;
-	char *r = http_redact(h, xstrdup(msg));
+	char *r = redact(h, xstrdup(msg), 1);
 	snprintf(msg, n, "%s", r);
 	free(r);
 }
@@ -281,7 +303,7 @@ int http_add_endpoint(struct http *h, const char *url, const char *api_key,
 	ep->url = xstrdup(url);
 	ep->shown = aw_public_url(url);
 	if (api_key)
-		add_secret(h, api_key, strlen(api_key));
+		add_secret(h, api_key, strlen(api_key), 0);
 	add_url_secrets(h, url);
 	ep->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	ep->headers = curl_slist_append(ep->headers, "Accept: application/json");
@@ -297,16 +319,17 @@ int http_add_endpoint(struct http *h, const char *url, const char *api_key,
 		const char *colon = strchr(headers[i], ':');
 		if (colon) {
 			const char *v = colon + 1 + strspn(colon + 1, " \t");
-			add_secret(h, v, strlen(v));
+			add_secret(h, v, strlen(v), 0);
 		}
 		ep->headers = curl_slist_append(ep->headers, headers[i]);
 	}
 	return (int)h->neps++;
 }
 
-void http_add_secret(struct http *h, const char *secret)
+void http_add_body_secret(struct http *h, const char *secret)
 {
-	add_secret(h, secret, strlen(secret));
+	size_t n = strlen(secret);
+	add_secret(h, secret, n, n < TOKEN_MIN || secret[strcspn(secret, " \t\r\n")]);
 }
 
 const char *http_endpoint_url(const struct http *h, int endpoint)
@@ -501,7 +524,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	land(h, j);
 	if (j->handler.landed)
 		j->handler.landed(j->handler.ctx);
-	hide_secrets(h, &j->reply);
+	hide_secrets(h, &j->reply, 0);
 
 	if (rc != CURLE_OK) {
 		h->stats.faults[j->too_big ? HF_TOO_LARGE :
@@ -623,12 +646,20 @@ enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *ar
 	enum http_result res = HTTP_DONE;
 	struct curl_waitfd wfd = { h->cfg.wake_fd, CURL_WAIT_POLLIN, 0 };
 
+	double fatal_at = 0;
 	for (;;) {
-		if (h->fatal) {
-			res = HTTP_STOPPED;
-			break;
-		}
 		double now = aw_now();
+		/* A refusal stops the run, but what is in flight was paid for:
+		 * nothing more is sent, and those replies land first (as long
+		 * as after a signal). */
+		if (h->fatal) {
+			if (fatal_at == 0)
+				fatal_at = now;
+			if (h->stats.in_flight == 0 || now - fatal_at >= h->cfg.grace) {
+				res = HTTP_STOPPED;
+				break;
+			}
+		}
 		int stopping = h->cfg.stop && *h->cfg.stop;
 		if (stopping) {
 			if (stop_at == 0)
@@ -647,7 +678,7 @@ enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *ar
 		}
 		/* The stop flag is read again before each start: a signal that
 		 * lands while the window is being filled stops it there. */
-		while (!stopping && !(h->cfg.stop && *h->cfg.stop) && !h->draining &&
+		while (!stopping && !h->fatal && !(h->cfg.stop && *h->cfg.stop) && !h->draining &&
 		       h->stats.in_flight < h->cfg.concurrency && h->ready) {
 			struct job *j = h->ready;
 			const char *no = j->handler.may_start ? j->handler.may_start(j->handler.ctx) : NULL;
@@ -668,7 +699,7 @@ enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *ar
 		}
 		if (h->stats.in_flight == 0 && !h->ready && !h->delayed)
 			break;
-		if (done && !stopping && done(arg))
+		if (done && !stopping && !h->fatal && done(arg))
 			break;
 
 		int running;
@@ -684,7 +715,7 @@ enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *ar
 			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 			finish(h, j, rc);
 		}
-		if (h->fatal || (h->stats.in_flight == 0 && (!h->delayed || stopping)))
+		if (h->stats.in_flight == 0 && (h->fatal || !h->delayed || stopping))
 			continue; /* stop, start what was queued, or finish */
 
 		long wait = 1000;
@@ -758,8 +789,8 @@ void http_free(struct http *h)
 	}
 	free(h->eps);
 	for (size_t k = 0; k < h->nsecrets; k++) {
-		memset(h->secrets[k], 0, strlen(h->secrets[k]));
-		free(h->secrets[k]);
+		memset(h->secrets[k].s, 0, strlen(h->secrets[k].s));
+		free(h->secrets[k].s);
 	}
 	free(h->secrets);
 	free(h);

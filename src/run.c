@@ -34,8 +34,10 @@ void run_usage_now(const struct run *r, struct run_usage *u)
 	u->failed_requests = hs->failed;
 	u->peak_in_flight = hs->peak_in_flight;
 	const struct llm_usage *w = &r->usage, *j = &r->judge_usage;
-	u->prompt_tokens = w->prompt_tokens + j->prompt_tokens;
-	u->completion_tokens = w->completion_tokens + j->completion_tokens;
+	/* tokens as the budget counted them: as reported, else estimated, so
+	 * that a resumed run's caps start from all that was spent */
+	u->prompt_tokens = r->budget.tokens_in[ROLE_WRITER] + r->budget.tokens_in[ROLE_JUDGE];
+	u->completion_tokens = r->budget.tokens_out[ROLE_WRITER] + r->budget.tokens_out[ROLE_JUDGE];
 	u->replies_without_usage = w->replies_without_usage + j->replies_without_usage;
 	u->length_rewrites = r->length_retries;
 	u->trimmed_stories = r->trimmed;
@@ -62,10 +64,9 @@ void run_usage_now(const struct run *r, struct run_usage *u)
 	for (int k = 0; k < LB_N; k++)
 		u->unusable[k] = w->bad[k] + j->bad[k];
 	for (int k = 0; k < ROLE_N; k++) {
-		const struct llm_usage *lu = k == ROLE_WRITER ? w : j;
 		u->roles[k].requests = r->budget.requests[k];
-		u->roles[k].prompt_tokens = lu->prompt_tokens;
-		u->roles[k].completion_tokens = lu->completion_tokens;
+		u->roles[k].prompt_tokens = r->budget.tokens_in[k];
+		u->roles[k].completion_tokens = r->budget.tokens_out[k];
 		u->roles[k].cost = -1;
 	}
 	u->cost = -1;
@@ -93,6 +94,28 @@ static void journal(struct run *r, struct journal_record *rec)
 		journal_failed(r);
 	else
 		r->journaled = now;
+}
+
+void run_setup_budget(struct run *run)
+{
+	const struct options *o = run->opt;
+	struct budget *b = &run->budget;
+	memset(b, 0, sizeof *b);
+	b->max_requests = o->max_requests;
+	b->max_tokens = o->max_tokens;
+	b->max_cost = o->max_cost;
+	b->price_in[ROLE_WRITER] = o->price_in;
+	b->price_out[ROLE_WRITER] = o->price_out;
+	b->price_in[ROLE_JUDGE] = o->judge_price_in;
+	b->price_out[ROLE_JUDGE] = o->judge_price_out;
+	const struct run_usage *u = &run->before;
+	b->before_requests = u->requests;
+	b->before_tokens = (double)(u->prompt_tokens + u->completion_tokens);
+	for (int r = 0; r < ROLE_N; r++) {
+		double c = budget_price(b, r, (double)u->roles[r].prompt_tokens,
+					(double)u->roles[r].completion_tokens);
+		b->before_cost += c > 0 ? c : 0;
+	}
 }
 
 void run_journal_story(struct run *r, const struct story *s)

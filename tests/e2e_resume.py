@@ -1058,7 +1058,8 @@ def renumber_variants(journal, gen, gfile):
     """Make the journal look written by a build that numbered variants in
     the order they were asked for: every variant record of generation gen
     gets an id (from the generation file, by parent and number), and the
-    ids are then reversed, in the story records and the verdicts alike."""
+    ids are then reversed, in the story records and the verdicts (both
+    sides and the winner) alike."""
     ids = {(s["parent_id"], s["variant"]): s["id"] for s in gfile["stories"] + gfile["failed"]
            if s["born"] == gen and s["parent_id"]}
     order = sorted(ids.values())
@@ -1071,6 +1072,8 @@ def renumber_variants(journal, gen, gfile):
                 r["id"] = swap[r.get("id") or ids[(r["parent_id"], r["variant"])]]
             elif r.get("gen") == gen and r.get("t") == "match":
                 r["a"], r["b"] = swap.get(r["a"], r["a"]), swap.get(r["b"], r["b"])
+                if r.get("winner"):  # the winner is named by its id too
+                    r["winner"] = swap.get(r["winner"], r["winner"])
             lines.append(json.dumps(r) + "\n")
     write_file(journal, "".join(lines))
 
@@ -1130,8 +1133,8 @@ def deterministic_resume(tmp):
                 check(not differ, f"{name}, {sig.name} in generation {gen} and resumed: "
                       f"{differ} differ from the run never interrupted")
                 reused = load_json(os.path.join(out, "run.json"))["resumes"][-1]
-                check(reused["reused_matches"] >= 1, f"{name}: the resume reused no verdict "
-                      f"({reused}): the test tested nothing")
+                check(reused["reused_matches"] >= 1, f"{name}, {sig.name} in generation {gen}: "
+                      f"the resume reused no verdict ({reused}): the test tested nothing")
                 notes.append(f"{name} {sig.name} in gen {gen}: {reused['reused_matches']} "
                              "verdicts reused")
     return "identical files; " + ", ".join(notes)

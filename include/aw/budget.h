@@ -35,6 +35,7 @@ struct budget {
 	long tokens_in[ROLE_N];     /* prompt tokens it spent */
 	long tokens_out[ROLE_N];    /* completion tokens it spent */
 	long before_requests;       /* what the run's earlier processes spent */
+	long probes;                /* preflight requests this process sent */
 	double before_tokens;
 	double before_cost;
 	long held_requests;         /* attempts in flight */
@@ -50,6 +51,10 @@ long budget_estimate_tokens(size_t bytes);
 /* Reserve one attempt of role with these estimates: NULL, or the message
  * saying which cap it would cross (kept in b->why). */
 const char *budget_reserve(struct budget *b, int role, long prompt_est, long completion_cap);
+/* One preflight probe, outside the roles' accounts: NULL and counted, or
+ * the message of --max-requests, which it would cross (its tokens are a
+ * handful, and not counted). */
+const char *budget_reserve_probe(struct budget *b);
 /* The attempt reserved with these figures has ended: release it. */
 void budget_release(struct budget *b, int role, long prompt_est, long completion_cap);
 /* A reply used these tokens (as the endpoint reported them, or estimated

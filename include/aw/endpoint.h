@@ -25,6 +25,7 @@
 #include "aw/http.h"
 
 struct cJSON;
+struct budget;
 struct options;
 struct progress;
 
@@ -56,8 +57,9 @@ struct http *endpoint_client(const struct http_config *base, const struct endpoi
 
 /* Check each distinct (endpoint, model) of specs with one tiny request.
  * 0, or -1 with what is wrong and what to do in err.  *requests counts the
- * requests sent. */
+ * requests sent; each attempt is reserved in b (may be NULL: no caps), so
+ * that --max-requests counts the preflight too. */
 int endpoint_preflight(const struct http_config *base, const struct endpoint_spec *specs,
-		       size_t n, long *requests, char *err, size_t errlen);
+		       size_t n, struct budget *b, long *requests, char *err, size_t errlen);
 
 #endif

@@ -124,7 +124,9 @@ struct http_stats {
 
 enum http_result {
 	HTTP_DONE,        /* every job finished (succeeded or failed) */
-	HTTP_STOPPED,     /* a fatal reply: see http_error() */
+	HTTP_STOPPED,     /* a fatal reply or a cap: see http_error(); nothing
+			   * more was sent, and what was in flight landed
+			   * first (for up to cfg.grace seconds) */
 	HTTP_INTERRUPTED  /* *stop was set */
 };
 
@@ -135,8 +137,10 @@ struct http *http_new(const struct http_config *cfg, char *err, size_t errlen);
  * headers, sharing the window; returns its id for http_handler.endpoint. */
 int http_add_endpoint(struct http *h, const char *url, const char *api_key,
 		      const char *const *headers, size_t nheaders);
-/* One more string to redact everywhere (a value of --extra-body). */
-void http_add_secret(struct http *h, const char *secret);
+/* A value of --extra-body, to redact: from every message, and from replies
+ * too when it looks like a token (8 characters or more, no white space);
+ * a shorter or wordy value is a word a story may use. */
+void http_add_body_secret(struct http *h, const char *secret);
 /* An endpoint's URL as messages show it (no user:password). */
 const char *http_endpoint_url(const struct http *h, int endpoint);
 void http_submit(struct http *h, char *body, const struct http_handler *handler);
@@ -158,8 +162,9 @@ void http_abort(struct http *h, const char *msg);
 const struct http_stats *http_stats(const struct http *h);
 void http_free(struct http *h);
 
-/* s with every secret of the client (the key, a URL's user and password)
- * replaced by "[redacted]": for text decoded from a reply, where a secret
+/* s with every secret of the client (the key, a URL's user and password,
+ * header values, token-like body values) replaced by "[redacted]": for
+ * text decoded from a reply, where a secret
  * echoed back JSON-escaped is whole again.  Returns s, or a new string and
  * s freed (s may be NULL). */
 char *http_redact(const struct http *h, char *s);

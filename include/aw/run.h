@@ -95,8 +95,13 @@ void run_journal_match(struct run *r, const struct match *m);
 void run_journal_part(struct run *r, const struct ext_part *p);
 void run_journal_usage(struct run *r);
 
+/* The caps and prices of run->opt, and what the run's earlier processes
+ * spent (run->before), into run->budget. */
+void run_setup_budget(struct run *run);
+
 /* What this process has spent and met so far (run.json adds the
- * processes before it). */
+ * processes before it).  Tokens are as the endpoint reported them, and
+ * estimated for a reply without usage (as the budget counts them). */
 void run_usage_now(const struct run *r, struct run_usage *u);
 
 /* Reseed the run's random stream for a phase of generation gen (phase 0
