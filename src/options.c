@@ -10,6 +10,7 @@
  */
 #include "aw/options.h"
 #include "aw/cli.h"
+#include "aw/tpolicy.h"
 #include "aw/util.h"
 
 #include <cjson/cJSON.h>
@@ -35,7 +36,9 @@ enum {
 	ROW_TEXT = 1 << 9,  /* names a text: its content may not change (texts.c) */
 	ROW_FREE = 1 << 10, /* may change when resuming */
 	ROW_NONE = 1 << 11, /* not a setting of the run (not saved) */
-	ROW_URL = 1 << 12   /* the base URL: saved without credentials */
+	ROW_URL = 1 << 12,  /* the base URL: saved without credentials */
+	ROW_ADDED = 1 << 13 /* newer than some runs: a run.json without it
+			     * had the default (which a resume may not change) */
 };
 
 #define F(field) offsetof(struct options, field)
@@ -66,7 +69,8 @@ static const struct cli_row rows[] = {
 	{ "goals", CLI_STR, F(goals_file), 0, 0, "FILE", "improvement goals, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "rubric", CLI_STR, F(rubric_file), 0, 0, "FILE", "judging rubric", NULL, "bundled rubrics/story.txt", NULL, ROW_TEXT },
 	{ "prompts-dir", CLI_STR, F(prompts_dir), 0, 0, "DIR", "directory with writer/variant/judge templates", NULL, "bundled", NULL, ROW_TEXT },
-	{ "temperature", CLI_DOUBLE, F(temperature), 0, 2, "T", "writer sampling temperature", "1.0", NULL, NULL, ROW_KEEP },
+	{ "temperature", CLI_DOUBLE, F(temperature), 0, 2, "T", "writer sampling temperature, or auto: learned from the judge", "1.0", NULL, NULL, ROW_KEEP | CLI_AUTO },
+	{ "temperature-grid", CLI_STR, F(temperature_grid), 0, 0, "LIST", "the temperatures --temperature auto chooses among", TPOLICY_GRID_DEFAULT, NULL, NULL, ROW_KEEP | ROW_ADDED },
 	{ "judge-temperature", CLI_DOUBLE, F(judge_temperature), 0, 2, "T", "judge sampling temperature", "0", NULL, NULL, ROW_KEEP },
 	{ "top-p", CLI_DOUBLE, F(top_p), 0, 1, "P", "nucleus sampling, sent with every request", "1.0", NULL, NULL, ROW_KEEP | CLI_GT_MIN },
 	{ "judge-max-tokens", CLI_LONG, F(judge_max_tokens), 16, 1000000, "N", "token cap of a judge reply", "1024", NULL, NULL, ROW_KEEP },
@@ -227,6 +231,8 @@ static cJSON *row_json(const struct options *o, const struct cli_row *r)
 			return cJSON_CreateNull();
 		return cJSON_CreateNumber((double)*(const long *)field);
 	case CLI_DOUBLE:
+		if ((r->flags & CLI_AUTO) && *(const double *)field == CLI_AUTO_VALUE)
+			return cJSON_CreateString("auto");
 		return cJSON_CreateNumber(*(const double *)field);
 	case CLI_U64: /* exact: a double would round some 53-bit seeds */
 		snprintf(buf, sizeof buf, "%llu", (unsigned long long)*(const uint64_t *)field);
@@ -304,6 +310,10 @@ static int row_from_json(struct options *o, const struct cli_row *r, const cJSON
 		*(long *)field = (long)v->valuedouble;
 		return 0;
 	case CLI_DOUBLE:
+		if ((r->flags & CLI_AUTO) && cJSON_IsString(v) && !strcmp(v->valuestring, "auto")) {
+			*(double *)field = CLI_AUTO_VALUE;
+			return 0;
+		}
 		if (!cJSON_IsNumber(v) || v->valuedouble < r->min || v->valuedouble > r->max)
 			return -1;
 		*(double *)field = v->valuedouble;
@@ -348,8 +358,11 @@ static enum options_result apply_saved(struct options *o, const cJSON *set)
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(set, key);
 		if (!v) {
 			/* A setting newer than the run: the default, if it may. */
-			if (!(r->flags & ROW_FREE))
+			if (!(r->flags & (ROW_FREE | ROW_ADDED)))
 				return usage_error("'%s/run.json': setting '%s' is missing", dir, key);
+			if ((r->flags & ROW_ADDED) && o->given[i] && !(r->flags & ROW_FREE))
+				return usage_error("option '--%s': the run in '%s' was made without it; "
+						   "a resumed run cannot change it", r->name, dir);
 		} else if (!o->given[i]) {
 			if (row_from_json(o, r, v) < 0)
 				return usage_error("'%s/run.json': setting '%s' is not valid", dir, key);
@@ -397,6 +410,11 @@ static enum options_result finish(struct options *o, int top_given)
 	if (o->top > o->population)
 		return usage_error("option '--top': %ld is more than the population (%ld)",
 				   o->top, o->population);
+	char why[200];
+	if (tpolicy_parse_grid(o->temperature_grid, NULL, NULL, why, sizeof why) < 0)
+		return usage_error("option '--temperature-grid': %s", why);
+	if (options_given(o, "temperature-grid") && !OPTIONS_AUTO_TEMPERATURE(o))
+		return usage_error("option '--temperature-grid' needs '--temperature auto'");
 	if (strcmp(o->token_param, "max_tokens") != 0 &&
 	    strcmp(o->token_param, "max_completion_tokens") != 0)
 		return usage_error("option '--token-param': '%s' is not max_tokens or max_completion_tokens",
