@@ -24,6 +24,7 @@
 #include "aw/evolve.h"
 #include "aw/cli.h"
 #include "aw/codec.h"
+#include "aw/history.h"
 #include "aw/interrupt.h"
 #include "aw/judge.h"
 #include "aw/llm.h"
@@ -31,6 +32,7 @@
 #include "aw/resume.h"
 #include "aw/run.h"
 #include "aw/store.h"
+#include "aw/tpolicy.h"
 #include "aw/util.h"
 #include "aw/version.h"
 #include "aw/writer.h"
@@ -60,6 +62,8 @@ struct loop {
 	struct run_report previous; /* a resumed run's run.json as it found it */
 	int resumed;              /* previous is set */
 	int logprobs_noted;       /* said why there are no soft verdicts */
+	struct history hist;      /* every story judged so far */
+	struct tpolicy *tp;       /* --temperature auto: the policy, else NULL */
 	int lock;                 /* holds the output directory, or -1 */
 	char err[1024];           /* the last error */
 };
@@ -119,10 +123,12 @@ static void settling(void *ctx)
 {
 	struct loop *l = ctx;
 	struct run *run = &l->run;
-	if (l->gen >= run->opt->generations || run->opt->early_variants <= 0)
+	/* With --temperature auto a variant's temperature waits for the
+	 * policy fitted from this tournament's verdicts (tpolicy.h). */
+	if (l->gen >= run->opt->generations || run->opt->early_variants <= 0 || l->tp)
 		return;
 	if (!l->next) {
-		struct writer_hooks wh = { story_ended, l };
+		struct writer_hooks wh = { story_ended, l, NULL };
 		l->next = keep(l, writer_variants(run, l->gen + 1, &wh));
 	}
 	const struct story **likely = xmalloc((size_t)run->opt->top * sizeof *likely);
@@ -219,6 +225,49 @@ static int write_run(const struct loop *l, const char *status, const char *error
 	return rc;
 }
 
+/* Generation gen has been judged: keep its stories in the history, and
+ * with --temperature auto fit the policy of the next generation from
+ * every verdict so far (the ratings are a cold fit now, as after a
+ * resume), recorded in gf. */
+static void learn(struct loop *l, int gen, struct generation *gf)
+{
+	size_t added = history_add(&l->hist, &gf->stories, gen);
+	if (!l->tp)
+		return;
+	for (size_t i = l->hist.n - added; i < l->hist.n; i++) {
+		const struct history_entry *e = &l->hist.v[i];
+		tpolicy_observe(l->tp, e->id, e->parent, e->temperature);
+	}
+	tpolicy_fit(l->tp, gen + 1, &l->run.ratings);
+	tpolicy_export(l->tp, &gf->policy);
+}
+
+/* Before the first generation: the policy of --temperature auto, and for
+ * a resumed run the history and the policy as the finished generations
+ * left them.  0, or -1 with l->err set. */
+static int learn_start(struct loop *l)
+{
+	const struct options *o = l->run.opt;
+	if (OPTIONS_AUTO_TEMPERATURE(o)) {
+		double grid[CODEC_MAX_ARMS];
+		size_t n;
+		if (tpolicy_parse_grid(o->temperature_grid, grid, &n, l->err, sizeof l->err) < 0)
+			return -1;
+		l->tp = tpolicy_new(grid, n, o->seed);
+	}
+	if (l->done == 0)
+		return 0;
+	if (history_load(&l->hist, o->out_dir, l->done, l->err, sizeof l->err) < 0)
+		return -1;
+	if (l->tp) {
+		for (size_t i = 0; i < l->hist.n; i++)
+			tpolicy_observe(l->tp, l->hist.v[i].id, l->hist.v[i].parent,
+					l->hist.v[i].temperature);
+		tpolicy_fit(l->tp, l->done, &l->run.ratings);
+	}
+	return 0;
+}
+
 /* Write, judge and store generation gen. */
 static int generation(struct loop *l, int gen)
 {
@@ -226,7 +275,7 @@ static int generation(struct loop *l, int gen)
 	struct population pop = { 0 }, failed = { 0 };
 	struct match_list ml = { 0 };
 	struct judging sum;
-	struct writer_hooks wh = { story_ended, l };
+	struct writer_hooks wh = { story_ended, l, l->tp };
 	struct judge_hooks jh = { settling, l };
 	struct wset *w;
 	char label[64];
@@ -281,6 +330,7 @@ static int generation(struct loop *l, int gen)
 	if (st == 0) {
 		struct generation gf = { .gen = gen, .has_judging = 1, .judging = sum,
 					 .stories = pop, .matches = ml, .failed = failed };
+		learn(l, gen, &gf);
 		if (store_write_generation(run->opt->out_dir, &gf, l->err, sizeof l->err) < 0)
 			st = AW_EXIT_FAILED;
 	}
@@ -393,6 +443,10 @@ int evolve_main(int argc, char **argv)
 	}
 
 	status = AW_EXIT_FAILED;
+	if (learn_start(&l) < 0) {
+		aw_error("%s", l.err);
+		goto early;
+	}
 	url = xasprintf("%s/chat/completions", opt.base_url);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	interrupt_install();
@@ -457,6 +511,8 @@ early:
 		writer_free(l.sets[i]);
 	free(l.sets);
 	bt_ratings_free(&run->ratings);
+	history_free(&l.hist);
+	tpolicy_free(l.tp);
 	texts_free(&run->texts);
 	free(url);
 	options_release(&opt);

@@ -13,6 +13,7 @@
 #include "aw/llm.h"
 #include "aw/resume.h"
 #include "aw/template.h"
+#include "aw/tpolicy.h"
 #include "aw/util.h"
 
 #include <stdint.h>
@@ -178,7 +179,7 @@ static void send(struct wjob *j)
 		render(j);
 	struct llm_request req = {
 		.model = o->model,
-		.temperature = o->temperature,
+		.temperature = j->story->temperature,
 		.top_p = o->top_p,
 		.max_tokens = story_token_cap(o),
 		.token_param = o->token_param,
@@ -248,7 +249,8 @@ struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks)
 		s->born = 0;
 		s->style = xstrdup(t->styles.v[style[i]]);
 		s->theme = xstrdup(t->themes.v[theme[i]]);
-		s->temperature = o->temperature;
+		s->temperature = w->hooks.policy ?
+			tpolicy_pick(w->hooks.policy, 0, TPOLICY_DRAFT, i) : o->temperature;
 		add_job(w, s, xstrdup(s->id));
 	}
 	free(style);
@@ -284,7 +286,13 @@ void writer_want(struct wset *w, const struct story *p)
 		s->style = xstrdup(p->style);
 		s->theme = xstrdup(p->theme);
 		s->goal = xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
-		s->temperature = o->temperature;
+		if (w->hooks.policy) {
+			size_t rank = p->rank > 0 ? (size_t)p->rank - 1 : 0;
+			s->temperature = tpolicy_pick(w->hooks.policy, w->gen, TPOLICY_VARIANT,
+						      rank * (size_t)o->variants + (size_t)v - 1);
+		} else {
+			s->temperature = o->temperature;
+		}
 		struct wjob *j = add_job(w, s, key);
 		if (j->state == J_QUEUED) {
 			char *fenced = template_fence(&r, "PARENT STORY", p->text);

@@ -40,10 +40,18 @@
 
 #define WRITER_REWRITES 2
 
+struct tpolicy;
+
 struct writer_hooks {
 	/* s has ended: written (s->text set) or failed (s->error set). */
 	void (*ended)(void *ctx, struct story *s);
 	void *ctx;
+	/* --temperature auto: the policy each new story's temperature comes
+	 * from (tpolicy.h), fitted for the set's generation; NULL: every
+	 * story is written at --temperature.  A draft is the i-th of its
+	 * generation; variant v of the parent ranked r is the
+	 * ((r-1) V + v-1)-th. */
+	const struct tpolicy *policy;
 };
 
 struct wset;
