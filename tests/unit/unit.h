@@ -34,6 +34,8 @@ int run_judge_tests(void);
 int run_resume_tests(void);
 int run_cli_tests(void);
 int run_stats_tests(void);
+int run_tpolicy_tests(void);
+int run_history_tests(void);
 
 /* cmocka setup and teardown: *state is a new empty directory (malloc'd
  * path), removed with everything in it afterwards, even when the test
