@@ -252,10 +252,10 @@ cJSON *codec_match_json(const struct match *m, enum codec_place where)
 	}
 	cJSON_AddStringToObject(o, "a", m->a);
 	cJSON_AddStringToObject(o, "b", m->b);
-	const char *w = m->winner == 'A' ? "A" : m->winner == 'B' ? "B" : NULL;
-	if (where != CODEC_IN_JOURNAL && w)
-		w = m->winner == 'A' ? m->a : m->b;
-	cJSON_AddItemToObject(o, "winner", str_or_null(w));
+	/* the winner by id everywhere, so that every file holding verdicts
+	 * reads as a match log (rank --matches) */
+	cJSON_AddItemToObject(o, "winner", str_or_null(m->winner == 'A' ? m->a :
+						       m->winner == 'B' ? m->b : NULL));
 	if (m->has_p)
 		cJSON_AddNumberToObject(o, "p_a", m->p_a);
 	if (where == CODEC_IN_JOURNAL) {
@@ -267,6 +267,8 @@ cJSON *codec_match_json(const struct match *m, enum codec_place where)
 		if (m->error)
 			cJSON_AddStringToObject(o, "error", m->error);
 	}
+	if (m->lost && where != CODEC_IN_LOG)
+		cJSON_AddTrueToObject(o, "lost");
 	if (where != CODEC_IN_LOG)
 		cJSON_AddNumberToObject(o, "asks", m->asks);
 	return o;
@@ -289,12 +291,12 @@ int codec_match_parse(const cJSON *o, enum codec_place where, struct match *m, c
 	char winner = 0;
 	if (cJSON_IsString(w)) {
 		const char *v = w->valuestring;
-		if (where == CODEC_IN_JOURNAL && (!strcmp(v, "A") || !strcmp(v, "B")))
-			winner = v[0];
-		else if (where != CODEC_IN_JOURNAL && !strcmp(v, a->valuestring))
+		if (!strcmp(v, a->valuestring))
 			winner = 'A';
-		else if (where != CODEC_IN_JOURNAL && !strcmp(v, b->valuestring))
+		else if (!strcmp(v, b->valuestring))
 			winner = 'B';
+		else if (where == CODEC_IN_JOURNAL && (!strcmp(v, "A") || !strcmp(v, "B")))
+			winner = v[0]; /* a journal of an older build */
 		else
 			return aw_fail(err, errlen, "\"winner\" '%s' is neither \"a\" nor \"b\"", v);
 	} else if (!w && where != CODEC_IN_JOURNAL) {
@@ -320,6 +322,10 @@ int codec_match_parse(const cJSON *o, enum codec_place where, struct match *m, c
 	m->reason = dup_str(o, "reason");
 	m->error = dup_str(o, "error");
 	m->asks = (int)get_long(o, "asks", 0, 999, 1);
+	/* lost to a failed request (a journal of an older build says so only
+	 * in its error) */
+	m->lost = !winner && (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "lost")) ||
+			      (m->error && !strncmp(m->error, "judge request failed", 20)));
 	return 0;
 }
 
@@ -363,6 +369,8 @@ char *codec_generation_json(const struct generation *g)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddNumberToObject(root, "generation", g->gen);
+	if (g->run_id[0])
+		cJSON_AddStringToObject(root, "run_id", g->run_id);
 	if (g->has_judging) {
 		const struct judging *sum = &g->judging;
 		cJSON *j = cJSON_AddObjectToObject(root, "judging");
@@ -430,6 +438,8 @@ int codec_generation_parse(const char *text, const char *path, int gen, struct g
 		aw_fail(err, errlen, "'%s' is not generation %d of a run", path, gen);
 		goto out;
 	}
+	snprintf(g->run_id, sizeof g->run_id, "%s",
+		 get_str(root, "run_id") ? get_str(root, "run_id") : "");
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, "judging");
 	if (cJSON_IsObject(j)) {
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "position_bias");
@@ -530,6 +540,8 @@ static const struct {
 	{ "early_variants", U(early_variants) },
 	{ "discarded_variants", U(discarded_variants) },
 	{ "soft_verdicts", U(soft_verdicts) },
+	{ "lost_matches", U(lost_matches) },
+	{ "repaired_replies", U(repaired_replies) },
 };
 
 /* usage.faults, by enum http_fault, and unusable_by_kind by enum llm_bad. */
@@ -560,6 +572,21 @@ void run_usage_add(struct run_usage *u, const struct run_usage *before)
 		u->unusable[k] += before->unusable[k];
 }
 
+void run_usage_sub(struct run_usage *d, const struct run_usage *a, const struct run_usage *b)
+{
+	memset(d, 0, sizeof *d);
+	for (size_t k = 0; k < AW_ARRAY_LEN(counters); k++)
+		if (counters[k].off != U(peak_in_flight))
+			*counter(d, k) = *counter((struct run_usage *)a, k) -
+					 *counter((struct run_usage *)b, k);
+	for (size_t k = 0; k < AW_ARRAY_LEN(fault_keys); k++)
+		d->faults[k] = a->faults[k] - b->faults[k];
+	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
+		d->unusable[k] = a->unusable[k] - b->unusable[k];
+	d->reused_stories = a->reused_stories - b->reused_stories;
+	d->reused_matches = a->reused_matches - b->reused_matches;
+}
+
 void codec_iso_time(double t, char *out, size_t n)
 {
 	time_t secs = (time_t)t;
@@ -568,21 +595,41 @@ void codec_iso_time(double t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void usage_json(cJSON *u, const struct run_usage *us)
+/* A counter, unless it is 0 and only what was spent is written. */
+static void add_count(cJSON *o, const char *key, long v, int spent_only)
+{
+	if (v || !spent_only)
+		cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+/* usage as run.json writes it; spent_only: a journal record's delta, only
+ * the counters that are not 0. */
+static void usage_json(cJSON *u, const struct run_usage *us, int spent_only)
 {
 	struct run_usage *mut = (struct run_usage *)us;
 	for (size_t k = 0; k < AW_ARRAY_LEN(counters); k++)
-		cJSON_AddNumberToObject(u, counters[k].key, (double)*counter(mut, k));
-	cJSON_AddStringToObject(u, "logprobs", us->logprobs);
-	cJSON *faults = cJSON_AddObjectToObject(u, "faults");
+		if (!spent_only || counters[k].off != U(peak_in_flight))
+			add_count(u, counters[k].key, *counter(mut, k), spent_only);
+	if (!spent_only)
+		cJSON_AddStringToObject(u, "logprobs", us->logprobs);
+	cJSON *faults = cJSON_CreateObject();
 	for (size_t k = 0; k < AW_ARRAY_LEN(fault_keys); k++)
-		cJSON_AddNumberToObject(faults, fault_keys[k], (double)us->faults[k]);
-	cJSON *fb = cJSON_AddObjectToObject(faults, "unusable_by_kind");
+		add_count(faults, fault_keys[k], us->faults[k], spent_only);
+	cJSON *fb = cJSON_CreateObject();
 	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
-		cJSON_AddNumberToObject(fb, unusable_keys[k], (double)us->unusable[k]);
-	cJSON_AddNumberToObject(u, "window_use", us->window_use);
-	cJSON_AddNumberToObject(u, "reused_stories", (double)us->reused_stories);
-	cJSON_AddNumberToObject(u, "reused_matches", (double)us->reused_matches);
+		add_count(fb, unusable_keys[k], us->unusable[k], spent_only);
+	if (fb->child || !spent_only)
+		cJSON_AddItemToObject(faults, "unusable_by_kind", fb);
+	else
+		cJSON_Delete(fb);
+	if (faults->child || !spent_only)
+		cJSON_AddItemToObject(u, "faults", faults);
+	else
+		cJSON_Delete(faults);
+	if (!spent_only)
+		cJSON_AddNumberToObject(u, "window_use", us->window_use);
+	add_count(u, "reused_stories", us->reused_stories, spent_only);
+	add_count(u, "reused_matches", us->reused_matches, spent_only);
 }
 
 static void usage_parse(const cJSON *u, struct run_usage *us)
@@ -606,6 +653,8 @@ static void usage_parse(const cJSON *u, struct run_usage *us)
 char *codec_run_json(const struct run_report *r)
 {
 	cJSON *root = cJSON_CreateObject();
+	if (r->run_id[0])
+		cJSON_AddStringToObject(root, "run_id", r->run_id);
 	cJSON_AddStringToObject(root, "status", r->status);
 	cJSON_AddStringToObject(root, "version", r->version);
 	char seed[32]; /* exact: a double would round some 53-bit seeds */
@@ -623,7 +672,7 @@ char *codec_run_json(const struct run_report *r)
 	cJSON *files = cJSON_AddObjectToObject(root, "files");
 	for (int k = 0; k < CODEC_TEXTS; k++)
 		cJSON_AddItemToObject(files, texts[k].key, str_or_null(r->files[k]));
-	usage_json(cJSON_AddObjectToObject(root, "usage"), &r->usage);
+	usage_json(cJSON_AddObjectToObject(root, "usage"), &r->usage, 0);
 	cJSON *list = cJSON_AddArrayToObject(root, "resumes");
 	for (size_t i = 0; i < r->nresumes; i++) {
 		const struct run_resume *e = &r->resumes[i];
@@ -634,6 +683,8 @@ char *codec_run_json(const struct run_report *r)
 		cJSON_AddNumberToObject(o, "reused_matches", (double)e->reused_matches);
 		cJSON_AddItemToArray(list, o);
 	}
+	if (r->run_id[0])
+		cJSON_AddNumberToObject(root, "journal_bytes", (double)r->journal_bytes);
 	return print(root);
 }
 
@@ -647,6 +698,9 @@ int codec_run_parse(const char *text, const char *path, struct run_report *r, ch
 		cJSON_Delete(root);
 		return aw_fail(err, errlen, "'%s' is not a run.json of alphawrite (no settings)", path);
 	}
+	snprintf(r->run_id, sizeof r->run_id, "%s",
+		 get_str(root, "run_id") ? get_str(root, "run_id") : "");
+	r->journal_bytes = get_long(root, "journal_bytes", 0, 1L << 52, 0);
 	r->status = xstrdup(get_str(root, "status") ? get_str(root, "status") : "");
 	r->version = xstrdup(get_str(root, "version") ? get_str(root, "version") : "");
 	double seed = get_num(root, "seed", 0);
@@ -697,33 +751,88 @@ void run_report_release(struct run_report *r)
 
 /* ------------------------------------------------------------- journal */
 
-char *codec_journal_story(const struct story *s)
+char *codec_journal_line(const struct journal_record *r)
 {
-	return print_line(codec_story_json(s, CODEC_IN_JOURNAL));
+	cJSON *o;
+	char seed[32];
+	switch (r->type) {
+	case CODEC_REC_RUN:
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "t", "run");
+		cJSON_AddStringToObject(o, "run_id", r->run_id);
+		snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+		cJSON_AddRawToObject(o, "seed", seed);
+		break;
+	case CODEC_REC_STORY:
+		o = codec_story_json(r->story, CODEC_IN_JOURNAL);
+		break;
+	case CODEC_REC_MATCH:
+		o = codec_match_json(&r->match, CODEC_IN_JOURNAL);
+		break;
+	default:
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "t", "usage");
+		break;
+	}
+	if (r->has_usage && r->type != CODEC_REC_RUN) {
+		usage_json(cJSON_AddObjectToObject(o, "u"), &r->usage, 1);
+		cJSON_AddNumberToObject(o, "p", r->process);
+	}
+	return print_line(o);
 }
 
-char *codec_journal_match(const struct match *m)
-{
-	return print_line(codec_match_json(m, CODEC_IN_JOURNAL));
-}
-
-int codec_journal_parse(const char *line, size_t len, struct story **s, struct match *m)
+int codec_journal_parse(const char *line, size_t len, struct journal_record *r)
 {
 	char why[256];
 	cJSON *o = cJSON_ParseWithLength(line, len);
 	const char *t = get_str(o, "t");
-	double gen = get_num(o, "gen", -1);
 	int rc = -1;
-	*s = NULL;
-	if (!cJSON_IsObject(o) || !t || !(gen >= 0 && gen <= 100000))
+	memset(r, 0, sizeof *r);
+	if (!cJSON_IsObject(o) || !t)
 		goto out;
-	if (!strcmp(t, "story")) {
-		*s = codec_story_parse(o, CODEC_IN_JOURNAL, (int)gen, why, sizeof why);
-		rc = *s ? CODEC_REC_STORY : -1;
-	} else if (!strcmp(t, "match")) {
-		rc = codec_match_parse(o, CODEC_IN_JOURNAL, m, why, sizeof why) == 0 ? CODEC_REC_MATCH : -1;
+	if (!strcmp(t, "run")) {
+		const char *id = get_str(o, "run_id");
+		double seed = get_num(o, "seed", -1);
+		if (!id || !*id || strlen(id) >= sizeof r->run_id || !(seed >= 0))
+			goto out;
+		r->type = CODEC_REC_RUN;
+		snprintf(r->run_id, sizeof r->run_id, "%s", id);
+		r->seed = (uint64_t)seed;
+		rc = 0;
+		goto out;
+	}
+	double gen = get_num(o, "gen", -1);
+	if (!strcmp(t, "story") && gen >= 0 && gen <= 100000) {
+		r->type = CODEC_REC_STORY;
+		r->story = codec_story_parse(o, CODEC_IN_JOURNAL, (int)gen, why, sizeof why);
+		rc = r->story ? 0 : -1;
+	} else if (!strcmp(t, "match") && gen >= 0 && gen <= 100000) {
+		r->type = CODEC_REC_MATCH;
+		rc = codec_match_parse(o, CODEC_IN_JOURNAL, &r->match, why, sizeof why);
+	} else if (!strcmp(t, "usage")) {
+		r->type = CODEC_REC_USAGE;
+		rc = 0;
+	}
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "u");
+	if (rc == 0 && cJSON_IsObject(u)) {
+		r->has_usage = 1;
+		usage_parse(u, &r->usage);
+		r->usage.logprobs[0] = '\0';
+		r->process = (int)get_long(o, "p", 0, 1000000, 0);
 	}
 out:
 	cJSON_Delete(o);
+	if (rc < 0)
+		journal_record_release(r);
 	return rc;
+}
+
+void journal_record_release(struct journal_record *r)
+{
+	story_free(r->story);
+	free(r->match.a);
+	free(r->match.b);
+	free(r->match.reason);
+	free(r->match.error);
+	memset(r, 0, sizeof *r);
 }

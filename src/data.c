@@ -9,6 +9,7 @@
 #include "aw/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,20 +127,130 @@ static size_t line_of(const char *s, size_t off)
 	return line;
 }
 
+static int hex4(const char *p, unsigned *cp)
+{
+	unsigned v = 0;
+	for (int k = 0; k < 4; k++) {
+		char c = p[k];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*cp = v;
+	return 0;
+}
+
+char *data_json_repair(const char *s, size_t len, size_t *outlen, long *repaired)
+{
+	char *out = NULL;
+	size_t k = 0; /* bytes of s copied (or replaced) into out so far */
+	size_t o = 0; /* bytes of out */
+	long n = 0;
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		size_t skip = 0; /* > 0: replace s[i, i + skip) with '?' */
+		char c = s[i];
+		unsigned cp, lo;
+		if (!in_string) {
+			in_string = c == '"';
+			continue;
+		}
+		if (c == '"') {
+			in_string = 0;
+		} else if (c == '\\' && i + 1 < len && s[i + 1] == 'u' && i + 6 <= len &&
+			   hex4(s + i + 2, &cp) == 0) {
+			if (cp == 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+				skip = 6;
+			else if (cp >= 0xd800 && cp <= 0xdbff &&
+				 !(i + 12 <= len && s[i + 6] == '\\' && s[i + 7] == 'u' &&
+				   hex4(s + i + 8, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff))
+				skip = 6;
+			else
+				i += cp >= 0xd800 && cp <= 0xdbff ? 11 : 5;
+		} else if (c == '\\') {
+			i++; /* the escaped character, whatever it is */
+		} else if (c == '\0') {
+			skip = 1;
+		}
+		if (!skip)
+			continue;
+		if (!out)
+			out = xmalloc(len + 1);
+		memcpy(out + o, s + k, i - k);
+		o += i - k;
+		out[o++] = '?';
+		k = i + skip;
+		i += skip - 1;
+		n++;
+	}
+	if (out) {
+		memcpy(out + o, s + k, len - k);
+		o += len - k;
+		out[o] = '\0';
+		*outlen = o;
+	}
+	if (repaired)
+		*repaired = n;
+	return out;
+}
+
 int data_read_text(const char *path, char **out, char *err, size_t errlen)
 {
 	return data_read_text_max(path, DATA_MAX_FILE, out, err, errlen);
 }
 
-int data_read_text_max(const char *path, size_t max, char **out, char *err, size_t errlen)
+int data_open_regular(const char *path, int flags, char *err, size_t errlen)
 {
 	struct stat st;
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	/* O_NONBLOCK: opening a FIFO with no writer must not hang */
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return aw_fail(err, errlen, "cannot open '%s':", path);
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		return aw_fail(err, errlen, "'%s' is a directory, not a text file", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int dir = S_ISDIR(st.st_mode);
+		close(fd);
+		return aw_fail(err, errlen, dir ? "'%s' is a directory, not a file" :
+						  "'%s' is not a regular file (a pipe or a device?)", path);
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+int data_read_text_max(const char *path, size_t max, char **out, char *err, size_t errlen)
+{
+	return data_read_any(path, max, 0, out, err, errlen);
+}
+
+int data_read_any(const char *path, size_t max, int streams, char **out, char *err,
+		  size_t errlen)
+{
+	struct stat st;
+	FILE *f;
+	if (streams) {
+		f = fopen(path, "rb");
+		if (!f)
+			return aw_fail(err, errlen, "cannot open '%s':", path);
+		if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+			fclose(f);
+			return aw_fail(err, errlen, "'%s' is a directory, not a text file", path);
+		}
+	} else {
+		int fd = data_open_regular(path, O_RDONLY, err, errlen);
+		if (fd < 0)
+			return -1;
+		f = fdopen(fd, "rb");
+		if (!f) {
+			close(fd);
+			return aw_fail(err, errlen, "cannot open '%s':", path);
+		}
 	}
 	size_t cap = 4096, len = 0;
 	char *text = xmalloc(cap);

@@ -146,12 +146,13 @@ static void report(const struct loop *l, const char *status, const char *error,
 {
 	const struct run *run = &l->run;
 	const struct options *o = run->opt;
-	const struct http_stats *hs = http_stats(run->http);
 	const struct run_report *prev = l->resumed ? &l->previous : NULL;
 	struct run_usage *u = &r->usage;
 	double now = aw_wall();
 
 	memset(r, 0, sizeof *r);
+	snprintf(r->run_id, sizeof r->run_id, "%s", run->run_id);
+	r->journal_bytes = journal_bytes(&run->journal);
 	r->status = xstrdup(status);
 	r->version = xstrdup(AW_VERSION);
 	r->seed = o->seed;
@@ -170,42 +171,25 @@ static void report(const struct loop *l, const char *status, const char *error,
 	for (int k = 0; k < CODEC_TEXTS; k++)
 		r->files[k] = run->texts.paths[k] ? xstrdup(run->texts.paths[k]) : NULL;
 
-	u->requests = hs->requests;
-	u->retries = hs->retries;
-	u->failed_requests = hs->failed;
-	u->peak_in_flight = hs->peak_in_flight;
-	u->prompt_tokens = run->usage.prompt_tokens;
-	u->completion_tokens = run->usage.completion_tokens;
-	u->replies_without_usage = run->usage.replies_without_usage;
-	u->length_rewrites = run->length_retries;
-	u->trimmed_stories = run->trimmed;
-	u->judge_reasks = run->reasks;
-	u->matches_without_winner = run->lost_matches;
-	u->failed_stories = run->failed_stories;
-	u->early_variants = run->early_variants;
-	u->discarded_variants = run->discarded_variants;
-	u->soft_verdicts = run->soft_verdicts;
-	for (int k = 0; k < HF_N; k++)
-		u->faults[k] = hs->faults[k];
-	for (int k = 0; k < LB_N; k++)
-		u->unusable[k] = run->usage.bad[k];
+	run_usage_now(run, u);
+	run_usage_add(u, &run->before);
 	snprintf(u->logprobs, sizeof u->logprobs, "%s",
 		 o->logprobs == LOGPROBS_OFF ? "off" :
 		 run->logprobs_refused ? "refused by the endpoint" :
-		 run->soft_verdicts || (prev && prev->usage.soft_verdicts > 0) ? "used" :
+		 u->soft_verdicts > 0 ? "used" :
 		 run->logprobs_absent ? "not returned by the endpoint" : "none yet");
-	u->window_use = hs->busy_seconds > 0 ?
-				hs->slot_seconds / (hs->busy_seconds * (double)o->concurrency) : 0;
-	if (prev)
-		run_usage_add(u, &prev->usage);
-	if (run->resume) {
-		u->reused_stories = resume_reused_stories(run->resume);
-		u->reused_matches = resume_reused_matches(run->resume);
-	}
-	if (prev) { /* each resume is listed */
+	if (prev) { /* each resume is listed, with what it reused */
 		r->nresumes = prev->nresumes + 1;
 		r->resumes = xmalloc(r->nresumes * sizeof *r->resumes);
 		memcpy(r->resumes, prev->resumes, prev->nresumes * sizeof *r->resumes);
+		for (size_t k = 0; k < prev->nresumes; k++) {
+			/* a resume killed after its last run.json: what its journal
+			 * records say it reused since */
+			long st, ma;
+			resume_reused_of(run->resume, (int)k + 1, &st, &ma);
+			r->resumes[k].reused_stories += st;
+			r->resumes[k].reused_matches += ma;
+		}
 		struct run_resume *e = &r->resumes[prev->nresumes];
 		memset(e, 0, sizeof *e);
 		codec_iso_time(run->started, e->at, sizeof e->at);
@@ -268,6 +252,15 @@ static int learn_start(struct loop *l)
 	return 0;
 }
 
+/* Why the last lost match of ml was lost. */
+static const char *last_lost(const struct match_list *ml)
+{
+	for (size_t k = ml->n; k-- > 0;)
+		if (ml->v[k]->lost && ml->v[k]->error)
+			return ml->v[k]->error;
+	return "?";
+}
+
 /* Write, judge and store generation gen. */
 static int generation(struct loop *l, int gen)
 {
@@ -315,6 +308,18 @@ static int generation(struct loop *l, int gen)
 
 	int st = phase_status(l, res);
 	note_logprobs(l);
+	if (st == 0 && sum.lost * 2 > sum.matches) {
+		/* More than half the judge's requests failing, after retries and
+		 * after asking again, means the endpoint is not serving the
+		 * judge: a ranking of whichever requests got through would breed
+		 * from noise.  The journal keeps every verdict that arrived. */
+		snprintf(l->err, sizeof l->err,
+			 "generation %d: %ld of %ld judge matches were lost to failed requests "
+			 "(last: %s); too few verdicts to rank on.  Continue with --resume %s "
+			 "once the endpoint answers: it asks only for what is missing",
+			 gen, sum.lost, sum.matches, last_lost(&ml), run->opt->out_dir);
+		st = AW_EXIT_FAILED;
+	}
 	if (st == 0 && pop.n < 2) {
 		snprintf(l->err, sizeof l->err,
 			 "generation %d: only %zu stories could be written, too few to go on%s%s", gen,
@@ -330,6 +335,7 @@ static int generation(struct loop *l, int gen)
 	if (st == 0) {
 		struct generation gf = { .gen = gen, .has_judging = 1, .judging = sum,
 					 .stories = pop, .matches = ml, .failed = failed };
+		snprintf(gf.run_id, sizeof gf.run_id, "%s", run->run_id);
 		learn(l, gen, &gf);
 		if (store_write_generation(run->opt->out_dir, &gf, l->err, sizeof l->err) < 0)
 			st = AW_EXIT_FAILED;
@@ -367,9 +373,18 @@ static void summary(const struct loop *l)
 static int load_previous(struct loop *l)
 {
 	struct run *run = &l->run;
-	run->resume = resume_open(run->opt->out_dir, &run->ratings, &l->pop, &l->done, l->err,
-				  sizeof l->err);
-	return run->resume ? 0 : -1;
+	run->resume = resume_open(run->opt->out_dir, &l->previous, &run->ratings, &l->pop,
+				  &l->done, l->err, sizeof l->err);
+	if (!run->resume)
+		return -1;
+	/* What the run spent before: as run.json counted it, and what the
+	 * journal holds past that (a process killed after its last run.json) */
+	run->before = l->previous.usage;
+	run->before.reused_stories = run->before.reused_matches = 0;
+	run_usage_add(&run->before, resume_spent_after(run->resume));
+	run->process = (int)l->previous.nresumes + 1;
+	snprintf(run->run_id, sizeof run->run_id, "%s", l->previous.run_id);
+	return 0;
 }
 
 /* Everything before the first request: options, texts, the directory.
@@ -415,6 +430,7 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 	if (texts_load(&run->texts, opt, NULL, l->err, sizeof l->err) < 0 ||
 	    (l->lock = store_prepare(opt->out_dir, 0, l->err, sizeof l->err)) < 0)
 		return AW_EXIT_USAGE;
+	aw_random_id(run->run_id, sizeof run->run_id);
 	if (store_write_inputs(opt->out_dir, &run->texts, l->err, sizeof l->err) < 0)
 		return AW_EXIT_FAILED;
 	return 0;
@@ -465,15 +481,26 @@ int evolve_main(int argc, char **argv)
 		.grace = opt.timeout < GRACE_SECONDS ? opt.timeout : GRACE_SECONDS,
 		.tick = progress_tick,
 		.tick_arg = &run->progress,
+		.note = progress_note, /* a long wait is said even --quiet */
+		.note_arg = &run->progress,
 	};
 	run->http = http_new(&hc, l.err, sizeof l.err);
 	if (!run->http)
 		goto out;
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
-	/* run.json first: a directory with a journal but no run.json would be
-	 * neither resumable nor new. */
-	if (write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 ||
-	    journal_open(&run->journal, opt.out_dir, l.err, sizeof l.err) < 0)
+	/* A new run: run.json first, since a directory with a journal but no
+	 * run.json would be neither resumable nor new; the journal's first
+	 * line names the run.  A resumed run: the journal first (cutting a
+	 * torn last line off), so that run.json counts what it holds. */
+	struct journal_record header = { 0 };
+	header.type = CODEC_REC_RUN;
+	snprintf(header.run_id, sizeof header.run_id, "%s", run->run_id);
+	header.seed = opt.seed;
+	const struct journal_record *hp = run->run_id[0] ? &header : NULL;
+	if (opt.resume_dir ? journal_open(&run->journal, opt.out_dir, hp, l.err, sizeof l.err) < 0 ||
+				     write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 :
+			     write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 ||
+				     journal_open(&run->journal, opt.out_dir, hp, l.err, sizeof l.err) < 0)
 		goto out;
 
 	status = 0;

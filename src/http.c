@@ -24,7 +24,9 @@
 
 #define BACKOFF_BASE 0.5      /* seconds before the first retry */
 #define BACKOFF_CAP 30.0      /* longest backoff we choose ourselves */
-#define RETRY_AFTER_CAP 120.0 /* longest Retry-After we honour */
+#define RETRY_AFTER_CAP 120.0 /* longest Retry-After we honour, unless
+			       * --timeout is longer */
+#define LONG_WAIT 30.0        /* a wait this long is said, even --quiet */
 
 struct job {
 	struct job *next;             /* link in ready or delayed */
@@ -37,6 +39,7 @@ struct job {
 	CURL *easy;                   /* the transfer while in flight */
 	struct buf reply;             /* reply body of the current attempt */
 	int too_big;                  /* reply passed max_reply */
+	size_t max_reply;             /* the client's max_reply, for on_header */
 	double retry_after;           /* Retry-After seconds, <0 none */
 	int should_retry;             /* x-should-retry: 1, 0, or -1 absent */
 	char errbuf[CURL_ERROR_SIZE]; /* libcurl's message for this attempt */
@@ -45,7 +48,8 @@ struct job {
 struct http {
 	struct http_config cfg;       /* settings (strings borrowed) */
 	char *shown_url;              /* cfg.url without user:password@ */
-	char *secrets[3];             /* key, URL user, URL password (owned) */
+	char **secrets;               /* key, URL user and password, marked
+				       * header and body values (owned) */
 	size_t nsecrets;
 	CURLM *multi;                 /* the one multi handle */
 	struct curl_slist *headers;   /* shared by every transfer */
@@ -56,6 +60,7 @@ struct http {
 	struct http_stats stats;      /* counters */
 	double last_change;           /* when in_flight last changed */
 	char error[1024];             /* why the run stopped */
+	double last_note;             /* when a long wait was last said */
 	int fatal;                    /* a fatal reply was seen */
 	long jobs;                    /* submitted and not ended */
 	long ending;                  /* jobs whose reply or fail callback is
@@ -134,6 +139,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 				j->retry_after = d > 0 ? d : 0.001;
 			}
 		}
+	} else if (header_is(line, len, "content-length", &v)) {
+		/* a body announced larger than we accept is refused before a
+		 * byte of it is read (the transfer stops here) */
+		char *end;
+		double cl = strtod(v, &end);
+		if (end != v && cl > (double)j->max_reply) {
+			j->too_big = 1;
+			return 0;
+		}
 	} else if (header_is(line, len, "x-should-retry", &v)) {
 		while (*v == ' ')
 			v++;
@@ -154,8 +168,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 
 static void add_secret(struct http *h, const char *s, size_t n)
 {
-	if (n >= SECRET_MIN && h->nsecrets < AW_ARRAY_LEN(h->secrets))
-		h->secrets[h->nsecrets++] = xstrndup(s, n);
+	if (n < SECRET_MIN)
+		return;
+	h->secrets = xrealloc(h->secrets, (h->nsecrets + 1) * sizeof *h->secrets);
+	h->secrets[h->nsecrets++] = xstrndup(s, n);
 }
 
 /* The user and password of a "scheme://user:password@host/..." URL. */
@@ -193,6 +209,35 @@ static void hide_secrets(const struct http *h, struct buf *b)
 		buf_release(b);
 		*b = out;
 	}
+}
+
+/* The same in a NUL-terminated string (a message, or text decoded from a
+ * reply: a secret echoed back JSON-escaped is only whole once decoded).
+ * Returns s, or a new string and s freed. */
+char *http_redact(const struct http *h, char *s)
+{
+	if (!s || !h->nsecrets)
+		return s;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, s);
+	size_t before = b.len;
+	hide_secrets(h, &b);
+	if (b.len == before && memcmp(b.data, s, before) == 0) {
+		buf_release(&b);
+		return s;
+	}
+	free(s);
+	return buf_detach(&b);
+}
+
+/* The same in a message buffer of n bytes (cut to fit). */
+static void redact_into(const struct http *h, char *msg, size_t n)
+{
+	if (!h->nsecrets || !n)
+		return;
+	char *r = http_redact(h, xstrdup(msg));
+	snprintf(msg, n, "%s", r);
+	free(r);
 }
 
 static void job_free(struct http *h, struct job *j)
@@ -254,6 +299,7 @@ void http_submit(struct http *h, char *body, const struct http_handler *handler)
 	j->len = strlen(body);
 	j->handler = *handler;
 	buf_init(&j->reply, h->cfg.max_reply);
+	j->max_reply = h->cfg.max_reply;
 	h->jobs++;
 	push_ready(h, j);
 }
@@ -312,6 +358,19 @@ static void retry_or_fail(struct http *h, struct job *j, const char *why, int re
 {
 	if (retryable && j->attempts <= h->cfg.retries) {
 		double wait = http_backoff(j->attempts - 1, j->retry_after, rng_unit(&h->jitter));
+		/* A Retry-After beyond the usual cap is honoured up to --timeout,
+		 * when that is longer: the user said to wait that long. */
+		if (j->retry_after > RETRY_AFTER_CAP && h->cfg.timeout > RETRY_AFTER_CAP)
+			wait = j->retry_after < h->cfg.timeout ? j->retry_after : h->cfg.timeout;
+		double now = aw_now();
+		if (wait >= LONG_WAIT && h->cfg.note && now - h->last_note >= LONG_WAIT) {
+			char note[160];
+			snprintf(note, sizeof note,
+				 "the endpoint asked to wait %.0f s before trying again (%s); waiting",
+				 wait, j->retry_after > 0 ? "Retry-After" : "backoff");
+			h->cfg.note(h->cfg.note_arg, note);
+			h->last_note = now;
+		}
 		j->not_before = aw_now() + wait;
 		j->next = h->delayed;
 		h->delayed = j;
@@ -322,6 +381,7 @@ static void retry_or_fail(struct http *h, struct job *j, const char *why, int re
 		snprintf(msg, sizeof msg, "%s (gave up after %ld attempts)", why, j->attempts);
 	else
 		snprintf(msg, sizeof msg, "%s", why);
+	redact_into(h, msg, sizeof msg);
 	h->stats.failed++;
 	h->ending++;
 	if (j->handler.fail)
@@ -392,6 +452,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 			retry_or_fail(h, j, why[0] ? why : "unusable reply", 1);
 		} else {
 			snprintf(h->error, sizeof h->error, "%s", why);
+			redact_into(h, h->error, sizeof h->error);
 			h->fatal = 1;
 			job_free(h, j);
 		}
@@ -401,6 +462,7 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	char detail[600] = "";
 	if (h->cfg.describe)
 		h->cfg.describe(buf_str(&j->reply), j->reply.len, detail, sizeof detail);
+	redact_into(h, detail, sizeof detail);
 	int retryable = status == 408 || status == 409 || status == 429 || status >= 500;
 	if (j->should_retry >= 0)
 		retryable = j->should_retry;
@@ -560,8 +622,10 @@ long http_pending(const struct http *h)
 
 void http_abort(struct http *h, const char *msg)
 {
-	if (!h->fatal)
+	if (!h->fatal) {
 		snprintf(h->error, sizeof h->error, "%s", msg);
+		redact_into(h, h->error, sizeof h->error);
+	}
 	h->fatal = 1;
 }
 
@@ -587,6 +651,7 @@ void http_free(struct http *h)
 		memset(h->secrets[k], 0, strlen(h->secrets[k]));
 		free(h->secrets[k]);
 	}
+	free(h->secrets);
 	free(h->shown_url);
 	free(h);
 }

@@ -2,7 +2,7 @@
  * journal.c - the append-only journal file (see journal.h).
  */
 #include "aw/journal.h"
-#include "aw/codec.h"
+#include "aw/data.h"
 #include "aw/util.h"
 
 #include <errno.h>
@@ -37,56 +37,116 @@ static int append(struct journal *j, char *line)
 	return rc;
 }
 
-int journal_story(struct journal *j, const struct story *s)
+int journal_write(struct journal *j, const struct journal_record *r)
 {
-	return append(j, codec_journal_story(s));
+	return append(j, codec_journal_line(r));
 }
 
-int journal_match(struct journal *j, const struct match *m)
+long journal_bytes(const struct journal *j)
 {
-	return append(j, codec_journal_match(m));
+	struct stat st;
+	return j->fd >= 0 && fstat(j->fd, &st) == 0 ? (long)st.st_size : 0;
 }
 
 /* ------------------------------------------------------------- reading */
 
-int journal_parse_line(const char *line, size_t len, struct journal_data *d)
+/* Add a record's usage to d when it was written at or after `from`. */
+static void count_usage(struct journal_data *d, const struct journal_record *r, int counted)
 {
-	struct story *s;
-	struct match m;
-	switch (codec_journal_parse(line, len, &s, &m)) {
-	case CODEC_REC_STORY:
-		population_add(&d->stories, s);
-		return 0;
-	case CODEC_REC_MATCH: {
-		struct match *copy = match_new();
-		*copy = m;
-		match_list_add(&d->matches, copy);
-		return 0;
+	if (!r->has_usage || counted)
+		return;
+	run_usage_add(&d->after, &r->usage);
+	d->after.reused_stories += r->usage.reused_stories;
+	d->after.reused_matches += r->usage.reused_matches;
+	if ((size_t)r->process >= d->nprocess) {
+		size_t n = (size_t)r->process + 1;
+		d->reused = xrealloc(d->reused, n * sizeof *d->reused);
+		memset(d->reused + d->nprocess, 0, (n - d->nprocess) * sizeof *d->reused);
+		d->nprocess = n;
 	}
-	default:
-		return -1;
-	}
+	d->reused[r->process].stories += r->usage.reused_stories;
+	d->reused[r->process].matches += r->usage.reused_matches;
 }
 
-int journal_load(const char *dir, struct journal_data *d, char *err, size_t errlen)
+/* Parse one line written at byte `at` into d: 0, or -1 if it is not a
+ * valid record. */
+static int parse_line(const char *line, size_t len, long at, long from, struct journal_data *d)
+{
+	struct journal_record r;
+	size_t fixed_len = 0;
+	/* The run writes neither a NUL nor an escape that would decode to one
+	 * (or to half a surrogate): such a line was damaged, and taking it
+	 * would cut a story short.  It counts as torn. */
+	if (memchr(line, '\0', len))
+		return -1;
+	char *fixed = data_json_repair(line, len, &fixed_len, NULL);
+	if (fixed) {
+		free(fixed);
+		return -1;
+	}
+	if (codec_journal_parse(line, len, &r) < 0)
+		return -1;
+	count_usage(d, &r, at < from);
+	switch (r.type) {
+	case CODEC_REC_RUN:
+		if (d->has_header || d->records) { /* a header must come first, once */
+			journal_record_release(&r);
+			return -1;
+		}
+		d->has_header = 1;
+		snprintf(d->run_id, sizeof d->run_id, "%s", r.run_id);
+		d->seed = r.seed;
+		break;
+	case CODEC_REC_STORY:
+		population_add(&d->stories, r.story);
+		r.story = NULL;
+		break;
+	case CODEC_REC_MATCH: {
+		struct match *m = match_new();
+		*m = r.match;
+		memset(&r.match, 0, sizeof r.match);
+		match_list_add(&d->matches, m);
+		break;
+	}
+	case CODEC_REC_USAGE:
+		break;
+	}
+	d->records++;
+	journal_record_release(&r);
+	return 0;
+}
+
+int journal_parse_line(const char *line, size_t len, struct journal_data *d)
+{
+	return parse_line(line, len, 0, 0, d);
+}
+
+int journal_load(const char *dir, long from, struct journal_data *d, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/%s", dir, CODEC_JOURNAL);
 	memset(d, 0, sizeof *d);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	int fd = data_open_regular(path, O_RDONLY, err, errlen);
+	if (fd < 0) {
 		int missing = errno == ENOENT;
-		if (!missing)
-			aw_fail(err, errlen, "cannot open '%s':", path);
 		free(path);
 		return missing ? 0 : -1;
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		aw_fail(err, errlen, "cannot open '%s':", path);
+		free(path);
+		return -1;
 	}
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	long at = 0;
 	while ((n = getline(&line, &cap, f)) > 0) {
 		int complete = line[n - 1] == '\n';
-		if (!complete || journal_parse_line(line, (size_t)n, d) < 0)
+		if (!complete || parse_line(line, (size_t)n, at, from, d) < 0)
 			d->torn++;
+		at += (long)n;
 	}
 	int bad = ferror(f);
 	free(line);
@@ -104,12 +164,14 @@ void journal_data_free(struct journal_data *d)
 {
 	population_free(&d->stories);
 	match_list_free(&d->matches);
+	free(d->reused);
 	memset(d, 0, sizeof *d);
 }
 
 /* ------------------------------------------------------------- writing */
 
-int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
+int journal_open(struct journal *j, const char *dir, const struct journal_record *header,
+		 char *err, size_t errlen)
 {
 	j->records = 0;
 	j->path = xasprintf("%s/%s", dir, CODEC_JOURNAL);
@@ -136,6 +198,11 @@ int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 				return -1;
 			}
 		}
+	}
+	if (header && journal_bytes(j) == 0 && journal_write(j, header) < 0) {
+		aw_fail(err, errlen, "cannot write '%s':", j->path);
+		journal_close(j);
+		return -1;
 	}
 	return 0;
 }

@@ -49,6 +49,9 @@ struct tourney {
 	struct match_list *ml;   /* the matches, in creation order */
 	struct bout **bouts;     /* the same matches while judged (owned) */
 	size_t nbouts, capbouts;
+	struct bout **lost;      /* matches whose request failed, to ask again
+				  * when the window has nothing better to do */
+	size_t nlost, caplost;
 	size_t target;           /* most matches this generation */
 	size_t in_flight;        /* matches waiting for their outcome */
 	size_t finished;         /* matches with their outcome */
@@ -166,11 +169,14 @@ struct bout {
 	size_t index;            /* creation order */
 	char *prompt;            /* the rendered judge prompt, while asked */
 	char *first_reply;       /* a reply without a verdict, for the follow-up */
+	int lost_tries;          /* times asked again after a failed request */
 };
 
 static void ask(struct bout *b);
 
 static void finished(struct bout *b);
+
+static void fill(struct tourney *t);
 
 static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char *why,
 				 size_t whylen)
@@ -182,6 +188,8 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 	(void)why;
 	(void)whylen;
 	if (verdict_parse(reply->content, &v) == 0) {
+		free(m->error); /* a failed request asked again has its verdict */
+		m->error = NULL;
 		m->winner = v.winner;
 		m->reason = v.reason;
 		if (!m->reason && b->first_reply)
@@ -197,22 +205,54 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		finished(b);
 		return HTTP_OK;
 	}
-	if (m->asks < JUDGE_ASKS) {
+	int replies = m->asks - b->lost_tries; /* failed requests are not replies */
+	if (replies < JUDGE_ASKS) {
 		if (!b->first_reply)
 			b->first_reply = xstrdup(reply->content);
 		run->reasks++;
 		ask(b);
 		return HTTP_OK;
 	}
-	m->error = xasprintf("no verdict in %d judge replies", m->asks);
+	free(m->error);
+	m->error = xasprintf("no verdict in %d judge replies", replies);
 	finished(b);
 	return HTTP_OK;
 }
 
+/* Ask again the matches whose requests failed, while the window has room
+ * (in the barrier-free mode fill() calls this only once it has no new
+ * match to start, so they come after the rest: later in the generation). */
+static void retry_lost(struct tourney *t)
+{
+	while (t->nlost && http_pending(t->run->http) < t->run->opt->concurrency) {
+		struct bout *b = t->lost[--t->nlost];
+		ask(b);
+	}
+}
+
+/* The request failed for good (the HTTP client retried it): that is not a
+ * verdict.  The match is asked again later, JUDGE_LOST_ASKS times; then it
+ * is recorded as lost. */
 static void on_fail(void *ctx, const char *why)
 {
 	struct bout *b = ctx;
+	struct tourney *t = b->t;
+	free(b->m->error);
 	b->m->error = xasprintf("judge request failed: %s", why);
+	if (b->lost_tries < JUDGE_LOST_ASKS) {
+		b->lost_tries++;
+		if (t->nlost == t->caplost) {
+			t->caplost = t->caplost ? t->caplost * 2 : 16;
+			t->lost = xrealloc(t->lost, t->caplost * sizeof *t->lost);
+		}
+		t->lost[t->nlost++] = b;
+		if (t->async && t->running)
+			fill(t);
+		else
+			retry_lost(t);
+		return;
+	}
+	b->m->lost = 1;
 	finished(b);
 }
 
@@ -242,7 +282,9 @@ static void ask(struct bout *b)
 		.max_tokens = o->judge_max_tokens,
 		.token_param = o->token_param,
 		.has_seed = 1,
-		.seed = run_request_seed(run, id, b->m->asks),
+		/* a match asked again after a failed request is the same
+		 * question: the same seed */
+		.seed = run_request_seed(run, id, b->m->asks - b->lost_tries),
 		.msg = { { "user", b->prompt } },
 		.nmsg = 1,
 		.top_logprobs = want_logprobs(run) ? JUDGE_TOP_LOGPROBS : 0,
@@ -332,6 +374,8 @@ static void book(struct bout *b, int replayed)
 		bt_add(&run->ratings, t->gi[i], t->gi[j], match_outcome(b->m));
 	else if (!replayed)
 		run->lost_matches++;
+	if (b->m->lost && !replayed)
+		run->judge_lost++;
 	progress_match(&run->progress, !b->m->winner);
 }
 
@@ -469,6 +513,7 @@ static void fill(struct tourney *t)
 			break; /* everyone is busy: wait for a verdict */
 		ask(new_match(t, i, j));
 	}
+	retry_lost(t);
 }
 
 /* Deterministic modes: pair every story once. */
@@ -720,8 +765,10 @@ void judge_end(struct tourney *t, enum http_result res, struct population *faile
 	sum->matches = (long)t->ml->n;
 	sum->budget = (long)t->target;
 	sum->stop = t->stop;
-	for (size_t k = 0; k < t->ml->n; k++)
+	for (size_t k = 0; k < t->ml->n; k++) {
 		sum->soft += t->ml->v[k]->has_p;
+		sum->lost += t->ml->v[k]->lost;
+	}
 
 	free(t->gi);
 	free(t->load);
@@ -739,5 +786,6 @@ void judge_end(struct tourney *t, enum http_result res, struct population *faile
 		free(t->bouts[k]);
 	}
 	free(t->bouts);
+	free(t->lost);
 	free(t);
 }

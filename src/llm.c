@@ -96,6 +96,16 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 		    enum llm_bad *bad)
 {
 	memset(out, 0, sizeof *out);
+	/* A NUL or a lone surrogate in a string would cut the text short or
+	 * make the whole reply unreadable: each becomes '?', and is counted. */
+	size_t fixed_len = 0;
+	long repaired = 0;
+	char *fixed = data_json_repair(body, len, &fixed_len, &repaired);
+	if (fixed) {
+		body = fixed;
+		len = fixed_len;
+		out->repaired = repaired;
+	}
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	int rc = -1;
 	enum llm_bad kind = LB_NOT_JSON;
@@ -170,11 +180,13 @@ int llm_parse_reply(const char *body, size_t len, struct llm_reply *out, char *w
 	lp = cJSON_GetObjectItemCaseSensitive(lp, "content");
 	out->logprobs = cJSON_IsArray(lp) && cJSON_GetArraySize(lp) > 0 ? lp : NULL;
 	out->root = root;
+	free(fixed);
 	return 0;
 out:
 	if (bad)
 		*bad = kind;
 	cJSON_Delete(root);
+	free(fixed);
 	return rc;
 }
 
@@ -218,6 +230,12 @@ void llm_describe_error(const char *body, size_t len, char *out, size_t n)
 	if (n == 0)
 		return;
 	out[0] = '\0';
+	size_t fixed_len = 0;
+	char *fixed = data_json_repair(body, len, &fixed_len, NULL);
+	if (fixed) {
+		body = fixed;
+		len = fixed_len;
+	}
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	const cJSON *msg = NULL;
 	if (cJSON_IsObject(root)) {
@@ -262,11 +280,13 @@ void llm_describe_error(const char *body, size_t len, char *out, size_t n)
 		clean_copy(out, n < 200 ? n : 200, s, (size_t)(tmp + k - s));
 	}
 	cJSON_Delete(root);
+	free(fixed);
 }
 
 /* ------------------------------------------------------------- llm_ask() */
 
 struct ask {
+	struct http *http;        /* the client it was sent through */
 	struct llm_request req;   /* the request, to ask again differently */
 	struct llm_usage *usage;  /* where token counts go */
 	llm_text_fn on_text;      /* the caller's callbacks */
@@ -284,6 +304,8 @@ static enum http_outcome ask_reply(void *arg, const char *body, size_t len, char
 		a->usage->bad[bad]++;
 		return HTTP_RETRY;
 	}
+	a->usage->repaired += r.repaired > 0;
+	r.content = http_redact(a->http, r.content);
 	if (r.prompt_tokens || r.completion_tokens) {
 		a->usage->prompt_tokens += r.prompt_tokens;
 		a->usage->completion_tokens += r.completion_tokens;
@@ -318,6 +340,7 @@ void llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usag
 	     llm_text_fn on_text, llm_fail_fn on_fail, void *ctx)
 {
 	struct ask *a = xmalloc(sizeof *a);
+	a->http = h;
 	a->req = *r;
 	a->usage = usage;
 	a->on_text = on_text;

@@ -10,6 +10,7 @@
  */
 #include "aw/options.h"
 #include "aw/cli.h"
+#include "aw/data.h"
 #include "aw/tpolicy.h"
 #include "aw/util.h"
 
@@ -21,7 +22,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -168,20 +168,22 @@ static int check_base_url(struct options *o, const char *source)
 	return 0;
 }
 
-/* The --cacert file must be readable and not a directory, so that a wrong
- * path is a usage error before anything is written, not a failed request. */
+/* The --cacert file must be a readable file of PEM certificates, so that
+ * a wrong path or a wrong file is a usage error before anything is
+ * written, not a failed first request. */
 static int check_cacert(const char *path)
 {
-	struct stat st;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		usage_error("option '--cacert': cannot open '%s':", path);
+	char err[512], *text = NULL;
+	if (data_read_any(path, DATA_MAX_FILE, 0, &text, err, sizeof err) < 0) {
+		usage_error("option '--cacert': %s", err);
 		return -1;
 	}
-	int dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
-	fclose(f);
-	if (dir) {
-		usage_error("option '--cacert': '%s' is a directory, not a file of certificates", path);
+	int pem = strstr(text, "-----BEGIN CERTIFICATE-----") &&
+		  strstr(text, "-----END CERTIFICATE-----");
+	free(text);
+	if (!pem) {
+		usage_error("option '--cacert': '%s' holds no certificate (a PEM file with "
+			    "-----BEGIN CERTIFICATE----- lines is needed)", path);
 		return -1;
 	}
 	return 0;
@@ -260,6 +262,11 @@ cJSON *options_to_json(const struct options *o)
 	}
 	cJSON_AddBoolToObject(s, "api_key_set", o->api_key != NULL);
 	cJSON_AddBoolToObject(s, "early_stop", !o->rounds && !o->no_early_stop); /* in effect */
+	/* The URL's user:password is never saved; a resumed run must be told
+	 * to ask for it again. */
+	size_t n;
+	cJSON_AddBoolToObject(s, "base_url_credentials",
+			      o->base_url && aw_url_userinfo(o->base_url, &n) != NULL);
 	return s;
 }
 
@@ -350,6 +357,11 @@ static enum options_result apply_saved(struct options *o, const cJSON *set)
 {
 	const char *dir = o->resume_dir;
 	char key[40];
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(set, "base_url_credentials")) &&
+	    !options_given(o, "base-url"))
+		return usage_error("the run in '%s' was made with a --base-url holding a "
+				   "user:password, which is never saved; give --base-url again, "
+				   "with them", dir);
 	for (size_t i = 0; i < AW_ARRAY_LEN(rows); i++) {
 		const struct cli_row *r = &rows[i];
 		if (r->flags & (ROW_NONE | ROW_TEXT))

@@ -77,7 +77,7 @@ void progress_match(struct progress *p, int lost)
 void progress_tick(void *arg)
 {
 	struct progress *p = arg;
-	if (p->mode == 2 && aw_now() - p->last_draw >= 0.25)
+	if (p->mode == 2 && p->label[0] && aw_now() - p->last_draw >= 0.25)
 		draw(p);
 }
 
@@ -93,4 +93,16 @@ void progress_end(struct progress *p)
 			count(m, sizeof m, p->matches, p->matches_total, p->lost_matches),
 			p->stats->retries - p->retries0, aw_now() - p->t0);
 	}
+	p->label[0] = '\0'; /* no phase under way */
+}
+
+void progress_note(void *arg, const char *msg)
+{
+	struct progress *p = arg;
+	if (p->mode == 2)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "alphawrite: note: %s\n", msg);
+	if (p->mode == 2 && p->label[0])
+		draw(p);
+	fflush(stderr);
 }

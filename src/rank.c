@@ -161,7 +161,7 @@ static int read_jsonl(struct data *d, const char *path, char *err, size_t errlen
 	char *text;
 	if (strcmp(path, "-") == 0)
 		path = "/dev/stdin";
-	if (data_read_text_max(path, DATA_MAX_RUN_FILE, &text, err, errlen) < 0)
+	if (data_read_any(path, DATA_MAX_RUN_FILE, 1, &text, err, errlen) < 0)
 		return -1;
 	size_t lineno = 0;
 	int rc = 0;

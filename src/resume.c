@@ -8,6 +8,7 @@
  * per story or match asked for.
  */
 #include "aw/resume.h"
+#include "aw/codec.h"
 #include "aw/journal.h"
 #include "aw/store.h"
 #include "aw/util.h"
@@ -55,14 +56,35 @@ static void register_born(struct bt_ratings *fit, const struct generation *gf, i
 	free(v);
 }
 
-struct resume *resume_open(const char *dir, struct bt_ratings *fit, struct population *last,
-			   int *done, char *err, size_t errlen)
+/* A file of the run that names another run (or none when the run has
+ * one, or one when it has none): refuse to mix it in. */
+static int foreign(const char *path, const char *theirs, const char *ours, char *err,
+		   size_t errlen)
+{
+	if (!strcmp(theirs, ours))
+		return 0;
+	return aw_fail(err, errlen,
+		       "'%s' belongs to another run (run id %s, but run.json says %s); "
+		       "a run directory must hold one run's files: refusing to resume",
+		       path, *theirs ? theirs : "none", *ours ? ours : "none");
+}
+
+struct resume *resume_open(const char *dir, const struct run_report *run,
+			   struct bt_ratings *fit, struct population *last, int *done, char *err,
+			   size_t errlen)
 {
 	struct resume *r = xcalloc(1, sizeof *r);
 	*done = 0;
 	for (int g = 0; store_has_generation(dir, g); g++) {
 		struct generation gf;
-		if (store_read_generation(dir, g, &gf, err, errlen) < 0) {
+		char name[24];
+		codec_generation_name(g, name, sizeof name);
+		char *path = xasprintf("%s/%s", dir, name);
+		int bad = store_read_generation(dir, g, &gf, err, errlen) < 0 ||
+			  foreign(path, gf.run_id, run->run_id, err, errlen) < 0;
+		free(path);
+		if (bad) {
+			generation_release(&gf);
 			resume_free(r);
 			return NULL;
 		}
@@ -82,7 +104,17 @@ struct resume *resume_open(const char *dir, struct bt_ratings *fit, struct popul
 	if (*done)
 		bt_refit_cold(fit, NULL, 0, NULL);
 	r->from = *done;
-	if (journal_load(dir, &r->journal, err, errlen) < 0) {
+	char *jpath = xasprintf("%s/%s", dir, CODEC_JOURNAL);
+	int bad = journal_load(dir, run->journal_bytes, &r->journal, err, errlen) < 0;
+	if (!bad && (r->journal.has_header || r->journal.records))
+		bad = foreign(jpath, r->journal.run_id, run->run_id, err, errlen) < 0;
+	if (!bad && r->journal.has_header && r->journal.seed != run->seed)
+		bad = aw_fail(err, errlen,
+			      "'%s' belongs to a run with seed %llu, but run.json says %llu; "
+			      "refusing to resume", jpath, (unsigned long long)r->journal.seed,
+			      (unsigned long long)run->seed);
+	free(jpath);
+	if (bad) {
 		resume_free(r);
 		return NULL;
 	}
@@ -115,6 +147,20 @@ long resume_reused_stories(const struct resume *r)
 long resume_reused_matches(const struct resume *r)
 {
 	return r->matches;
+}
+
+const struct run_usage *resume_spent_after(const struct resume *r)
+{
+	return &r->journal.after;
+}
+
+void resume_reused_of(const struct resume *r, int process, long *stories, long *matches)
+{
+	*stories = *matches = 0;
+	if (process >= 0 && (size_t)process < r->journal.nprocess) {
+		*stories = r->journal.reused[process].stories;
+		*matches = r->journal.reused[process].matches;
+	}
 }
 
 /* ---------------------------------------------------------------- stories */

@@ -3,9 +3,11 @@
  * journal, and the seeds of the random stream and of requests (see run.h).
  */
 #include "aw/run.h"
+#include "aw/resume.h"
 #include "aw/util.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,16 +26,77 @@ static void journal_failed(struct run *r)
 	http_abort(r->http, msg);
 }
 
+void run_usage_now(const struct run *r, struct run_usage *u)
+{
+	const struct http_stats *hs = http_stats(r->http);
+	memset(u, 0, sizeof *u);
+	u->requests = hs->requests;
+	u->retries = hs->retries;
+	u->failed_requests = hs->failed;
+	u->peak_in_flight = hs->peak_in_flight;
+	u->prompt_tokens = r->usage.prompt_tokens;
+	u->completion_tokens = r->usage.completion_tokens;
+	u->replies_without_usage = r->usage.replies_without_usage;
+	u->length_rewrites = r->length_retries;
+	u->trimmed_stories = r->trimmed;
+	u->judge_reasks = r->reasks;
+	u->matches_without_winner = r->lost_matches;
+	u->failed_stories = r->failed_stories;
+	u->early_variants = r->early_variants;
+	u->discarded_variants = r->discarded_variants;
+	u->soft_verdicts = r->soft_verdicts;
+	u->lost_matches = r->judge_lost;
+	u->repaired_replies = r->usage.repaired;
+	for (int k = 0; k < HF_N; k++)
+		u->faults[k] = hs->faults[k];
+	for (int k = 0; k < LB_N; k++)
+		u->unusable[k] = r->usage.bad[k];
+	u->window_use = hs->busy_seconds > 0 ?
+				hs->slot_seconds / (hs->busy_seconds * (double)r->opt->concurrency) :
+				0;
+	if (r->resume) {
+		u->reused_stories = resume_reused_stories(r->resume);
+		u->reused_matches = resume_reused_matches(r->resume);
+	}
+}
+
+/* Append rec with what the run spent since its previous record. */
+static void journal(struct run *r, struct journal_record *rec)
+{
+	struct run_usage now;
+	if (r->journal.fd < 0)
+		return;
+	run_usage_now(r, &now);
+	run_usage_sub(&rec->usage, &now, &r->journaled);
+	rec->has_usage = 1;
+	rec->process = r->process;
+	if (journal_write(&r->journal, rec) < 0)
+		journal_failed(r);
+	else
+		r->journaled = now;
+}
+
 void run_journal_story(struct run *r, const struct story *s)
 {
-	if (r->journal.fd >= 0 && journal_story(&r->journal, s) < 0)
-		journal_failed(r);
+	struct journal_record rec = { 0 };
+	rec.type = CODEC_REC_STORY;
+	rec.story = (struct story *)s; /* only read */
+	journal(r, &rec);
 }
 
 void run_journal_match(struct run *r, const struct match *m)
 {
-	if (r->journal.fd >= 0 && journal_match(&r->journal, m) < 0)
-		journal_failed(r);
+	struct journal_record rec = { 0 };
+	rec.type = CODEC_REC_MATCH;
+	rec.match = *m;
+	journal(r, &rec);
+}
+
+void run_journal_usage(struct run *r)
+{
+	struct journal_record rec = { 0 };
+	rec.type = CODEC_REC_USAGE;
+	journal(r, &rec);
 }
 
 void run_reseed(struct run *r, int gen, int phase)

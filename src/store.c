@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +19,55 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Create path and its missing parents.  When that fails, the directories
+ * it created are removed again (errno is the failure's), so a refused
+ * --out leaves nothing behind. */
 static int mkdirs(const char *path)
 {
 	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
+	size_t n = strlen(p), made = 0;
+	size_t *ends = xmalloc((n + 1) * sizeof *ends); /* where each new one ends */
+	int rc = 0;
+	for (size_t i = 1; i <= n && rc == 0; i++) {
+		if (p[i] != '/' && p[i] != '\0')
 			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
+		if (p[i - 1] == '/')
+			continue; /* "a//b" */
+		char c = p[i];
+		p[i] = '\0';
+		if (mkdir(p, 0777) == 0)
+			ends[made++] = i;
+		else if (errno != EEXIST)
+			rc = -1;
+		p[i] = c;
 	}
-	int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -1 : 0;
+	if (rc < 0) {
+		int e = errno;
+		while (made > 0) {
+			p[ends[--made]] = '\0';
+			rmdir(p);
+		}
+		errno = e;
+	}
+	free(ends);
 	free(p);
 	return rc;
+}
+
+/* A path the system could never create: say so before creating anything. */
+static int path_too_long(const char *dir, char *err, size_t errlen)
+{
+	size_t len = strlen(dir), comp = 0;
+	if (len >= PATH_MAX)
+		return aw_fail(err, errlen, "output directory '%s' is %zu bytes long, more than "
+			       "the system allows (%d)", dir, len, PATH_MAX - 1);
+	for (const char *c = dir; *c; c++) {
+		comp = *c == '/' ? 0 : comp + 1;
+		if (comp > NAME_MAX)
+			return aw_fail(err, errlen, "output directory '%s' has a name longer than %d "
+				       "bytes between two slashes", dir, NAME_MAX);
+	}
+	return 0;
 }
 
 /* Is name ".<file>.tmp.<pid>", left by store_write_file for one of the
@@ -149,6 +183,8 @@ static int take_contents(const char *dir, int resume, char *err, size_t errlen)
 int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 {
 	struct stat st;
+	if (path_too_long(dir, err, errlen) < 0)
+		return -1;
 	if (stat(dir, &st) < 0) {
 		if (resume)
 			return aw_fail(err, errlen, "cannot resume '%s':", dir);

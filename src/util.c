@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -69,15 +72,49 @@ char *xasprintf(const char *fmt, ...)
 }
 
 /* Format with the trailing-colon rule into buf. */
+/* Format into buf (n bytes).  A message too long for buf loses its
+ * middle, not its end: what went wrong is said last ("...: File name too
+ * long"), and a 4,000-byte path must not push it out. */
 static void vformat(char *buf, size_t n, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	size_t flen = strlen(fmt);
-	vsnprintf(buf, n, fmt, ap);
-	if (flen && fmt[flen - 1] == ':') {
-		size_t len = strlen(buf);
-		snprintf(buf + len, n - len, " %s", strerror(saved));
+	if (n == 0)
+		return;
+	va_list copy;
+	va_copy(copy, ap);
+	int len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (len < 0) {
+		buf[0] = '\0';
+		return;
 	}
+	const char *why = flen && fmt[flen - 1] == ':' ? strerror(saved) : NULL;
+	size_t total = (size_t)len + (why ? strlen(why) + 1 : 0);
+	char *full = xmalloc(total + 1);
+	vsnprintf(full, (size_t)len + 1, fmt, ap);
+	if (why)
+		snprintf(full + len, total + 1 - (size_t)len, " %s", why);
+	if (total < n) {
+		memcpy(buf, full, total + 1);
+	} else {
+		static const char gap[] = " [...] ";
+		size_t keep = n - 1 - (sizeof gap - 1), head = keep / 3;
+		if (n <= sizeof gap + 8) { /* no room for both ends */
+			snprintf(buf, n, "%s", full + total - (n - 1));
+		} else {
+			/* whole UTF-8 characters at both cuts */
+			while (head > 0 && ((unsigned char)full[head] & 0xc0) == 0x80)
+				head--;
+			size_t tail = total - (keep - head);
+			while (tail < total && ((unsigned char)full[tail] & 0xc0) == 0x80)
+				tail++;
+			memcpy(buf, full, head);
+			memcpy(buf + head, gap, sizeof gap - 1);
+			memcpy(buf + head + sizeof gap - 1, full + tail, total - tail + 1);
+		}
+	}
+	free(full);
 }
 
 void aw_verror(const char *fmt, va_list ap)
@@ -136,4 +173,27 @@ char *aw_public_url(const char *url)
 	if (!user)
 		return xstrdup(url);
 	return xasprintf("%.*s%s", (int)(user - url), url, user + n + 1);
+}
+
+void aw_random_id(char *out, size_t n)
+{
+	unsigned char b[8];
+	uint64_t x = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got == (ssize_t)sizeof b) {
+		for (size_t i = 0; i < sizeof b; i++)
+			x = x << 8 | b[i];
+	} else { /* no random source: the clock and the pid, mixed */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
+		    ((uint64_t)getpid() << 40);
+		x ^= x >> 31;
+		x *= 0x9e3779b97f4a7c15ULL;
+		x ^= x >> 29;
+	}
+	snprintf(out, n, "%016llx", (unsigned long long)x);
 }

@@ -154,6 +154,7 @@ static void on_fail(void *ctx, const char *why)
 {
 	struct wjob *j = ctx;
 	j->story->error = xstrdup(why);
+	run_journal_usage(j->set->run); /* what the attempts cost */
 	ended(j);
 }
 

@@ -6,8 +6,11 @@ tests/golden/<case>/, as an earlier build wrote them.  The test golden_run
 in tests/e2e.py runs them again with the binary under test and requires the
 same files: the generation files, best.txt and inputs/ byte for byte, and
 run.json and the journal after normalize() has masked what differs from
-run to run by design (times, the simulator's port, the window use, and in
-the journal the order of lines and whether an early variant had its id yet).
+run to run by design: the run id (random), times, the simulator's port,
+the window use, and in the journal the order of lines, whether an early
+variant had its id yet and the usage each line carries (when a request
+started against when a reply was journaled is timing), with run.json's
+journal_bytes, the journal's size, which follows from it.
 
 The texts come from tests/golden/texts/, not from prompts/, so that editing
 the bundled prompts does not change the golden runs.
@@ -69,8 +72,11 @@ def normalize(out):
             rel = os.path.relpath(path, out)
             with open(path, "rb") as f:
                 files[rel] = f.read()
+            if re.fullmatch(r"gen-\d+\.json", rel):
+                files[rel] = re.sub(rb'\n\t"run_id":\t"[0-9a-f]+",', b'\n\t"run_id":\t"-",',
+                                    files[rel], count=1)
     run = json.loads(files["run.json"])
-    for k in MASKED_RUN_KEYS:
+    for k in MASKED_RUN_KEYS + ("run_id", "journal_bytes"):
         run[k] = "-"
     run["settings"]["base_url"] = "-"
     run["usage"]["window_use"] = "-"
@@ -83,6 +89,10 @@ def normalize(out):
         rec = json.loads(line)
         if rec.get("t") == "story" and rec.get("parent_id"):
             rec["id"] = None   # an early variant may have been written before it had one
+        if rec.get("t") == "run":
+            rec["run_id"] = "-"
+        rec.pop("u", None)
+        rec.pop("p", None)
         lines.append(json.dumps(rec, sort_keys=True))
     files["journal.jsonl"] = "\n".join(sorted(lines)).encode()
     return files

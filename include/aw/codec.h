@@ -19,8 +19,9 @@
  *
  * A story and a match are written the same way wherever they appear, but
  * for what the place needs: a generation file adds a story's ranking, the
- * journal adds the record type and generation, and names a winner by the
- * letter it was shown under.  Numbers that must read back as the same
+ * journal adds the record type and generation.  A match names its winner
+ * by id everywhere (older journals used the letter it was shown under,
+ * still read), so every file that holds verdicts reads as a match log.  Numbers that must read back as the same
  * double (ratings, Elo) are written with 17 significant digits.
  *
  * Ownership: encoders return a cJSON tree or a malloc'd string the caller
@@ -81,8 +82,8 @@ struct story *codec_story_parse(const struct cJSON *o, enum codec_place where, i
 struct cJSON *codec_match_json(const struct match *m, enum codec_place where);
 /* Fill *m (zeroed first; it owns its strings after success) from o: 0, or
  * -1 with the reason in err.  Ids must be non-empty and differ; a winner is
- * one of them (a letter in the journal) or null for none; p_a, when given,
- * a number between 0 and 1. */
+ * one of them (or, in an older journal, a letter) or null for none; p_a,
+ * when given, a number between 0 and 1. */
 int codec_match_parse(const struct cJSON *o, enum codec_place where, struct match *m,
 		      char *err, size_t errlen);
 
@@ -122,6 +123,7 @@ struct gen_policy {
 
 struct generation {
 	int gen;                   /* its number */
+	char run_id[40];           /* the run it belongs to, or "" */
 	int has_judging;           /* judging below is set */
 	struct judging judging;    /* what its tournament did */
 	struct gen_diversity diversity; /* how varied it is, when measured */
@@ -163,6 +165,10 @@ struct run_usage {
 				    * tournament ended */
 	long discarded_variants;   /* of those, whose parent missed the top K */
 	long soft_verdicts;        /* verdicts with a usable probability */
+	long lost_matches;         /* matches lost to failed requests, after
+				    * they were asked again */
+	long repaired_replies;     /* replies whose text held a NUL or a lone
+				    * surrogate, made '?' */
 	char logprobs[40];         /* "used", "off", "refused by the endpoint",
 				    * "not returned by the endpoint", "none yet" */
 	long faults[7];            /* failed attempts by kind (enum http_fault) */
@@ -181,6 +187,11 @@ struct run_resume {
 };
 
 struct run_report {
+	char run_id[40];           /* ties the run's files together ("" in runs
+				    * written before it existed) */
+	long journal_bytes;        /* journal.jsonl's size when it was written:
+				    * usage counts every record before that
+				    * offset, and none after */
 	char *status;              /* running, complete, failed, interrupted */
 	char *version;             /* of the program that wrote it */
 	uint64_t seed;             /* the run's seed */
@@ -214,15 +225,41 @@ void codec_iso_time(double t, char *out, size_t n);
 
 /* ------------------------------------------------------------- journal */
 
-/* A journal line for a story or a match, '\n' included (malloc'd). */
-char *codec_journal_story(const struct story *s);
-char *codec_journal_match(const struct match *m);
+enum codec_record {
+	CODEC_REC_RUN,     /* the first line: which run the journal belongs to */
+	CODEC_REC_STORY,   /* a story written */
+	CODEC_REC_MATCH,   /* a match decided, undecided or lost */
+	CODEC_REC_USAGE    /* what requests that left no other record cost */
+};
 
-enum codec_record { CODEC_REC_STORY, CODEC_REC_MATCH };
+/* One journal line.  Every line but the first may carry what the run
+ * spent since the previous line of the same process (usage, process), so
+ * that run.json's counts survive a kill (resume.h adds them up). */
+struct journal_record {
+	enum codec_record type;    /* what the line is */
+	struct story *story;       /* CODEC_REC_STORY */
+	struct match match;        /* CODEC_REC_MATCH */
+	char run_id[40];           /* CODEC_REC_RUN: the run's id */
+	uint64_t seed;             /* CODEC_REC_RUN: the run's seed */
+	int has_usage;             /* usage and process are set */
+	struct run_usage usage;    /* counters spent since the process's
+				    * previous line (only the counters, faults,
+				    * unusable kinds and reuse counts) */
+	int process;               /* 0 the run's first process, k its k-th
+				    * resume */
+};
 
-/* Parse one journal line: CODEC_REC_STORY with *s set (owned), or
- * CODEC_REC_MATCH with *m filled (owned), or -1 when the line is not a
+/* The line for r, '\n' included (malloc'd).  A story or match is only
+ * read (r->story is borrowed). */
+char *codec_journal_line(const struct journal_record *r);
+/* Parse one line into *r (zeroed first; it owns its story and match after
+ * success: journal_record_release()).  0, or -1 when the line is not a
  * valid record. */
-int codec_journal_parse(const char *line, size_t len, struct story **s, struct match *m);
+int codec_journal_parse(const char *line, size_t len, struct journal_record *r);
+void journal_record_release(struct journal_record *r);
+
+/* d = a - b, counter by counter (the counters that add up; not
+ * peak_in_flight, window_use or logprobs). */
+void run_usage_sub(struct run_usage *d, const struct run_usage *a, const struct run_usage *b);
 
 #endif

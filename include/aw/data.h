@@ -40,6 +40,14 @@ char *data_path(const char *rel);
 int data_read_text(const char *path, char **out, char *err, size_t errlen);
 /* The same with a size limit of max bytes instead of DATA_MAX_FILE. */
 int data_read_text_max(const char *path, size_t max, char **out, char *err, size_t errlen);
+/* The same; streams: also a pipe, FIFO or device (read to its end), which
+ * the functions above refuse at once rather than block on. */
+int data_read_any(const char *path, size_t max, int streams, char **out, char *err,
+		  size_t errlen);
+/* open(2) path with flags if it is a regular file: a FIFO, device or
+ * directory is refused at once (it is opened without blocking).  A
+ * descriptor, or -1 with a message in err. */
+int data_open_regular(const char *path, int flags, char *err, size_t errlen);
 
 /* Read a list: one item a line, blank lines and lines starting with '#'
  * skipped, items trimmed.  At least one item is required. */
@@ -56,5 +64,13 @@ int data_utf8_valid(const char *s, size_t n, size_t *bad);
 /* Replace each byte of s (n bytes) that is not part of a valid UTF-8
  * character with '?', so that text from outside is safe to write as JSON. */
 void data_utf8_repair(char *s, size_t n);
+
+/* JSON text s (len bytes) with what would cut or break its strings once
+ * decoded made '?': a NUL byte inside a string, a \u0000 escape, and a
+ * \ud800-\udfff escape that is not half of a surrogate pair.  Returns a
+ * new NUL-terminated copy (*outlen bytes) when something was replaced, else
+ * NULL (*outlen untouched); *repaired (may be NULL) counts the
+ * replacements. */
+char *data_json_repair(const char *s, size_t len, size_t *outlen, long *repaired);
 
 #endif

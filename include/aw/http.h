@@ -8,7 +8,10 @@
  *
  *   - timeouts, connection errors, 408, 409, 429 and 5xx are retried with
  *     exponential backoff and jitter, honouring Retry-After (and
- *     retry-after-ms, x-should-retry);
+ *     retry-after-ms, x-should-retry) up to 120 s, or the timeout when that
+ *     is longer;
+ *   - a reply larger than max_reply is refused as soon as its
+ *     Content-Length says so, else when it grows past it;
  *   - a 2xx reply goes to the job's reply() callback, which may still call it
  *     malformed (HTTP_RETRY) - a body with no usable content is retried too;
  *   - any other status (400, 401, 403, 404, a redirect...) stops the whole
@@ -77,6 +80,10 @@ struct http_config {
 	double grace;           /* seconds in-flight requests get after a stop */
 	void (*tick)(void *arg); /* called at least once a second while running */
 	void *tick_arg;
+	/* Says a long wait (30 s or more before a retry) to the user, at most
+	 * every 30 s; may be NULL. */
+	void (*note)(void *arg, const char *msg);
+	void *note_arg;
 };
 
 /* Why an attempt failed (retried or not), counted in http_stats.faults. */
@@ -129,6 +136,12 @@ const char *http_error(const struct http *h);         /* why the run stopped */
 void http_abort(struct http *h, const char *msg);
 const struct http_stats *http_stats(const struct http *h);
 void http_free(struct http *h);
+
+/* s with every secret of the client (the key, a URL's user and password)
+ * replaced by "[redacted]": for text decoded from a reply, where a secret
+ * echoed back JSON-escaped is whole again.  Returns s, or a new string and
+ * s freed (s may be NULL). */
+char *http_redact(const struct http *h, char *s);
 
 /* Seconds to wait before retry number k (0-based) given a server's
  * Retry-After (negative if none) and u uniform in [0, 1). */

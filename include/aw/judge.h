@@ -37,8 +37,12 @@
  *
  * Judge replies: a reply with no verdict is asked again (JUDGE_ASKS requests
  * in all, the later ones a follow-up in the same conversation); a match that
- * still has none, or whose request failed, is recorded with no winner and the
- * reason, and counts for neither story.  With --judge-logprobs the judge's
+ * still has none is recorded with no winner and the reason, and counts for
+ * neither story.  A match whose request failed (the HTTP client's retries
+ * spent) has no verdict either: it is asked again later in the generation,
+ * when the window has nothing new to send (JUDGE_LOST_ASKS times), and if it
+ * still fails it is recorded as lost; the caller decides whether too many
+ * were lost for the ranking to mean anything.  With --judge-logprobs the judge's
  * probability for A (verdict.h) is the outcome in both the fit and Elo.
  * Elo is applied at the end in match order, not reply order.
  *
@@ -59,6 +63,8 @@
 #include "aw/story.h"
 
 #define JUDGE_ASKS 3
+#define JUDGE_LOST_ASKS 2 /* a match whose request failed is asked again this
+			   * often, later in the generation, before it is lost */
 #define JUDGE_TOP_LOGPROBS 5
 
 struct tourney;

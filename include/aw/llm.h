@@ -53,6 +53,7 @@ struct llm_reply {
 	char finish[32];          /* finish_reason, "" if absent */
 	long prompt_tokens;       /* usage, 0 when not reported */
 	long completion_tokens;
+	long repaired;            /* NULs and lone surrogates made '?' */
 };
 
 /* What was wrong with a 2xx reply that could not be used. */
@@ -70,6 +71,8 @@ struct llm_usage {
 	long prompt_tokens;       /* summed over the run */
 	long completion_tokens;
 	long replies_without_usage; /* replies that reported no usage */
+	long repaired;            /* replies whose text held a NUL or a lone
+				   * surrogate, made '?' */
 	long bad[LB_N];           /* unusable 2xx replies by kind */
 };
 

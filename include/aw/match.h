@@ -56,6 +56,7 @@ struct judging {
 	double bias;         /* position bias in logits (first shown) */
 	double bias_se;      /* its standard error */
 	long soft;           /* verdicts with a probability */
+	long lost;           /* matches lost to failed requests (not written) */
 };
 
 #endif

@@ -30,5 +30,8 @@ void progress_story(struct progress *p, int lost); /* one story written or lost 
 void progress_match(struct progress *p, int lost); /* one match decided or lost */
 void progress_tick(void *p);              /* redraw if due (http tick hook) */
 void progress_end(struct progress *p);
+/* A note the user should see even with --quiet ("alphawrite: note: ..."),
+ * printed above the live line (arg: a struct progress). */
+void progress_note(void *arg, const char *msg);
 
 #endif

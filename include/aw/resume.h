@@ -35,11 +35,18 @@
 
 struct resume;
 
-/* Read the run in dir: its generation files into *last (the last one,
- * ranked) and *done (how many), their stories and verdicts into fit, and
- * its journal.  NULL with a message in err when a file cannot be read. */
-struct resume *resume_open(const char *dir, struct bt_ratings *fit, struct population *last,
-			   int *done, char *err, size_t errlen);
+struct run_report;
+
+/* Read the run in dir, whose run.json said *run: its generation files
+ * into *last (the last one, ranked) and *done (how many), their stories
+ * and verdicts into fit, and its journal.  Every file must belong to the
+ * run: a generation file or journal with another run id (or a journal
+ * with another seed) is refused, as is a journal without one in a run that
+ * has one.  NULL with a message in err when a file cannot be read or
+ * belongs to another run. */
+struct resume *resume_open(const char *dir, const struct run_report *run,
+			   struct bt_ratings *fit, struct population *last, int *done, char *err,
+			   size_t errlen);
 void resume_free(struct resume *r);
 
 /* Generations the run had done when this process began. */
@@ -47,6 +54,10 @@ int resume_from(const struct resume *r);
 /* Stories and verdicts taken so far by this process. */
 long resume_reused_stories(const struct resume *r);
 long resume_reused_matches(const struct resume *r);
+/* What the journal's records after run.json's count spent (a process
+ * killed after its last run.json), and what process k reused in them. */
+const struct run_usage *resume_spent_after(const struct resume *r);
+void resume_reused_of(const struct resume *r, int process, long *stories, long *matches);
 
 /* ---------------------------------------------------------------- stories */
 

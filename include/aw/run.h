@@ -35,6 +35,7 @@ struct run {
 				     * the generation files mark them */
 	long reasks;                /* judge replies asked again */
 	long lost_matches;          /* matches recorded with no winner */
+	long judge_lost;            /* of those, lost to failed requests */
 	long failed_stories;        /* stories that could not be written, of
 				     * the generations stored */
 	long early_variants;        /* variants requested (not taken from
@@ -47,15 +48,29 @@ struct run {
 	int logprobs_absent;        /* it answered judge requests without them */
 	long soft_verdicts;         /* verdicts with a usable probability */
 	struct journal journal;     /* every result, appended as it arrives */
+	struct run_usage journaled; /* run_usage_now() at the last record */
+	struct run_usage before;    /* what the processes before this one
+				     * spent (a resumed run) */
+	char run_id[40];            /* ties the run's files together */
+	int process;                /* which process of the run this is: 0 the
+				     * first, k the k-th resume */
 	struct resume *resume;      /* a resumed run: what it may take again;
 				     * NULL for a new run */
 	double started;             /* wall-clock start, seconds */
 };
 
-/* Record a result in the journal; a failed write stops the run (the HTTP
- * client returns HTTP_STOPPED with the reason). */
+/* Record a result in the journal, with what the run spent since the last
+ * record (so that usage survives a kill); a failed write stops the run
+ * (the HTTP client returns HTTP_STOPPED with the reason).  _usage records
+ * only what was spent: for requests that left no other record (a story
+ * that could not be written). */
 void run_journal_story(struct run *r, const struct story *s);
 void run_journal_match(struct run *r, const struct match *m);
+void run_journal_usage(struct run *r);
+
+/* What this process has spent and met so far (run.json adds the
+ * processes before it). */
+void run_usage_now(const struct run *r, struct run_usage *u);
 
 /* Reseed the run's random stream for a phase of generation gen (phase 0
  * writing, 1 judging, 2+r round r), so that a resumed run draws exactly

@@ -8,6 +8,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "unit.h"
+#include "aw/journal.h"
 #include "aw/match.h"
 #include "aw/story.h"
 
@@ -82,6 +83,22 @@ struct match *tu_match(int gen, const char *a, const char *b, char winner)
 	m->winner = winner;
 	m->asks = 1;
 	return m;
+}
+
+int tu_journal_story(struct journal *j, const struct story *s)
+{
+	struct journal_record r = { 0 };
+	r.type = CODEC_REC_STORY;
+	r.story = (struct story *)s;
+	return journal_write(j, &r);
+}
+
+int tu_journal_match(struct journal *j, const struct match *m)
+{
+	struct journal_record r = { 0 };
+	r.type = CODEC_REC_MATCH;
+	r.match = *m;
+	return journal_write(j, &r);
 }
 
 int tu_setup_dir(void **state)

@@ -79,7 +79,7 @@ static void test_generation_json(void **state)
 	mv[3].p_a = 0.02;
 	struct match *mp[4] = { &mv[0], &mv[1], &mv[2], &mv[3] };
 	struct match_list ml = { mp, 4, 4 };
-	struct judging sum = { 57, 48, 64, "stable", 0.35, 0.1, 12 };
+	struct judging sum = { 57, 48, 64, "stable", 0.35, 0.1, 12, 0 };
 
 	struct generation gf = { .gen = 1, .has_judging = 1, .judging = sum,
 				 .stories = pop, .matches = ml, .failed = failed };
@@ -233,7 +233,7 @@ static void test_generation_round_trip(void **state)
 	char err[256] = "";
 	g.gen = 2;
 	g.has_judging = 1;
-	g.judging = (struct judging){ 40, 30, 32, "stable", -0.25, 0.125, 7 };
+	g.judging = (struct judging){ 40, 30, 32, "stable", -0.25, 0.125, 7, 0 };
 	g.diversity = (struct gen_diversity){ 1, 3, 0.75, 0.5, 0.625, 0.3125 };
 	g.policy.has = 1;
 	g.policy.ndraft = 2;
@@ -485,7 +485,7 @@ static void test_match_refused(void **state)
 		{ "{\"a\":\"x\",\"b\":\"y\"}", CODEC_IN_LOG, "no \"winner\"" },
 		{ "{\"a\":\"x\",\"b\":\"y\",\"winner\":\"z\"}", CODEC_IN_GENERATION, "neither" },
 		{ "{\"a\":\"x\",\"b\":\"y\",\"winner\":\"A\"}", CODEC_IN_GENERATION, "neither" },
-		{ "{\"a\":\"x\",\"b\":\"y\",\"winner\":\"x\"}", CODEC_IN_JOURNAL, "neither" },
+		{ "{\"a\":\"x\",\"b\":\"y\",\"winner\":\"C\"}", CODEC_IN_JOURNAL, "neither" },
 		{ "{\"a\":\"x\",\"b\":\"y\",\"winner\":1}", CODEC_IN_LOG, "an id or null" },
 		{ "{\"a\":\"x\",\"b\":\"y\",\"winner\":\"x\",\"p_a\":1.5}", CODEC_IN_LOG, "probability" },
 		{ "[1]", CODEC_IN_LOG, "not a JSON object" },
@@ -508,34 +508,94 @@ static void test_match_refused(void **state)
 static void test_journal_lines(void **state)
 {
 	(void)state;
-	struct story *s = full_story(), *back = NULL;
-	struct match *m = full_match(), mb;
-	char *line = codec_journal_story(s);
+	struct story *s = full_story();
+	struct match *m = full_match();
+	struct journal_record w = { 0 }, r;
+	w.type = CODEC_REC_STORY;
+	w.story = s;
+	char *line = codec_journal_line(&w);
 	size_t n = strlen(line);
 	assert_true(n > 1 && line[n - 1] == '\n' && !memchr(line, '\n', n - 1));
-	assert_int_equal(codec_journal_parse(line, n, &back, &mb), CODEC_REC_STORY);
-	assert_non_null(back);
-	assert_string_equal(back->id, "g3-007");
-	same_provenance(s, back);
-	story_free(back);
+	assert_false(tu_contains(line, "\"u\""));  /* no usage: none written */
+	assert_int_equal(codec_journal_parse(line, n, &r), 0);
+	assert_int_equal(r.type, CODEC_REC_STORY);
+	assert_string_equal(r.story->id, "g3-007");
+	same_provenance(s, r.story);
+	assert_false(r.has_usage);
+	journal_record_release(&r);
 	free(line);
 
-	line = codec_journal_match(m);
+	/* a match, with what was spent since the previous record */
+	memset(&w, 0, sizeof w);
+	w.type = CODEC_REC_MATCH;
+	w.match = *m;
+	w.has_usage = 1;
+	w.process = 2;
+	w.usage.requests = 3;
+	w.usage.retries = 2;
+	w.usage.prompt_tokens = 900;
+	w.usage.faults[4] = 2;
+	w.usage.reused_matches = 1;
+	line = codec_journal_line(&w);
 	n = strlen(line);
-	assert_int_equal(codec_journal_parse(line, n, &back, &mb), CODEC_REC_MATCH);
-	assert_null(back);
-	assert_string_equal(mb.a, "g1-003");
-	assert_int_equal(mb.winner, 'B');
-	assert_int_equal(mb.gen, 1);
-	free(mb.a);
-	free(mb.b);
-	free(mb.reason);
-	free(mb.error);
+	/* the winner by id, so that a journal reads as a match log */
+	assert_true(tu_contains(line, "\"winner\":\"g0-001\""));
+	assert_false(tu_contains(line, "completion_tokens")); /* 0: not written */
+	assert_int_equal(codec_journal_parse(line, n, &r), 0);
+	assert_int_equal(r.type, CODEC_REC_MATCH);
+	assert_string_equal(r.match.a, "g1-003");
+	assert_int_equal(r.match.winner, 'B');
+	assert_int_equal(r.match.gen, 1);
+	assert_true(r.has_usage);
+	assert_int_equal(r.process, 2);
+	assert_int_equal((int)r.usage.requests, 3);
+	assert_int_equal((int)r.usage.retries, 2);
+	assert_int_equal((int)r.usage.prompt_tokens, 900);
+	assert_int_equal((int)r.usage.faults[4], 2);
+	assert_int_equal((int)r.usage.reused_matches, 1);
+	journal_record_release(&r);
 	/* a line cut short is not a record */
-	assert_int_equal(codec_journal_parse(line, n / 2, &back, &mb), -1);
+	assert_int_equal(codec_journal_parse(line, n / 2, &r), -1);
 	free(line);
-	assert_int_equal(codec_journal_parse("{\"t\":\"other\",\"gen\":0}", 22, &back, &mb), -1);
-	assert_int_equal(codec_journal_parse("{\"t\":\"story\",\"gen\":-1}", 22, &back, &mb), -1);
+
+	/* the header, and a spend-only record */
+	memset(&w, 0, sizeof w);
+	w.type = CODEC_REC_RUN;
+	snprintf(w.run_id, sizeof w.run_id, "0123456789abcdef");
+	w.seed = 9007199254740991ULL;
+	line = codec_journal_line(&w);
+	assert_int_equal(codec_journal_parse(line, strlen(line), &r), 0);
+	assert_int_equal(r.type, CODEC_REC_RUN);
+	assert_string_equal(r.run_id, "0123456789abcdef");
+	assert_true(r.seed == 9007199254740991ULL);
+	free(line);
+	memset(&w, 0, sizeof w);
+	w.type = CODEC_REC_USAGE;
+	w.has_usage = 1;
+	w.usage.failed_requests = 1;
+	line = codec_journal_line(&w);
+	assert_int_equal(codec_journal_parse(line, strlen(line), &r), 0);
+	assert_int_equal(r.type, CODEC_REC_USAGE);
+	assert_int_equal((int)r.usage.failed_requests, 1);
+	free(line);
+
+	/* an older journal: the winner as a letter, a lost match by its error */
+	static const char old[] = "{\"t\":\"match\",\"gen\":1,\"round\":0,\"a\":\"x\",\"b\":\"y\","
+				  "\"winner\":\"A\",\"reason\":null,\"error\":null,\"asks\":1}";
+	assert_int_equal(codec_journal_parse(old, sizeof old - 1, &r), 0);
+	assert_int_equal(r.match.winner, 'A');
+	assert_false(r.match.lost);
+	journal_record_release(&r);
+	static const char lost[] = "{\"t\":\"match\",\"gen\":1,\"round\":0,\"a\":\"x\",\"b\":\"y\","
+				   "\"winner\":null,\"reason\":null,\"error\":\"judge request "
+				   "failed: HTTP 503\",\"asks\":1}";
+	assert_int_equal(codec_journal_parse(lost, sizeof lost - 1, &r), 0);
+	assert_true(r.match.lost);
+	journal_record_release(&r);
+
+	assert_int_equal(codec_journal_parse("{\"t\":\"other\",\"gen\":0}", 22, &r), -1);
+	assert_int_equal(codec_journal_parse("{\"t\":\"story\",\"gen\":-1}", 22, &r), -1);
+	assert_int_equal(codec_journal_parse("{\"t\":\"run\",\"run_id\":\"\",\"seed\":1}", 33, &r), -1);
 	story_free(s);
 	match_free(m);
 }

@@ -30,11 +30,14 @@ enum judge_mode {
 	JUDGE_FAIR,         /* the better story wins */
 	JUDGE_SLOW_TO_DECIDE, /* no verdict at first, a verdict when asked again */
 	JUDGE_NEVER,        /* never a verdict */
-	JUDGE_DOWN          /* every request fails */
+	JUDGE_DOWN,         /* every request fails */
+	JUDGE_FLAKY         /* the first request of each match fails */
 };
 
 static enum judge_mode mode = JUDGE_REAL;
 static long calls;                 /* judge requests answered */
+static void *failed_once[256];     /* JUDGE_FLAKY: matches whose first request failed */
+static size_t nfailed_once;
 static int max_depth, depth;       /* nesting of answers (they are synchronous) */
 
 void __real_llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usage,
@@ -65,14 +68,20 @@ void __wrap_llm_ask(struct http *h, const struct llm_request *r, struct llm_usag
 	struct llm_reply reply;
 	memset(&reply, 0, sizeof reply);
 	snprintf(reply.finish, sizeof reply.finish, "stop");
-	if (mode == JUDGE_DOWN) {
+	int seen = 0;
+	for (size_t k = 0; k < nfailed_once; k++)
+		seen |= failed_once[k] == ctx;
+	if (mode == JUDGE_DOWN || (mode == JUDGE_FLAKY && !seen && nfailed_once < 256)) {
+		if (mode == JUDGE_FLAKY)
+			failed_once[nfailed_once++] = ctx;
 		on_fail(ctx, "HTTP 503: Loading model (gave up after 6 attempts)");
 		depth--;
 		return;
 	}
 	const char *prompt = r->msg[0].content;
 	const char *a = strstr(prompt, "STORY A"), *b = strstr(prompt, "STORY B");
-	int decide = mode == JUDGE_FAIR || (mode == JUDGE_SLOW_TO_DECIDE && r->nmsg > 1);
+	int decide = mode == JUDGE_FAIR || mode == JUDGE_FLAKY ||
+		     (mode == JUDGE_SLOW_TO_DECIDE && r->nmsg > 1);
 	char text[256];
 	int better = a && b && quality_at(a) > quality_at(b);
 	if (decide && r->nmsg > 1) /* a follow-up: the verdict alone */
@@ -136,6 +145,7 @@ static struct fixture *setup(int n, const char *const *extra, int nextra)
 	}
 	calls = 0;
 	max_depth = depth = 0;
+	nfailed_once = 0;
 	return f;
 }
 
@@ -244,6 +254,50 @@ static void test_reasks(void **state)
 	teardown(f);
 }
 
+/* A match whose request failed is not a verdict: it is asked again later
+ * (JUDGE_LOST_ASKS times, with the same seed), and recorded as lost only
+ * when every try failed; lost matches are counted, not given to the fit. */
+static void test_lost_matches(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--judge-budget", "4", "--no-early-stop" };
+	struct fixture *f = setup(6, extra, 3);
+	struct match_list ml = { 0 };
+	struct population failed = { 0 };
+	struct judging sum;
+	mode = JUDGE_FLAKY;
+	assert_int_equal(tournament(f, &ml, &failed, &sum), HTTP_DONE);
+	assert_int_equal((int)ml.n, 12);
+	assert_int_equal((int)sum.lost, 0);
+	for (size_t k = 0; k < ml.n; k++) {
+		assert_true(ml.v[k]->winner != 0);
+		assert_false(ml.v[k]->lost);
+		assert_null(ml.v[k]->error); /* the failure is forgotten once answered */
+		assert_int_equal(ml.v[k]->asks, 2);
+	}
+	assert_int_equal((int)f->run.ratings.m, 12);
+	match_list_free(&ml);
+	population_free(&failed);
+	teardown(f);
+
+	f = setup(6, extra, 3);
+	mode = JUDGE_DOWN;
+	assert_int_equal(tournament(f, &ml, &failed, &sum), HTTP_DONE);
+	assert_int_equal((int)ml.n, 12);
+	assert_int_equal((int)sum.lost, 12);
+	assert_int_equal((int)calls, 12 * (1 + JUDGE_LOST_ASKS));
+	for (size_t k = 0; k < ml.n; k++) {
+		assert_true(ml.v[k]->lost);
+		assert_int_equal(ml.v[k]->winner, 0);
+		assert_true(tu_contains(ml.v[k]->error, "judge request failed: HTTP 503"));
+	}
+	assert_int_equal((int)f->run.judge_lost, 12);
+	assert_int_equal((int)f->run.ratings.m, 0);
+	match_list_free(&ml);
+	population_free(&failed);
+	teardown(f);
+}
+
 /* The rounds scheme: exactly R rounds, every story once per round. */
 static void test_rounds(void **state)
 {
@@ -282,7 +336,7 @@ static void test_resumed_verdicts(void **state)
 	struct fixture *f = setup(6, extra, 3);
 	char err[512];
 	struct journal j;
-	assert_int_equal(journal_open(&j, dir, err, sizeof err), 0);
+	assert_int_equal(journal_open(&j, dir, NULL, err, sizeof err), 0);
 	for (int k = 0; k < 5; k++) {
 		struct match *m = match_new();
 		m->a = malloc(16);
@@ -291,13 +345,14 @@ static void test_resumed_verdicts(void **state)
 		snprintf(m->b, 16, "g0-%03d", k + 2);
 		m->winner = 'B';
 		m->asks = 2;
-		assert_int_equal(journal_match(&j, m), 0);
+		assert_int_equal(tu_journal_match(&j, m), 0);
 		match_free(m);
 	}
 	journal_close(&j);
 	struct population none = { 0 };
 	int done;
-	f->run.resume = resume_open(dir, &f->run.ratings, &none, &done, err, sizeof err);
+	struct run_report prev = { 0 };
+	f->run.resume = resume_open(dir, &prev, &f->run.ratings, &none, &done, err, sizeof err);
 	assert_non_null(f->run.resume);
 	assert_int_equal(done, 0);
 
@@ -326,6 +381,7 @@ int run_judge_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fair_judge),
 		cmocka_unit_test(test_reasks),
+		cmocka_unit_test(test_lost_matches),
 		cmocka_unit_test(test_rounds),
 		cmocka_unit_test_setup_teardown(test_resumed_verdicts, tu_setup_dir, tu_teardown_dir),
 	};

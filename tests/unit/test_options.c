@@ -88,6 +88,9 @@ static void test_all_options_set(void **state)
 {
 	(void)state;
 	struct options o;
+	char *dir = tu_tempdir();
+	char *pem = tu_write_str(dir, "ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n"
+						"-----END CERTIFICATE-----\n");
 	assert_int_equal(PARSE(&o, "--model", "w", "--judge-model", "j", "--out", "d",
 			       "--prompt-file", "p.txt", "--styles", "s.txt", "--themes", "t.txt",
 			       "--goals", "g.txt", "--rubric", "r.txt", "--prompts-dir", "pd",
@@ -96,7 +99,7 @@ static void test_all_options_set(void **state)
 			       "--temperature", "0.7", "--judge-temperature", "0.2", "--top-p", "0.9",
 			       "--judge-max-tokens", "2048", "--token-param", "max_completion_tokens",
 			       "--concurrency", "32", "--timeout", "45.5", "--retries", "7",
-			       "--cacert", "/dev/null", "--seed", "12345", "--quiet"),
+			       "--cacert", pem, "--seed", "12345", "--quiet"),
 			 OPTIONS_RUN);
 	assert_string_equal(o.judge_model, "j");
 	assert_string_equal(o.prompt_file, "p.txt");
@@ -105,7 +108,7 @@ static void test_all_options_set(void **state)
 	assert_string_equal(o.goals_file, "g.txt");
 	assert_string_equal(o.rubric_file, "r.txt");
 	assert_string_equal(o.prompts_dir, "pd");
-	assert_string_equal(o.cacert, "/dev/null");
+	assert_string_equal(o.cacert, pem);
 	assert_int_equal(o.population, 12);
 	assert_int_equal(o.generations, 3);
 	assert_int_equal(o.top, 4);
@@ -124,6 +127,19 @@ static void test_all_options_set(void **state)
 	assert_int_equal(o.seed_given, 1);
 	assert_int_equal(o.quiet, 1);
 	options_release(&o);
+
+	/* --cacert: not a regular file, not a certificate, missing */
+	char *text = tu_write_str(dir, "notes.txt", "just some text\n");
+	const char *bad[] = { "/dev/null", text, "/nonexistent/ca.pem", dir };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(PARSE(&o, "--model", "m", "--out", "d", "--cacert", bad[i]),
+				 OPTIONS_USAGE);
+		options_release(&o);
+	}
+	free(text);
+	free(pem);
+	tu_rmtree(dir);
+	free(dir);
 }
 
 /* Each numeric option: the value just outside each end of its range is a

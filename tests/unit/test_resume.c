@@ -15,6 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static void unlink_journal(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, CODEC_JOURNAL);
+	unlink(path);
+}
 
 static struct story *mk(const char *id, int born, const char *parent, int variant,
 			const char *text)
@@ -53,7 +61,7 @@ static void make_run(const char *dir)
 	generation_release(&g);
 
 	struct journal j;
-	assert_int_equal(journal_open(&j, dir, err, sizeof err), 0);
+	assert_int_equal(journal_open(&j, dir, NULL, err, sizeof err), 0);
 	struct story *v1 = mk(NULL, 1, "g0-002", 1, "two, again");
 	struct story *v2 = mk("g1-005", 1, "g0-002", 2, "two, once more");
 	struct story *v3 = mk(NULL, 1, "g0-009", 1, "nine");
@@ -62,13 +70,13 @@ static void make_run(const char *dir)
 	struct match *m2 = tu_match(1, "g1-005", "g0-001", 'B');
 	struct match *m3 = tu_match(1, "g0-003", "g0-001", 0);
 	m3->error = strdup("no verdict in 3 judge replies");
-	assert_int_equal(journal_story(&j, v1), 0);
-	assert_int_equal(journal_story(&j, v2), 0);
-	assert_int_equal(journal_story(&j, v3), 0);
-	assert_int_equal(journal_story(&j, early), 0);
-	assert_int_equal(journal_match(&j, m1), 0);
-	assert_int_equal(journal_match(&j, m2), 0);
-	assert_int_equal(journal_match(&j, m3), 0);
+	assert_int_equal(tu_journal_story(&j, v1), 0);
+	assert_int_equal(tu_journal_story(&j, v2), 0);
+	assert_int_equal(tu_journal_story(&j, v3), 0);
+	assert_int_equal(tu_journal_story(&j, early), 0);
+	assert_int_equal(tu_journal_match(&j, m1), 0);
+	assert_int_equal(tu_journal_match(&j, m2), 0);
+	assert_int_equal(tu_journal_match(&j, m3), 0);
 	journal_close(&j);
 	story_free(v1);
 	story_free(v2);
@@ -78,6 +86,10 @@ static void make_run(const char *dir)
 	match_free(m2);
 	match_free(m3);
 }
+
+/* The run.json of a run written before run ids: none, and no journal
+ * offset. */
+static const struct run_report old_run;
 
 /* The finished generation comes back ranked, and its stories enter the fit
  * in the order of their ids (the order the run first registered them),
@@ -90,7 +102,7 @@ static void test_open(void **state)
 	struct population last = { 0 };
 	int done = -1;
 	make_run(dir);
-	struct resume *r = resume_open(dir, &fit, &last, &done, err, sizeof err);
+	struct resume *r = resume_open(dir, &old_run, &fit, &last, &done, err, sizeof err);
 	assert_non_null(r);
 	assert_int_equal(done, 1);
 	assert_int_equal(resume_from(r), 1);
@@ -110,7 +122,7 @@ static void test_open(void **state)
 	/* a generation file that cannot be read stops it, naming the file */
 	free(tu_write_str(dir, "gen-000.json", "{\"generation\": 0}"));
 	done = -1;
-	r = resume_open(dir, &fit, &last, &done, err, sizeof err);
+	r = resume_open(dir, &old_run, &fit, &last, &done, err, sizeof err);
 	assert_null(r);
 	assert_true(tu_contains(err, "gen-000.json"));
 	population_free(&last);
@@ -127,7 +139,7 @@ static void test_take_story(void **state)
 	struct population last = { 0 };
 	int done;
 	make_run(dir);
-	struct resume *r = resume_open(dir, &fit, &last, &done, err, sizeof err);
+	struct resume *r = resume_open(dir, &old_run, &fit, &last, &done, err, sizeof err);
 	assert_non_null(r);
 
 	char *jid = NULL;
@@ -174,7 +186,7 @@ static void test_take_verdict(void **state)
 	struct population last = { 0 };
 	int done;
 	make_run(dir);
-	struct resume *r = resume_open(dir, &fit, &last, &done, err, sizeof err);
+	struct resume *r = resume_open(dir, &old_run, &fit, &last, &done, err, sizeof err);
 	assert_non_null(r);
 
 	long k = resume_find_verdict(r, 1, 0, NULL, NULL, 0);
@@ -224,12 +236,127 @@ static void test_take_verdict(void **state)
 	bt_ratings_free(&fit);
 }
 
+/* A directory with a generation file and a journal, each naming a run (or
+ * none: ""), the journal with the given seed. */
+static void make_tied(const char *dir, const char *gen_id, const char *journal_id,
+		      uint64_t seed, int header)
+{
+	char err[512] = "";
+	struct generation g = { 0 };
+	snprintf(g.run_id, sizeof g.run_id, "%s", gen_id);
+	population_add(&g.stories, mk("g0-001", 0, NULL, 0, "one"));
+	population_add(&g.stories, mk("g0-002", 0, NULL, 0, "two"));
+	assert_int_equal(store_write_generation(dir, &g, err, sizeof err), 0);
+	generation_release(&g);
+	unlink_journal(dir);
+	struct journal j;
+	struct journal_record h = { 0 };
+	h.type = CODEC_REC_RUN;
+	snprintf(h.run_id, sizeof h.run_id, "%s", journal_id);
+	h.seed = seed;
+	assert_int_equal(journal_open(&j, dir, header ? &h : NULL, err, sizeof err), 0);
+	struct match *m = tu_match(1, "g0-001", "g0-002", 'A');
+	assert_int_equal(tu_journal_match(&j, m), 0);
+	match_free(m);
+	journal_close(&j);
+}
+
+static int opens(const char *dir, const char *run_id, uint64_t seed, char *err, size_t n)
+{
+	struct bt_ratings fit = { 0 };
+	struct population last = { 0 };
+	struct run_report run = { 0 };
+	int done;
+	snprintf(run.run_id, sizeof run.run_id, "%s", run_id);
+	run.seed = seed;
+	struct resume *r = resume_open(dir, &run, &fit, &last, &done, err, n);
+	int ok = r != NULL;
+	resume_free(r);
+	population_free(&last);
+	bt_ratings_free(&fit);
+	return ok;
+}
+
+/* Every file of a run names it: a generation file or journal of another
+ * run, a journal of the same run id with another seed, or a journal
+ * without a header in a run that has an id, is refused, naming the file;
+ * a run written before run ids (none anywhere) still opens. */
+static void test_foreign_files(void **state)
+{
+	const char *dir = *state;
+	char err[1024];
+	make_tied(dir, "aaaa", "aaaa", 5, 1);
+	assert_true(opens(dir, "aaaa", 5, err, sizeof err));
+	assert_false(opens(dir, "bbbb", 5, err, sizeof err));
+	assert_true(tu_contains(err, "gen-000.json"));
+	assert_true(tu_contains(err, "another run"));
+	assert_false(opens(dir, "aaaa", 6, err, sizeof err));
+	assert_true(tu_contains(err, "journal.jsonl"));
+	assert_true(tu_contains(err, "seed 5"));
+
+	make_tied(dir, "aaaa", "cccc", 5, 1);
+	assert_false(opens(dir, "aaaa", 5, err, sizeof err));
+	assert_true(tu_contains(err, "journal.jsonl"));
+	make_tied(dir, "aaaa", "", 5, 0); /* an older build's journal */
+	assert_false(opens(dir, "aaaa", 5, err, sizeof err));
+	assert_true(tu_contains(err, "journal.jsonl"));
+	make_tied(dir, "", "aaaa", 5, 1); /* a newer journal in an old run */
+	assert_false(opens(dir, "", 5, err, sizeof err));
+	make_tied(dir, "", "", 5, 0); /* an old run, all of it */
+	assert_true(opens(dir, "", 5, err, sizeof err));
+}
+
+/* What the journal's records after run.json's count spent, and what each
+ * process reused in them, for the usage of a run killed after its last
+ * run.json. */
+static void test_spent_after(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+	struct journal j;
+	struct journal_record u = { 0 };
+	assert_int_equal(journal_open(&j, dir, NULL, err, sizeof err), 0);
+	u.type = CODEC_REC_USAGE;
+	u.has_usage = 1;
+	u.usage.requests = 10;
+	assert_int_equal(journal_write(&j, &u), 0);
+	long counted = journal_bytes(&j);
+	u.usage.requests = 4;
+	u.usage.prompt_tokens = 100;
+	u.usage.reused_matches = 3;
+	u.process = 1;
+	assert_int_equal(journal_write(&j, &u), 0);
+	journal_close(&j);
+
+	struct bt_ratings fit = { 0 };
+	struct population last = { 0 };
+	struct run_report run = { 0 };
+	int done;
+	run.journal_bytes = counted;
+	struct resume *r = resume_open(dir, &run, &fit, &last, &done, err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal((int)resume_spent_after(r)->requests, 4);
+	assert_int_equal((int)resume_spent_after(r)->prompt_tokens, 100);
+	long st, ma;
+	resume_reused_of(r, 1, &st, &ma);
+	assert_int_equal((int)ma, 3);
+	resume_reused_of(r, 0, &st, &ma);
+	assert_int_equal((int)(st + ma), 0);
+	resume_reused_of(r, 7, &st, &ma);
+	assert_int_equal((int)(st + ma), 0);
+	resume_free(r);
+	population_free(&last);
+	bt_ratings_free(&fit);
+}
+
 int run_resume_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_take_story, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_take_verdict, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_foreign_files, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_spent_after, tu_setup_dir, tu_teardown_dir),
 	};
 	return cmocka_run_group_tests_name("resume", tests, NULL, NULL);
 }

@@ -24,7 +24,7 @@ static void test_generation_json_zero_bias_written(void **state)
 	const char *dir = *state;
 	struct population pop = { 0 };
 	population_add(&pop, tu_story("g0-000", "One.", 1200, 0));
-	struct judging sum = { 0, 0, 10, "budget", 0.0, 0.0, 0 };
+	struct judging sum = { 0, 0, 10, "budget", 0.0, 0.0, 0, 0 };
 	struct generation gf = { 0 };
 	gf.has_judging = 1;
 	gf.judging = sum;
@@ -77,7 +77,7 @@ static void test_read_generation(void **state)
 	struct generation gf = { 0 };
 	gf.gen = 1;
 	gf.has_judging = 1;
-	gf.judging = (struct judging){ 0, 0, 10, "budget", 0.0, 0.0, 0 };
+	gf.judging = (struct judging){ 0, 0, 10, "budget", 0.0, 0.0, 0, 0 };
 	gf.stories = pop;
 	gf.failed = failed;
 	char err[1024] = "";

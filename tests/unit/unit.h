@@ -52,6 +52,10 @@ struct match;
 struct story *tu_story(const char *id, const char *text, double elo, int wins);
 struct story *tu_variant(int gen, const char *parent, int number, const char *text);
 struct match *tu_match(int gen, const char *a, const char *b, char winner);
+/* Append a story or a match to an open journal: 0, or -1. */
+struct journal;
+int tu_journal_story(struct journal *j, const struct story *s);
+int tu_journal_match(struct journal *j, const struct match *m);
 /* A new empty directory under $TMPDIR or /tmp (malloc'd path). */
 char *tu_tempdir(void);
 /* Remove dir and everything in it. */
