@@ -134,7 +134,7 @@ static void settling(void *ctx)
 	const struct story **likely = xmalloc((size_t)run->opt->top * sizeof *likely);
 	size_t k = judge_likely_top(l->t, run->opt->early_variants, likely);
 	for (size_t i = 0; i < k; i++)
-		writer_want(l->next, likely[i]);
+		writer_want(l->next, likely[i], i);
 	free(likely);
 	writer_send(l->next);
 }
@@ -287,7 +287,7 @@ static int generation(struct loop *l, int gen)
 			population_add(&pop, story_copy(l->pop.v[i]));
 		parents = k;
 		for (size_t i = 0; i < k; i++) {
-			writer_want(w, l->pop.v[i]);
+			writer_want(w, l->pop.v[i], i);
 			writer_take(w, l->pop.v[i], &pop);
 		}
 		run->discarded_variants += writer_drop_untaken(w);

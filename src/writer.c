@@ -264,7 +264,7 @@ struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks
 	return new_set(run, gen, hooks);
 }
 
-void writer_want(struct wset *w, const struct story *p)
+void writer_want(struct wset *w, const struct story *p, size_t slot)
 {
 	struct run *run = w->run;
 	const struct options *o = run->opt;
@@ -287,13 +287,9 @@ void writer_want(struct wset *w, const struct story *p)
 		s->style = xstrdup(p->style);
 		s->theme = xstrdup(p->theme);
 		s->goal = xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
-		if (w->hooks.policy) {
-			size_t rank = p->rank > 0 ? (size_t)p->rank - 1 : 0;
-			s->temperature = tpolicy_pick(w->hooks.policy, w->gen, TPOLICY_VARIANT,
-						      rank * (size_t)o->variants + (size_t)v - 1);
-		} else {
-			s->temperature = o->temperature;
-		}
+		s->temperature = w->hooks.policy ?
+			tpolicy_pick(w->hooks.policy, w->gen, TPOLICY_VARIANT,
+				     slot * (size_t)o->variants + (size_t)v - 1) : o->temperature;
 		struct wjob *j = add_job(w, s, key);
 		if (j->state == J_QUEUED) {
 			char *fenced = template_fence(&r, "PARENT STORY", p->text);

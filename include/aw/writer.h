@@ -49,8 +49,8 @@ struct writer_hooks {
 	/* --temperature auto: the policy each new story's temperature comes
 	 * from (tpolicy.h), fitted for the set's generation; NULL: every
 	 * story is written at --temperature.  A draft is the i-th of its
-	 * generation; variant v of the parent ranked r is the
-	 * ((r-1) V + v-1)-th. */
+	 * generation; variant v of the parent in slot k (writer_want) is the
+	 * (k V + v-1)-th. */
 	const struct tpolicy *policy;
 };
 
@@ -69,9 +69,11 @@ struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks
 
 /* Ask for parent p's --variants variants unless they were asked for
  * already (those a resumed run's journal holds are not requested again).
- * p is read now and not kept.  A variant sent before it is taken counts in
+ * p is read now and not kept; slot is its place among the generation's
+ * parents (0 for the first), which places its variants in the policy's
+ * sequence (hooks.policy).  A variant sent before it is taken counts in
  * run->early_variants. */
-void writer_want(struct wset *w, const struct story *p);
+void writer_want(struct wset *w, const struct story *p, size_t slot);
 
 /* Send jobs while the request window (--concurrency) has room. */
 void writer_send(struct wset *w);
