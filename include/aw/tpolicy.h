@@ -63,8 +63,8 @@
 
 #define TPOLICY_GRID_DEFAULT "0.3,0.5,0.7,0.9,1.1,1.3,1.5"
 #define TPOLICY_DRAWS 4000     /* posterior draws behind p_next */
-#define TPOLICY_EXPLORE 0.1    /* share of the uniform distribution in p_next */
-#define TPOLICY_RHO 0.5        /* prior correlation of drafts' and variants' f */
+#define TPOLICY_EXPLORE 0.05   /* share of the uniform distribution in p_next */
+#define TPOLICY_RHO 0.7        /* prior correlation of drafts' and variants' f */
 
 enum tpolicy_op { TPOLICY_DRAFT, TPOLICY_VARIANT, TPOLICY_OPS };
 
