@@ -37,6 +37,10 @@ fixed chunks of 60, each waiting for its slowest call; 20 rounds; population
 
 Part 3, CPU and memory of alphawrite (user+sys CPU per request, peak RSS) at
 population 60 (paper scale) and 1,000 (one generation), latency 0.
+
+Parts 4 and 5 (tests/bench_issue13.py): --temperature auto against fixed
+temperatures with a hidden best one, and --diversity W against lineage
+collapse, in paper-scale runs (10 seeds; 3 with --quick).
 """
 import argparse
 import concurrent.futures
@@ -1177,12 +1181,17 @@ def bench(opts, argv):
     findings, found = part1_findings(p1, wc)
     p2 = part2(opts, failures)
     p3, big = part3(opts, failures)
+    import bench_issue13  # the temperature and diversity sections (issue 13)
+    issue13 = bench_issue13.sections(opts, failures, sys.modules[__name__])
     total = time.monotonic() - t0
     md = os.path.join(opts.out, "bench.md")
     svg = os.path.join(opts.out, "regret.svg")
     write_md(md, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3, big, failures)
+    with open(md, "a") as f:
+        f.write("\n".join(issue13) + "\n")
     wrote = [md] + ([svg] if write_svg(svg, p1, found) else [])
     print_summary(p1, found, wc, p2, p3, big, failures)
+    print("\n" + "\n".join(issue13))
     print("\nwrote %s (%.0f s)" % (" and ".join(os.path.relpath(f) for f in wrote), total))
     return 1 if failures else 0
 
