@@ -6,6 +6,7 @@
 #   make valgrind-check  end-to-end tests with the binary under valgrind
 #   make demo            a small evolve run against the simulated endpoint
 #   make bench           figures: calls, wall time vs bound, CPU, memory
+#   make bench-distance  the text distances of src/diversity.c on real stories
 #   make fuzz            libFuzzer on every parser of outside data (FUZZ_SECONDS each)
 #   make install PREFIX=/usr/local   binary + prompts/ + rubrics/
 #   make V=1             show full commands
@@ -16,9 +17,9 @@ DATADIR ?= $(PREFIX)/share/alphawrite
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-PKGS     = libcurl libcjson
+PKGS     = libcurl libcjson zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lcjson)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lcjson -lz)
 
 WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wold-style-definition -Wwrite-strings -Wvla -Wformat=2 \
@@ -64,11 +65,15 @@ build/unit/%.o: tests/unit/%.c | build/unit
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
+build/bench/%.o: tests/bench/%.c | build/bench
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
 tests/unit/test-unit: $(UNIT_OBJ) $(LIBOBJ)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--wrap=llm_ask -o $@ $(UNIT_OBJ) $(LIBOBJ) $(LIBS) -lcmocka
 
-build build/unit:
+build build/unit build/bench:
 	$(Q)mkdir -p $@
 
 # Rebuild everything when the build flavour changes: SANITIZE=1 or not, the
@@ -76,7 +81,7 @@ build build/unit:
 FLAVOUR := $(SANITIZE)$(CFLAGS)$(DATADIR)
 build/.flavour: FORCE | build
 	$(Q)echo '$(FLAVOUR)' | cmp -s - $@ || echo '$(FLAVOUR)' > $@
-$(OBJ) $(UNIT_OBJ): build/.flavour
+$(OBJ) $(UNIT_OBJ) build/bench/distance.o: build/.flavour
 
 check: alphawrite tests/unit/test-unit
 	$(Q)sh tests/run.sh
@@ -89,6 +94,16 @@ demo: alphawrite
 
 bench: alphawrite
 	$(Q)python3 tests/bench.py
+
+# Two text distances measured on the reference implementation's published
+# stories: the table behind diversity_distance() (about 30 s of CPU).
+REFERENCE_RUNS ?= /work/shared/data/reference-runs
+tests/bench/distance: build/bench/distance.o $(LIBOBJ)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ build/bench/distance.o $(LIBOBJ) $(LIBS)
+
+bench-distance: tests/bench/distance
+	$(Q)tests/bench/distance $(wildcard $(REFERENCE_RUNS)/*/)
 
 FUZZ_SECONDS ?= 30
 fuzz:
@@ -105,8 +120,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build alphawrite tests/unit/test-unit
+	rm -rf build alphawrite tests/unit/test-unit tests/bench/distance
 
-.PHONY: all check valgrind-check demo bench fuzz install uninstall clean FORCE
+.PHONY: all check valgrind-check demo bench bench-distance fuzz install uninstall clean FORCE
 
--include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d) build/bench/distance.d

@@ -2,12 +2,12 @@
 # tests/install-deps.sh - install what building and testing alphawrite needs,
 # on Debian or Ubuntu, skipping packages that are already there.
 #
-#   build: gcc make pkg-config libcurl4-openssl-dev libcjson-dev
+#   build: gcc make pkg-config libcurl4-openssl-dev libcjson-dev zlib1g-dev
 #   tests: libcmocka-dev python3 (standard library only)
 #   examples: jq
 #   `install-deps.sh fuzz` also: clang libclang-rt-14-dev (libFuzzer)
 set -e
-pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev python3 jq ca-certificates"
+pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev zlib1g-dev libcmocka-dev python3 jq ca-certificates"
 [ "$1" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do

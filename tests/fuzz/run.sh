@@ -13,8 +13,8 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 	exit 1
 fi
 flags="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
--Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(pkg-config --cflags libcurl libcjson)"
-libs="$(pkg-config --libs libcurl libcjson) -lm"
+-Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(pkg-config --cflags libcurl libcjson zlib)"
+libs="$(pkg-config --libs libcurl libcjson zlib) -lm"
 lib=$(ls src/*.c | grep -v '/main\.c$')
 mkdir -p build/fuzz
 status=0

@@ -246,6 +246,8 @@ int main(void)
 	failed += run_resume_tests();
 	failed += run_cli_tests();
 	failed += run_stats_tests();
+	failed += run_diversity_tests();
+	failed += run_lengthen_tests();
 	failed += run_tpolicy_tests();
 	failed += run_history_tests();
 	return failed != 0 ? 1 : 0;

@@ -34,6 +34,8 @@ int run_judge_tests(void);
 int run_resume_tests(void);
 int run_cli_tests(void);
 int run_stats_tests(void);
+int run_diversity_tests(void);
+int run_lengthen_tests(void);
 int run_tpolicy_tests(void);
 int run_history_tests(void);
 
