@@ -188,6 +188,7 @@ int resume_take_story(struct resume *r, struct story *s, char **journal_id)
 		j->text = NULL;
 		s->words = text_count_words(s->text);
 		s->trimmed = j->trimmed;
+		s->near_copy = j->near_copy;
 		story_free(j);
 		p->v[i] = NULL;
 		return 1;
