@@ -11,6 +11,7 @@
  */
 #include "aw/writer.h"
 #include "aw/llm.h"
+#include "aw/parents.h"
 #include "aw/resume.h"
 #include "aw/template.h"
 #include "aw/tpolicy.h"
@@ -30,6 +31,7 @@ struct wjob {
 	char *prompt;             /* rendered prompt, NULL until sent for
 				   * stories of generation 0 */
 	int rewrites;             /* times written again for length */
+	int copied;               /* written again once as a near-copy */
 	int state;                /* J_* */
 	int taken;                /* the story belongs to a population */
 	int reused;               /* it came from the journal */
@@ -45,6 +47,9 @@ struct wset {
 	size_t n, cap;
 	size_t next;              /* no queued job before this one */
 	long last_id;             /* variants numbered so far */
+	char **peers;             /* --diversity: texts a variant must not
+				   * nearly copy (owned), or NULL */
+	size_t npeers;
 };
 
 void writer_assign(struct rng *r, size_t nstyles, size_t nthemes, size_t n, size_t *style,
@@ -138,6 +143,14 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		return HTTP_OK;
 	}
 	struct story *s = j->story;
+	struct wset *w = j->set;
+	if (w->npeers && s->parent_id && !j->copied &&
+	    parents_near_copy(reply->content, (const char *const *)w->peers, w->npeers)) {
+		j->copied = 1; /* once: the next text is taken whatever it is */
+		s->near_copy = 1;
+		send(j);
+		return HTTP_OK;
+	}
 	if (words > max) {
 		s->text = text_trim_words(reply->content, max);
 		s->trimmed = 1;
@@ -185,7 +198,7 @@ static void send(struct wjob *j)
 		.max_tokens = story_token_cap(o),
 		.token_param = o->token_param,
 		.has_seed = 1,
-		.seed = run_request_seed(run, j->key, j->rewrites),
+		.seed = run_request_seed(run, j->key, j->rewrites + j->copied * (WRITER_REWRITES + 1)),
 		.msg = { { "user", j->prompt } },
 		.nmsg = 1,
 	};
@@ -358,6 +371,16 @@ void writer_free(struct wset *w)
 		free(j->journal_id);
 		free(j);
 	}
+	for (size_t i = 0; i < w->npeers; i++)
+		free(w->peers[i]);
+	free(w->peers);
 	free(w->jobs);
 	free(w);
+}
+
+void writer_avoid(struct wset *w, const char *const *texts, size_t n)
+{
+	w->peers = xrealloc(w->peers, (w->npeers + n) * sizeof *w->peers);
+	for (size_t i = 0; i < n; i++)
+		w->peers[w->npeers++] = xstrdup(texts[i] ? texts[i] : "");
 }

@@ -75,6 +75,12 @@ struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks
  * run->early_variants. */
 void writer_want(struct wset *w, const struct story *p, size_t slot);
 
+/* --diversity: a variant whose text is a near-copy of one of texts[0..n)
+ * (parents.h; copied now) is written again once with a new seed, and
+ * marked near_copy; the second text is taken whatever it is.  Call before
+ * the variants are sent. */
+void writer_avoid(struct wset *w, const char *const *texts, size_t n);
+
 /* Send jobs while the request window (--concurrency) has room. */
 void writer_send(struct wset *w);
 
