@@ -63,6 +63,7 @@ static const struct cli_row rows[] = {
 	{ "deterministic", CLI_FLAG, F(deterministic), 0, 0, NULL, "judge in rounds with barriers: reproducible from seed and verdicts", NULL, NULL, NULL, ROW_KEEP },
 	{ "no-early-stop", CLI_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL, NULL, ROW_KEEP },
 	{ "early-variants", CLI_DOUBLE, F(early_variants), 0, 1, "P", "start variants early of stories whose P(missing the top K) < P", "0.5", NULL, NULL, ROW_FREE },
+	{ "diversity", CLI_DOUBLE, F(diversity), 0, 10, "W", "in choosing parents, the rating (in sd) each parent already chosen from a story's lineage costs it", "0", NULL, NULL, ROW_KEEP | ROW_ADDED },
 	{ "max-words", CLI_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL, NULL, ROW_KEEP },
 	{ "styles", CLI_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "themes", CLI_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", NULL, "bundled", NULL, ROW_TEXT },

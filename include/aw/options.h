@@ -68,6 +68,8 @@ struct options {
 	double temperature;         /* writer sampling temperature, or below 0
 				     * for --temperature auto (cli.h) */
 	const char *temperature_grid; /* what auto chooses among (tpolicy.h) */
+	double diversity;           /* rating (sd) a lineage's parents cost its
+				     * next (parents.h); 0: the top K by rating */
 	double judge_temperature;   /* judge sampling temperature */
 	double top_p;               /* nucleus sampling, sent explicitly */
 	uint64_t seed;              /* seed of every random choice */
