@@ -29,6 +29,7 @@
 #include "aw/judge.h"
 #include "aw/llm.h"
 #include "aw/options.h"
+#include "aw/parents.h"
 #include "aw/resume.h"
 #include "aw/run.h"
 #include "aw/store.h"
@@ -124,8 +125,10 @@ static void settling(void *ctx)
 	struct loop *l = ctx;
 	struct run *run = &l->run;
 	/* With --temperature auto a variant's temperature waits for the
-	 * policy fitted from this tournament's verdicts (tpolicy.h). */
-	if (l->gen >= run->opt->generations || run->opt->early_variants <= 0 || l->tp)
+	 * policy fitted from this tournament's verdicts (tpolicy.h); with
+	 * --diversity the parents are not the likely top K (parents.h). */
+	if (l->gen >= run->opt->generations || run->opt->early_variants <= 0 || l->tp ||
+	    run->opt->diversity > 0)
 		return;
 	if (!l->next) {
 		struct writer_hooks wh = { story_ended, l, NULL };
@@ -209,13 +212,15 @@ static int write_run(const struct loop *l, const char *status, const char *error
 	return rc;
 }
 
-/* Generation gen has been judged: keep its stories in the history, and
- * with --temperature auto fit the policy of the next generation from
- * every verdict so far (the ratings are a cold fit now, as after a
- * resume), recorded in gf. */
+/* Generation gen has been judged: keep its stories in the history,
+ * measure its diversity (every story's deviation too), and with
+ * --temperature auto fit the policy of the next generation from every
+ * verdict so far (the ratings are a cold fit now, as after a resume); all
+ * recorded in gf. */
 static void learn(struct loop *l, int gen, struct generation *gf)
 {
 	size_t added = history_add(&l->hist, &gf->stories, gen);
+	parents_measure(&gf->stories, &l->hist, l->run.opt->seed, gen, &gf->diversity);
 	if (!l->tp)
 		return;
 	for (size_t i = l->hist.n - added; i < l->hist.n; i++) {
@@ -279,17 +284,27 @@ static int generation(struct loop *l, int gen)
 		w = keep(l, writer_initial(run, &wh));
 		writer_take(w, NULL, &pop);
 	} else {
-		/* The parents: the top K, carried over; then their variants. */
+		/* The parents: the top K (--diversity: parents.h), carried
+		 * over; then their variants. */
 		w = l->next ? l->next : keep(l, writer_variants(run, gen, &wh));
 		l->next = NULL;
 		size_t k = (size_t)run->opt->top < l->pop.n ? (size_t)run->opt->top : l->pop.n;
-		for (size_t i = 0; i < k; i++)
-			population_add(&pop, story_copy(l->pop.v[i]));
-		parents = k;
+		size_t *pick = xmalloc(k * sizeof *pick);
+		const char **texts = xmalloc(k * sizeof *texts);
+		parents_choose(&l->pop, &l->hist, k, run->opt->diversity, run->opt->rank_by == RANK_BT, pick);
 		for (size_t i = 0; i < k; i++) {
-			writer_want(w, l->pop.v[i], i);
-			writer_take(w, l->pop.v[i], &pop);
+			population_add(&pop, story_copy(l->pop.v[pick[i]]));
+			texts[i] = l->pop.v[pick[i]]->text;
 		}
+		parents = k;
+		if (run->opt->diversity > 0)
+			writer_avoid(w, texts, k);
+		for (size_t i = 0; i < k; i++) {
+			writer_want(w, l->pop.v[pick[i]], i);
+			writer_take(w, l->pop.v[pick[i]], &pop);
+		}
+		free(pick);
+		free(texts);
 		run->discarded_variants += writer_drop_untaken(w);
 	}
 	/* The generation's new stories; those that ended before its phase (early
