@@ -218,7 +218,8 @@ def diversity(opts, failures, extra=()):
     def score(res):
         top1, topk = final_quality(res)
         d = res["gens"][-1].get("diversity") or {}
-        rewrites = sum(g.get("diversity", {}).get("rewrites", 0) for g in res["gens"])
+        rewrites = sum(1 for g in res["gens"] for s in g["stories"] + g["failed"]
+                       if s["born"] == g["generation"] and s.get("near_copy"))
         return {"top1": top1, "topk": topk, "lineages": d.get("lineages", float("nan")),
                 "deviation": d.get("mean_deviation", float("nan")),
                 "distinct_2": d.get("distinct_2", float("nan")),
@@ -292,12 +293,15 @@ def main(argv=None):
     ap.add_argument("--part", choices=("temperature", "diversity"), action="append")
     ap.add_argument("--extra", action="append", default=[],
                     help="extra alphawrite flags for the diversity part")
+    ap.add_argument("--binary", help="the alphawrite binary to measure [./alphawrite]")
     opts = ap.parse_args(argv)
     if opts.seeds is None:
         opts.seeds = 3 if opts.quick else 10
     global B
     import bench
     B = bench
+    if opts.binary:
+        bench.BIN = os.path.abspath(opts.binary)
     snap = tempfile.mkdtemp(prefix="aw-bench13-bin-")
     bench.snapshot_binary(snap)
     failures = []
