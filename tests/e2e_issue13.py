@@ -296,7 +296,7 @@ def temperature_auto(tmp):
     want, seed = reproduce_prompts(out)
     by_seed = {}
     for key, p in want.items():
-        for attempt in range(3):
+        for attempt in range(6):
             by_seed[request_seed(seed, key, attempt)] = (key, p)
     temp = {}
     for g in files:
@@ -420,6 +420,147 @@ def temperature_auto_resume(tmp):
     temps = {s["temperature"] for g in gens(ref) for s in g["stories"]}
     check(len(temps) >= 3, f"the run used only temperatures {temps}: tested little")
     return "identical files; " + ", ".join(notes)
+
+
+# --------------------------------------------------------------------------
+# Diversity
+# --------------------------------------------------------------------------
+def roots_of(files):
+    """story id -> its generation-0 ancestor, from the generation files."""
+    parent = {}
+    for g in files:
+        for s in g["stories"] + g["failed"]:
+            parent[s["id"]] = s["parent_id"]
+
+    def root(i):
+        while parent.get(i):
+            i = parent[i]
+        return i
+    return root
+
+
+@test
+def diversity_measured(tmp):
+    """Without --diversity: every generation file has its diversity (lineages
+    as the parent chains say, mean deviation the mean of its stories'
+    deviations, distinct-n and compression ratios in range), every story its
+    deviation; the parents are the top K by rank, as before."""
+    out = os.path.join(tmp, "out")
+    with Sim(tmp, "--latency", "0:0.01", "--variant-keep", 0.5) as sim:
+        r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out, "--seed", 6,
+                     "--quiet", "--population", 12, "--generations", 3, "--top", 3,
+                     "--variants", 3, "--judge-budget", 4])
+        check(r.rc == 0, f"run: {r!r}")
+    files = gens(out)
+    root = roots_of(files)
+    line = []
+    for g in files:
+        d = g.get("diversity")
+        check(isinstance(d, dict), f"gen {g['generation']}: no diversity")
+        devs = [s["deviation"] for s in g["stories"]]
+        check(all(0 < x < 1 for x in devs), f"gen {g['generation']}: deviations {devs}")
+        check(abs(d["mean_deviation"] - sum(devs) / len(devs)) < 1e-9,
+              f"gen {g['generation']}: mean deviation {d['mean_deviation']}, stories {devs}")
+        want = len({root(s["id"]) for s in g["stories"]})
+        check(d["lineages"] == want, f"gen {g['generation']}: lineages {d['lineages']}, "
+              f"the parent chains say {want}")
+        for k in ("distinct_2", "distinct_3", "compression_ratio"):
+            check(0 < d[k] < 1, f"gen {g['generation']}: {k} {d[k]}")
+        check(d["distinct_3"] >= d["distinct_2"], f"gen {g['generation']}: {d}")
+        check(not any(s.get("near_copy") for s in g["stories"]), "a near-copy without --diversity")
+        line.append(str(d["lineages"]))
+    for prev, g in zip(files, files[1:]):
+        top = [s["id"] for s in sorted(prev["stories"], key=lambda s: s["rank"])[:3]]
+        kept = sorted(s["id"] for s in g["stories"] if s["born"] < g["generation"])
+        check(kept == sorted(top), f"gen {g['generation']}: parents {kept}, top 3 {top}")
+    return "lineages " + " -> ".join(line)
+
+
+@test
+def diversity_selects(tmp):
+    """--diversity 10: the parents of each generation come from as many
+    lineages as the generation before offers (up to K), the best of each;
+    W = 0 on the same simulator collapses sooner."""
+    notes = []
+    with Sim(tmp, "--latency", "0:0.01", "--variant-keep", 0.5, "--seed", 4) as sim:
+        lineages = {}
+        for w in (0, 10):
+            out = os.path.join(tmp, f"w{w}")
+            r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out,
+                         "--seed", 8, "--quiet", "--population", 12, "--generations", 4,
+                         "--top", 3, "--variants", 3, "--judge-budget", 4,
+                         "--diversity", w])
+            check(r.rc == 0, f"W={w}: {r!r}")
+            files = gens(out)
+            root = roots_of(files)
+            run = load_json(os.path.join(out, "run.json"))
+            check(run["settings"]["diversity"] == w, f"settings: {run['settings']['diversity']}")
+            if w:
+                check(run["usage"]["early_variants"] == 0, f"early variants: {run['usage']}")
+                for prev, g in zip(files, files[1:]):
+                    ranked = sorted(prev["stories"], key=lambda s: s["rank"])
+                    best = {}
+                    for s in ranked:
+                        best.setdefault(root(s["id"]), s["id"])
+                    want = sorted(list(best.values())[:3]) if len(best) >= 3 else None
+                    kept = sorted(s["id"] for s in g["stories"] if s["born"] < g["generation"])
+                    if want:
+                        check(kept == want, f"gen {g['generation']}: parents {kept}, the best "
+                              f"of each lineage {want}")
+                    check(len({root(i) for i in kept}) == min(3, len(best)),
+                          f"gen {g['generation']}: parents {kept} from too few lineages")
+            lineages[w] = [g["diversity"]["lineages"] for g in files]
+            notes.append(f"W={w}: " + "->".join(map(str, lineages[w])))
+        check(lineages[10][-1] >= lineages[0][-1] and lineages[10][-1] >= 2,
+              f"lineages at the end: {lineages}")
+    return ", ".join(notes)
+
+
+@test
+def diversity_near_copies(tmp):
+    """--diversity with variants that copy their parent whole
+    (--variant-keep 1): every variant is written again once (a second
+    request with its own seed), marked near_copy, and then taken as it is;
+    with --diversity 0 none is."""
+    with Sim(tmp, "--latency", "0:0.01", "--variant-keep", 1.0, log=True) as sim:
+        out = os.path.join(tmp, "out")
+        r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out, "--seed", 9,
+                     "--quiet", "--population", 6, "--generations", 1, "--top", 2,
+                     "--variants", 2, "--judge-budget", 3, "--diversity", 1])
+        check(r.rc == 0, f"run: {r!r}")
+        g1 = gens(out)[1]
+        variants = [s for s in g1["stories"] + g1["failed"] if s["born"] == 1]
+        check(len(variants) == 4 and all(s.get("near_copy") for s in variants),
+              f"near_copy marks: {[(s['id'], s.get('near_copy')) for s in variants]}")
+        seed = load_json(os.path.join(out, "run.json"))["seed"]
+        sent = sorted(rec["body"]["seed"] for rec in sim.log() if rec.get("kind") == "variant")
+        want = sorted(request_seed(seed, "g1:%s:%d" % (s["parent_id"], s["variant"]), a)
+                      for s in variants for a in (0, 3))
+        check(sent == want, f"variant request seeds {sent}, expected {want}")
+        out0 = os.path.join(tmp, "w0")
+        r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out0, "--seed", 9,
+                     "--quiet", "--population", 6, "--generations", 1, "--top", 2,
+                     "--variants", 2, "--judge-budget", 3])
+        check(r.rc == 0, f"W=0: {r!r}")
+        check(not any(s.get("near_copy") for g in gens(out0) for s in g["stories"]),
+              "W=0 rewrote a near-copy")
+    return "4 of 4 variants written again"
+
+
+@test
+def diversity_auto_resume(tmp):
+    """--diversity 1 (with near-copies to rewrite) and --temperature auto
+    together, --deterministic: killed in generations 1 and 2 and resumed, the
+    files are those of the run never interrupted."""
+    with Sim(tmp, "--pure", "--latency", "0.01:0.1", "--seed", 12, "--variant-keep", 0.98,
+             "--best-temperature", 0.7, "--temperature-penalty", 1) as sim:
+        ref, notes = interrupted_like_uninterrupted(
+            tmp, sim, "diverse", AUTO + ["--diversity", 1, "--deterministic", "--judge-budget", 4],
+            ((signal.SIGKILL, 2), (signal.SIGINT, 1)))
+    files = gens(ref)
+    copies = sum(1 for g in files for s in g["stories"] if s.get("near_copy"))
+    check(copies >= 1, "no variant was a near-copy: tested little")
+    return f"identical files, {copies} near-copies rewritten; " + ", ".join(notes)
 
 
 if __name__ == "__main__":
