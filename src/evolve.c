@@ -227,6 +227,9 @@ static void learn(struct loop *l, int gen, struct generation *gf)
 		const struct history_entry *e = &l->hist.v[i];
 		tpolicy_observe(l->tp, e->id, e->parent, e->temperature);
 	}
+	/* The tournament ended with this very fit; made again here so that
+	 * the policy depends on the verdicts alone, as after a resume. */
+	bt_refit_cold(&l->run.ratings, NULL, 0, NULL);
 	tpolicy_fit(l->tp, gen + 1, &l->run.ratings);
 	tpolicy_export(l->tp, &gf->policy);
 }
