@@ -215,8 +215,7 @@ static int write_run(const struct loop *l, const char *status, const char *error
 /* Generation gen has been judged: keep its stories in the history,
  * measure its diversity (every story's deviation too), and with
  * --temperature auto fit the policy of the next generation from every
- * verdict so far (the ratings are a cold fit now, as after a resume); all
- * recorded in gf. */
+ * verdict so far; all recorded in gf. */
 static void learn(struct loop *l, int gen, struct generation *gf)
 {
 	size_t added = history_add(&l->hist, &gf->stories, gen);
@@ -255,6 +254,7 @@ static int learn_start(struct loop *l)
 		for (size_t i = 0; i < l->hist.n; i++)
 			tpolicy_observe(l->tp, l->hist.v[i].id, l->hist.v[i].parent,
 					l->hist.v[i].temperature);
+		bt_refit_cold(&l->run.ratings, NULL, 0, NULL); /* as learn() */
 		tpolicy_fit(l->tp, l->done, &l->run.ratings);
 	}
 	return 0;
