@@ -8,12 +8,15 @@
 #   make bench           figures: calls, wall time vs bound, CPU, memory
 #   make bench-distance  the text distances of src/diversity.c on real stories
 #   make fuzz            libFuzzer on every parser of outside data (FUZZ_SECONDS each)
-#   make install PREFIX=/usr/local   binary + prompts/ + rubrics/
+#   make report-check    end-to-end tests of report and show (headless Chromium, tmux)
+#   make install PREFIX=/usr/local   binary, prompts/, rubrics/, man page, completion
 #   make V=1             show full commands
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/alphawrite
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -52,6 +55,12 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=build/unit/%.o)
 
 all: alphawrite
+
+# The man page and the bash completion, from the binary's option tables.
+alphawrite.1: alphawrite
+	$(Q)./alphawrite help --man > $@.tmp && mv $@.tmp $@
+alphawrite.bash: alphawrite
+	$(Q)./alphawrite help --completion > $@.tmp && mv $@.tmp $@
 
 alphawrite: $(OBJ)
 	@$(if $(Q),echo "  LINK    $@")
@@ -92,6 +101,9 @@ valgrind-check: alphawrite tests/unit/test-unit
 demo: alphawrite
 	$(Q)sh examples/demo.sh
 
+report-check: alphawrite
+	$(Q)python3 tests/e2e_report.py --all
+
 bench: alphawrite
 	$(Q)python3 tests/bench.py
 
@@ -109,19 +121,23 @@ FUZZ_SECONDS ?= 30
 fuzz:
 	$(Q)sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-install: alphawrite
+install: alphawrite alphawrite.1 alphawrite.bash
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/prompts $(DESTDIR)$(DATADIR)/rubrics
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 alphawrite.1 $(DESTDIR)$(MANDIR)/man1/alphawrite.1
+	install -m 644 alphawrite.bash $(DESTDIR)$(BASHCOMPDIR)/alphawrite
 	install -m 755 alphawrite $(DESTDIR)$(BINDIR)/alphawrite
 	install -m 644 prompts/*.txt $(DESTDIR)$(DATADIR)/prompts/
 	install -m 644 rubrics/*.txt $(DESTDIR)$(DATADIR)/rubrics/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/alphawrite
+	rm -f $(DESTDIR)$(BINDIR)/alphawrite $(DESTDIR)$(MANDIR)/man1/alphawrite.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/alphawrite
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build alphawrite tests/unit/test-unit tests/bench/distance
+	rm -rf build alphawrite tests/unit/test-unit tests/bench/distance alphawrite.1 alphawrite.bash
 
-.PHONY: all check valgrind-check demo bench bench-distance fuzz install uninstall clean FORCE
+.PHONY: all check valgrind-check report-check demo bench bench-distance fuzz install uninstall clean FORCE
 
 -include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d) build/bench/distance.d

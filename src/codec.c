@@ -45,6 +45,14 @@ void codec_generation_name(int gen, char *out, size_t n)
 	snprintf(out, n, "gen-%03d.json", gen);
 }
 
+int codec_is_input_file(const char *name)
+{
+	for (int k = 0; k < CODEC_TEXTS; k++)
+		if (!strcmp(name, texts[k].name))
+			return 1;
+	return !strcmp(name, CODEC_SEQUENTIAL);
+}
+
 int codec_is_run_file(const char *name)
 {
 	if (!strcmp(name, CODEC_RUN) || !strcmp(name, CODEC_BEST))
@@ -52,10 +60,7 @@ int codec_is_run_file(const char *name)
 	size_t digits = strncmp(name, "gen-", 4) == 0 ? strspn(name + 4, "0123456789") : 0;
 	if (digits >= 3 && !strcmp(name + 4 + digits, ".json"))
 		return 1;
-	for (int k = 0; k < CODEC_TEXTS; k++)
-		if (!strcmp(name, texts[k].name))
-			return 1;
-	return 0;
+	return codec_is_input_file(name);
 }
 
 /* -------------------------------------------------------------- helpers */
@@ -557,6 +562,8 @@ _Static_assert(AW_ARRAY_LEN(fault_keys) == AW_ARRAY_LEN(((struct run_usage *)0)-
 _Static_assert(AW_ARRAY_LEN(unusable_keys) == AW_ARRAY_LEN(((struct run_usage *)0)->unusable),
 	       "a key per unusable kind");
 
+static const char *const role_keys[] = { "writer", "judge" };
+
 static long *counter(struct run_usage *u, size_t k)
 {
 	return (long *)((char *)u + counters[k].off);
@@ -573,6 +580,11 @@ void run_usage_add(struct run_usage *u, const struct run_usage *before)
 		u->faults[k] += before->faults[k];
 	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
 		u->unusable[k] += before->unusable[k];
+	for (int r = 0; r < 2; r++) {
+		u->roles[r].requests += before->roles[r].requests;
+		u->roles[r].prompt_tokens += before->roles[r].prompt_tokens;
+		u->roles[r].completion_tokens += before->roles[r].completion_tokens;
+	}
 }
 
 void run_usage_sub(struct run_usage *d, const struct run_usage *a, const struct run_usage *b)
@@ -588,6 +600,12 @@ void run_usage_sub(struct run_usage *d, const struct run_usage *a, const struct 
 		d->unusable[k] = a->unusable[k] - b->unusable[k];
 	d->reused_stories = a->reused_stories - b->reused_stories;
 	d->reused_matches = a->reused_matches - b->reused_matches;
+	for (int r = 0; r < 2; r++) {
+		d->roles[r].requests = a->roles[r].requests - b->roles[r].requests;
+		d->roles[r].prompt_tokens = a->roles[r].prompt_tokens - b->roles[r].prompt_tokens;
+		d->roles[r].completion_tokens =
+			a->roles[r].completion_tokens - b->roles[r].completion_tokens;
+	}
 }
 
 void codec_iso_time(double t, char *out, size_t n)
@@ -629,8 +647,31 @@ static void usage_json(cJSON *u, const struct run_usage *us, int spent_only)
 		cJSON_AddItemToObject(u, "faults", faults);
 	else
 		cJSON_Delete(faults);
-	if (!spent_only)
+	cJSON *roles = cJSON_CreateObject();
+	for (int r = 0; r < 2; r++) {
+		const struct role_usage *ru = &us->roles[r];
+		cJSON *o = cJSON_CreateObject();
+		add_count(o, "requests", ru->requests, spent_only);
+		add_count(o, "prompt_tokens", ru->prompt_tokens, spent_only);
+		add_count(o, "completion_tokens", ru->completion_tokens, spent_only);
+		if (!spent_only)
+			cJSON_AddItemToObject(o, "cost", ru->cost >= 0 ?
+							 cJSON_CreateNumber(ru->cost) :
+							 cJSON_CreateNull());
+		if (o->child)
+			cJSON_AddItemToObject(roles, role_keys[r], o);
+		else
+			cJSON_Delete(o);
+	}
+	if (roles->child)
+		cJSON_AddItemToObject(u, "by_role", roles);
+	else
+		cJSON_Delete(roles);
+	if (!spent_only) {
+		cJSON_AddItemToObject(u, "cost", us->cost >= 0 ? cJSON_CreateNumber(us->cost) :
+								  cJSON_CreateNull());
 		cJSON_AddNumberToObject(u, "window_use", us->window_use);
+	}
 	add_count(u, "reused_stories", us->reused_stories, spent_only);
 	add_count(u, "reused_matches", us->reused_matches, spent_only);
 }
@@ -648,6 +689,15 @@ static void usage_parse(const cJSON *u, struct run_usage *us)
 	const cJSON *fb = cJSON_GetObjectItemCaseSensitive(faults, "unusable_by_kind");
 	for (size_t k = 0; k < AW_ARRAY_LEN(unusable_keys); k++)
 		us->unusable[k] = get_long(fb, unusable_keys[k], 0, most, 0);
+	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(u, "by_role");
+	for (int r = 0; r < 2; r++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(roles, role_keys[r]);
+		us->roles[r].requests = get_long(o, "requests", 0, most, 0);
+		us->roles[r].prompt_tokens = get_long(o, "prompt_tokens", 0, most, 0);
+		us->roles[r].completion_tokens = get_long(o, "completion_tokens", 0, most, 0);
+		us->roles[r].cost = get_num(o, "cost", -1);
+	}
+	us->cost = get_num(u, "cost", -1);
 	us->window_use = get_num(u, "window_use", 0);
 	us->reused_stories = get_long(u, "reused_stories", 0, most, 0);
 	us->reused_matches = get_long(u, "reused_matches", 0, most, 0);
@@ -658,6 +708,8 @@ char *codec_run_json(const struct run_report *r)
 	cJSON *root = cJSON_CreateObject();
 	if (r->run_id[0])
 		cJSON_AddStringToObject(root, "run_id", r->run_id);
+	if (r->command)
+		cJSON_AddStringToObject(root, "command", r->command);
 	cJSON_AddStringToObject(root, "status", r->status);
 	cJSON_AddStringToObject(root, "version", r->version);
 	char seed[32]; /* exact: a double would round some 53-bit seeds */
@@ -704,6 +756,7 @@ int codec_run_parse(const char *text, const char *path, struct run_report *r, ch
 	snprintf(r->run_id, sizeof r->run_id, "%s",
 		 get_str(root, "run_id") ? get_str(root, "run_id") : "");
 	r->journal_bytes = get_long(root, "journal_bytes", 0, 1L << 52, 0);
+	r->command = dup_str(root, "command");
 	r->status = xstrdup(get_str(root, "status") ? get_str(root, "status") : "");
 	r->version = xstrdup(get_str(root, "version") ? get_str(root, "version") : "");
 	double seed = get_num(root, "seed", 0);
@@ -740,6 +793,7 @@ int codec_run_parse(const char *text, const char *path, struct run_report *r, ch
 
 void run_report_release(struct run_report *r)
 {
+	free(r->command);
 	free(r->status);
 	free(r->version);
 	free(r->best_story);

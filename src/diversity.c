@@ -10,6 +10,7 @@
  */
 #include "aw/diversity.h"
 #include "aw/idmap.h"
+#include "aw/story.h"
 #include "aw/util.h"
 
 #include <ctype.h>
@@ -193,63 +194,20 @@ void diversity_free(struct diversity *d)
 
 /* ------------------------------------------------- generation measures */
 
-/* Length of the punctuation at the start of [p, e): one ASCII punctuation
- * byte, or the UTF-8 of « » ¡ ¿ or of U+2010..U+205E (dashes, quotes,
- * ellipsis, primes, guillemets); 0 if none.  The same rule as lengthen.c. */
-static size_t punct_at(const unsigned char *p, const unsigned char *e)
-{
-	if (p < e && *p < 0x80 && ispunct(*p))
-		return 1;
-	if (e - p >= 2 && p[0] == 0xc2 && (p[1] == 0xab || p[1] == 0xbb || p[1] == 0xa1 || p[1] == 0xbf))
-		return 2;
-	if (e - p >= 3 && p[0] == 0xe2 &&
-	    ((p[1] == 0x80 && p[2] >= 0x90) || (p[1] == 0x81 && p[2] >= 0x80 && p[2] < 0x9f)))
-		return 3;
-	return 0;
-}
-
-/* The same, for the punctuation that ends [b, e). */
-static size_t punct_before(const unsigned char *b, const unsigned char *e)
-{
-	if (e > b && e[-1] < 0x80 && ispunct(e[-1]))
-		return 1;
-	if (e - b >= 2 && punct_at(e - 2, e) == 2)
-		return 2;
-	if (e - b >= 3 && punct_at(e - 3, e) == 3)
-		return 3;
-	return 0;
-}
-
 /* The next word of *pp: a run of non-space bytes with its surrounding
  * punctuation stripped, hashed lowercase (FNV-1a).  Runs that are all
  * punctuation ("—", "***") are skipped.  Returns 0 at the end of text. */
 static int next_word(const char **pp, uint64_t *hash)
 {
-	const unsigned char *p = (const unsigned char *)*pp;
-	for (;;) {
-		while (*p && isspace(*p))
-			p++;
-		if (!*p) {
-			*pp = (const char *)p;
-			return 0;
-		}
-		const unsigned char *b = p, *e;
-		while (*p && !isspace(*p))
-			p++;
-		e = p;
-		for (size_t k; b < e && (k = punct_at(b, e)) > 0;)
-			b += k;
-		for (size_t k; e > b && (k = punct_before(b, e)) > 0;)
-			e -= k;
-		if (b == e)
-			continue;
-		uint64_t h = 0xcbf29ce484222325ULL;
-		for (; b < e; b++)
-			h = (h ^ (unsigned char)tolower(*b)) * 0x100000001b3ULL;
-		*hash = h;
-		*pp = (const char *)p;
-		return 1;
-	}
+	size_t n;
+	const char *w = text_next_word(pp, NULL, &n);
+	if (!w)
+		return 0;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)tolower((unsigned char)w[i])) * 0x100000001b3ULL;
+	*hash = h;
+	return 1;
 }
 
 /* A set of 64-bit hashes, open addressing, at most half full; 0 marks an

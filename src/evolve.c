@@ -24,12 +24,14 @@
 #include "aw/evolve.h"
 #include "aw/cli.h"
 #include "aw/codec.h"
+#include "aw/endpoint.h"
 #include "aw/history.h"
 #include "aw/interrupt.h"
 #include "aw/judge.h"
 #include "aw/llm.h"
 #include "aw/options.h"
 #include "aw/parents.h"
+#include "aw/plan.h"
 #include "aw/resume.h"
 #include "aw/run.h"
 #include "aw/store.h"
@@ -38,6 +40,7 @@
 #include "aw/version.h"
 #include "aw/writer.h"
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -45,8 +48,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_REPLY (8u << 20) /* largest reply body accepted: 8 MiB */
-#define GRACE_SECONDS 10.0   /* after SIGINT/SIGTERM, for requests in flight */
 
 struct loop {
 	struct run run;           /* shared with the phases */
@@ -60,6 +61,8 @@ struct loop {
 				   * freed at the end */
 	size_t nsets;
 	int done;                 /* generations written */
+	char first_best[40];      /* generation 0's best story, when this
+				   * process ranked it */
 	struct run_report previous; /* a resumed run's run.json as it found it */
 	int resumed;              /* previous is set */
 	int logprobs_noted;       /* said why there are no soft verdicts */
@@ -176,6 +179,17 @@ static void report(const struct loop *l, const char *status, const char *error,
 
 	run_usage_now(run, u);
 	run_usage_add(u, &run->before);
+	u->cost = -1;
+	for (int k = 0; k < ROLE_N; k++) {
+		u->roles[k].cost = budget_price(&run->budget, k, (double)u->roles[k].prompt_tokens,
+						(double)u->roles[k].completion_tokens);
+		if (u->roles[k].cost >= 0)
+			u->cost = (u->cost > 0 ? u->cost : 0) + u->roles[k].cost;
+		else if (u->roles[k].requests) /* a role with work and no price */
+			u->cost = -2;
+	}
+	if (u->cost < -1)
+		u->cost = -1;
 	snprintf(u->logprobs, sizeof u->logprobs, "%s",
 		 o->logprobs == LOGPROBS_OFF ? "off" :
 		 run->logprobs_refused ? "refused by the endpoint" :
@@ -325,6 +339,11 @@ static int generation(struct loop *l, int gen)
 	progress_end(&run->progress);
 
 	int st = phase_status(l, res);
+	if (st == AW_EXIT_FAILED && run->budget.why[0])
+		snprintf(l->err, sizeof l->err,
+			 "%s: nothing more was sent, and every reply that arrived is kept in the "
+			 "journal; continue with --resume %s and a higher cap", run->budget.why,
+			 run->opt->out_dir);
 	note_logprobs(l);
 	if (st == 0 && sum.lost * 2 > sum.matches) {
 		/* More than half the judge's requests failing, after retries and
@@ -367,14 +386,25 @@ static int generation(struct loop *l, int gen)
 	population_free(&l->pop);
 	l->pop = pop;
 	l->done = gen + 1;
+	if (gen == 0)
+		snprintf(l->first_best, sizeof l->first_best, "%s", l->pop.v[0]->id);
+	if (!run->opt->quiet) {
+		const struct story *b = l->pop.v[0], *m = l->pop.v[(l->pop.n - 1) / 2];
+		fprintf(stderr, "generation %d: best %s rating %.0f [%.0f, %.0f], median %.0f\n", gen,
+			b->id, b->rating, b->rating_lo, b->rating_hi, m->rating);
+	}
 	if (write_run(l, "running", NULL, l->err, sizeof l->err) < 0)
 		return AW_EXIT_FAILED;
 	return 0;
 }
 
-static void summary(const struct loop *l)
+/* The result, on stdout even with --quiet: where the run is, its best
+ * story, and what evolution did - the final best against generation 0's
+ * best, both rated by the final fit with their 95% intervals - with a
+ * warning when the top K cannot be told apart. */
+static void summary(struct loop *l)
 {
-	const struct run *run = &l->run;
+	struct run *run = &l->run;
 	const struct http_stats *hs = http_stats(run->http);
 	const struct story *best = l->pop.v[0];
 	printf("alphawrite: %d generation%s written to %s/ in %.1fs (%ld requests, %ld retries)\n",
@@ -383,6 +413,26 @@ static void summary(const struct loop *l)
 	printf("best story: %s (generation %d, rating %.0f [%.0f, %.0f], elo %.0f, %ld words) in %s/best.txt\n",
 	       best->id, best->born, best->rating, best->rating_lo, best->rating_hi, best->elo,
 	       best->words, run->opt->out_dir);
+	struct bt_ratings *r = &run->ratings;
+	int a = bt_find(r, best->id), b = l->first_best[0] ? bt_find(r, l->first_best) : -1;
+	if (l->done > 1 && a >= 0 && b >= 0 && a != b) {
+		double *se = xmalloc((r->n ? r->n : 1) * sizeof *se);
+		bt_refit_cold(r, se, 1, NULL);
+		printf("evolution: the best story now, %s, is rated %.0f [%.0f, %.0f]; generation 0's "
+		       "best, %s, %.0f [%.0f, %.0f] (%+.0f)\n",
+		       best->id, bt_to_rating(r->theta[a]), bt_to_rating(r->theta[a] - 1.96 * se[a]),
+		       bt_to_rating(r->theta[a] + 1.96 * se[a]), l->first_best,
+		       bt_to_rating(r->theta[b]), bt_to_rating(r->theta[b] - 1.96 * se[b]),
+		       bt_to_rating(r->theta[b] + 1.96 * se[b]),
+		       bt_to_rating(r->theta[a]) - bt_to_rating(r->theta[b]));
+		free(se);
+	} else if (l->done > 1 && a == b) {
+		printf("evolution: generation 0's best story, %s, is still the best\n", best->id);
+	}
+	size_t k = (size_t)run->opt->top < l->pop.n ? (size_t)run->opt->top : l->pop.n;
+	if (k >= 2 && l->pop.v[0]->rating_lo <= l->pop.v[k - 1]->rating_hi)
+		printf("warning: the top %zu cannot be told apart (the 95%% intervals of ranks 1 "
+		       "and %zu overlap); a larger --judge-budget would separate them\n", k, k);
 }
 
 /* A resumed run: read the finished generations back (the last one is the
@@ -402,10 +452,61 @@ static int load_previous(struct loop *l)
 	run_usage_add(&run->before, resume_spent_after(run->resume));
 	run->process = (int)l->previous.nresumes + 1;
 	snprintf(run->run_id, sizeof run->run_id, "%s", l->previous.run_id);
+	struct generation g0;
+	if (l->done && store_read_generation(run->opt->out_dir, 0, &g0, l->err, sizeof l->err) == 0) {
+		if (g0.stories.n)
+			snprintf(l->first_best, sizeof l->first_best, "%s", g0.stories.v[0]->id);
+		generation_release(&g0);
+	}
 	return 0;
 }
 
-/* Everything before the first request: options, texts, the directory.
+/* A resumed run: a model whose role has done no work yet may change (a
+ * misspelt --judge-model found by the preflight must not cost the run its
+ * stories); one that did may not. */
+static int check_models(struct loop *l)
+{
+	const struct options *o = l->run.opt;
+	for (unsigned role = 1; role <= 2; role <<= 1) {
+		if (!(o->models_changed & role))
+			continue;
+		long work = role == 1 ? resume_stories_seen(l->run.resume) :
+					resume_verdicts_seen(l->run.resume);
+		if (work)
+			return aw_fail(l->err, sizeof l->err,
+				       "option '--%s': the run in '%s' has %ld %s by its model already; "
+				       "a resumed run cannot change it",
+				       role == 1 ? "model" : "judge-model", o->resume_dir, work,
+				       role == 1 ? "stories written" : "verdicts given");
+	}
+	return 0;
+}
+
+/* The caps and prices, and what the run spent before this process. */
+static void setup_budget(struct run *run)
+{
+	const struct options *o = run->opt;
+	struct budget *b = &run->budget;
+	memset(b, 0, sizeof *b);
+	b->max_requests = o->max_requests;
+	b->max_tokens = o->max_tokens;
+	b->max_cost = o->max_cost;
+	b->price_in[ROLE_WRITER] = o->price_in;
+	b->price_out[ROLE_WRITER] = o->price_out;
+	b->price_in[ROLE_JUDGE] = o->judge_price_in;
+	b->price_out[ROLE_JUDGE] = o->judge_price_out;
+	const struct run_usage *u = &run->before;
+	b->before_requests = u->requests;
+	b->before_tokens = (double)(u->prompt_tokens + u->completion_tokens);
+	for (int r = 0; r < ROLE_N; r++) {
+		double c = budget_price(b, r, (double)u->roles[r].prompt_tokens,
+					(double)u->roles[r].completion_tokens);
+		b->before_cost += c > 0 ? c : 0;
+	}
+}
+
+/* Everything before the first request: options, texts, the directory (a
+ * new run's is only checked here: it is made once the preflight passed).
  * Returns 0, or an exit status (-1: --help was printed). */
 static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 {
@@ -430,6 +531,12 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 			return AW_EXIT_USAGE;
 		}
 		l->resumed = 1;
+		if (l->previous.command && strcmp(l->previous.command, "evolve") != 0) {
+			cli_usage(&options_command, "'%s' holds a %s, not a run of evolve (continue "
+				  "it with `alphawrite %s --resume %s`)", opt->resume_dir,
+				  l->previous.command, l->previous.command, opt->resume_dir);
+			return AW_EXIT_USAGE;
+		}
 		if (options_resume(opt, l->previous.settings) != OPTIONS_RUN)
 			return AW_EXIT_USAGE;
 	}
@@ -438,18 +545,72 @@ static int prepare(struct loop *l, struct options *opt, int argc, char **argv)
 	rng_seed(&run->rng, opt->seed);
 	if (opt->resume_dir) {
 		char *inputs = xasprintf("%s/%s", opt->out_dir, CODEC_INPUTS);
-		int rc = (l->lock = store_prepare(opt->out_dir, 1, l->err, sizeof l->err)) < 0 ||
+		int rc = (opt->dry_run ? store_check(opt->out_dir, 1, l->err, sizeof l->err) :
+			  (l->lock = store_prepare(opt->out_dir, 1, l->err, sizeof l->err))) < 0 ||
 			 texts_load(&run->texts, opt, inputs, l->err, sizeof l->err) < 0 ||
 			 texts_check_resumed(&run->texts, opt, l->err, sizeof l->err) < 0 ||
-			 load_previous(l) < 0;
+			 load_previous(l) < 0 || check_models(l) < 0;
 		free(inputs);
-		return rc ? AW_EXIT_USAGE : 0;
+		if (rc)
+			return AW_EXIT_USAGE;
+	} else if (texts_load(&run->texts, opt, NULL, l->err, sizeof l->err) < 0 ||
+		   store_check(opt->out_dir, 0, l->err, sizeof l->err) < 0) {
+		return AW_EXIT_USAGE;
 	}
-	if (texts_load(&run->texts, opt, NULL, l->err, sizeof l->err) < 0 ||
-	    (l->lock = store_prepare(opt->out_dir, 0, l->err, sizeof l->err)) < 0)
+	setup_budget(run);
+	return 0;
+}
+
+/* --dry-run: the plan on stdout, nothing sent, nothing written. */
+static int dry_run(const struct loop *l)
+{
+	struct plan p;
+	plan_make(l->run.opt, &l->run.texts, l->done, &p);
+	cJSON *j = plan_json(&p);
+	char *s = cJSON_Print(j);
+	cJSON_Delete(j);
+	if (!s)
+		return AW_EXIT_FAILED;
+	puts(s);
+	cJSON_free(s);
+	return AW_EXIT_OK;
+}
+
+/* The writer's and the judge's endpoint, as the options give them. */
+static void specs(const struct options *o, struct endpoint_spec *w, struct endpoint_spec *j)
+{
+	*w = (struct endpoint_spec){ "writer", o->base_url, o->api_key,
+				     (const char *const *)o->headers.v, o->headers.n,
+				     o->extra_body, o->model, o->token_param };
+	*j = (struct endpoint_spec){ "judge", o->judge_base_url, o->judge_api_key,
+				     (const char *const *)(o->judge_base_url_arg ? o->judge_headers.v :
+										    o->headers.v),
+				     o->judge_base_url_arg ? o->judge_headers.n : o->headers.n,
+				     o->judge_extra_body, o->judge_model, o->token_param };
+}
+
+/* The journal's first line: the run's id and seed (none for a run of an
+ * older build, which had no id). */
+static const struct journal_record *journal_header(const struct run *run,
+						   struct journal_record *h)
+{
+	memset(h, 0, sizeof *h);
+	h->type = CODEC_REC_RUN;
+	snprintf(h->run_id, sizeof h->run_id, "%s", run->run_id);
+	h->seed = run->opt->seed;
+	return run->run_id[0] ? h : NULL;
+}
+
+/* A new run's directory, once the preflight passed: made, locked, and its
+ * inputs/ written. */
+static int take_directory(struct loop *l)
+{
+	struct run *run = &l->run;
+	const char *dir = run->opt->out_dir;
+	if ((l->lock = store_prepare(dir, 0, l->err, sizeof l->err)) < 0)
 		return AW_EXIT_USAGE;
 	aw_random_id(run->run_id, sizeof run->run_id);
-	if (store_write_inputs(opt->out_dir, &run->texts, l->err, sizeof l->err) < 0)
+	if (store_write_inputs(dir, &run->texts, l->err, sizeof l->err) < 0)
 		return AW_EXIT_FAILED;
 	return 0;
 }
@@ -458,7 +619,6 @@ int evolve_main(int argc, char **argv)
 {
 	struct options opt;
 	struct loop l;
-	char *url = NULL;
 	memset(&l, 0, sizeof l);
 	struct run *run = &l.run;
 	int status = prepare(&l, &opt, argc, argv);
@@ -470,9 +630,15 @@ int evolve_main(int argc, char **argv)
 	}
 	if (opt.resume_dir && l.done > opt.generations &&
 	    strcmp(l.previous.status, "complete") == 0) {
-		if (!opt.quiet)
+		if (!opt.quiet && !opt.dry_run)
 			printf("alphawrite: the run in %s/ is complete (%d generation%s); nothing to do\n",
 			       opt.out_dir, l.done, l.done == 1 ? "" : "s");
+		if (opt.dry_run)
+			status = dry_run(&l);
+		goto early;
+	}
+	if (opt.dry_run) {
+		status = dry_run(&l);
 		goto early;
 	}
 
@@ -481,44 +647,53 @@ int evolve_main(int argc, char **argv)
 		aw_error("%s", l.err);
 		goto early;
 	}
-	url = xasprintf("%s/chat/completions", opt.base_url);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	interrupt_install();
-	struct http_config hc = {
-		.url = url,
-		.api_key = opt.api_key,
-		.cacert = opt.cacert,
-		.concurrency = opt.concurrency,
-		.timeout = opt.timeout,
-		.retries = opt.retries,
-		.max_reply = MAX_REPLY,
-		.jitter_seed = opt.seed ^ (unsigned long long)aw_now(),
-		.describe = llm_describe_error,
-		.wake_fd = interrupt_fd(),
-		.stop = &interrupt_count,
-		.grace = opt.timeout < GRACE_SECONDS ? opt.timeout : GRACE_SECONDS,
-		.tick = progress_tick,
-		.tick_arg = &run->progress,
-		.note = progress_note, /* a long wait is said even --quiet */
-		.note_arg = &run->progress,
-	};
-	run->http = http_new(&hc, l.err, sizeof l.err);
+	struct http_config hc;
+	endpoint_config(&hc, &opt, &run->progress);
+	struct endpoint_spec sp[2];
+	specs(&opt, &sp[0], &sp[1]);
+	struct journal_record header;
+	/* A resumed run is listed in run.json (and its journal's torn line cut
+	 * off, so that run.json counts what it holds) before it sends anything,
+	 * the preflight included: a process that sent a request is on record,
+	 * however it ends. */
+	if (opt.resume_dir &&
+	    (journal_open(&run->journal, opt.out_dir, journal_header(run, &header), l.err,
+			  sizeof l.err) < 0 ||
+	     write_run(&l, "running", NULL, l.err, sizeof l.err) < 0))
+		goto out;
+	/* The preflight, unless there is nothing left to ask (a resumed run
+	 * that lacks only its best.txt). */
+	if (!opt.no_preflight && l.done <= opt.generations &&
+	    endpoint_preflight(&hc, sp, 2, &run->preflight_requests, l.err, sizeof l.err) < 0) {
+		status = interrupt_count ? AW_EXIT_INTERRUPTED : AW_EXIT_FAILED;
+		if (status == AW_EXIT_FAILED)
+			snprintf(l.err + strlen(l.err), sizeof l.err - strlen(l.err),
+				 " (checked before any work; --no-preflight skips the check)");
+		if (opt.resume_dir) {
+			char err2[1024];
+			write_run(&l, status == AW_EXIT_FAILED ? "failed" : "interrupted",
+				  status == AW_EXIT_FAILED ? l.err : NULL, err2, sizeof err2);
+		}
+		goto out;
+	}
+	if (!opt.resume_dir && (status = take_directory(&l)) != 0) {
+		if (status == AW_EXIT_USAGE)
+			aw_error("%s", l.err);
+		goto early_http;
+	}
+	status = AW_EXIT_FAILED;
+	run->http = endpoint_client(&hc, &sp[0], &sp[1], &run->judge_endpoint, l.err, sizeof l.err);
 	if (!run->http)
 		goto out;
 	progress_init(&run->progress, opt.quiet, http_stats(run->http));
 	/* A new run: run.json first, since a directory with a journal but no
 	 * run.json would be neither resumable nor new; the journal's first
-	 * line names the run.  A resumed run: the journal first (cutting a
-	 * torn last line off), so that run.json counts what it holds. */
-	struct journal_record header = { 0 };
-	header.type = CODEC_REC_RUN;
-	snprintf(header.run_id, sizeof header.run_id, "%s", run->run_id);
-	header.seed = opt.seed;
-	const struct journal_record *hp = run->run_id[0] ? &header : NULL;
-	if (opt.resume_dir ? journal_open(&run->journal, opt.out_dir, hp, l.err, sizeof l.err) < 0 ||
-				     write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 :
-			     write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 ||
-				     journal_open(&run->journal, opt.out_dir, hp, l.err, sizeof l.err) < 0)
+	 * line names the run. */
+	if (!opt.resume_dir &&
+	    (write_run(&l, "running", NULL, l.err, sizeof l.err) < 0 ||
+	     journal_open(&run->journal, opt.out_dir, journal_header(run, &header), l.err,
+			  sizeof l.err) < 0))
 		goto out;
 
 	status = 0;
@@ -540,11 +715,15 @@ int evolve_main(int argc, char **argv)
 	if (status == AW_EXIT_INTERRUPTED)
 		aw_error("interrupted; %d generation%s written to %s/ (continue with --resume %s)",
 			 l.done, l.done == 1 ? "" : "s", opt.out_dir, opt.out_dir);
-	else if (status == 0 && !opt.quiet)
-		summary(&l);
+	else if (status == 0)
+		summary(&l); /* the result: even with --quiet */
 out:
 	if (status == AW_EXIT_FAILED)
 		aw_error("%s", l.err);
+	else if (status == AW_EXIT_INTERRUPTED && !run->http)
+		aw_error("interrupted before any work%s%s", opt.resume_dir ? "; continue with --resume " : "",
+			 opt.resume_dir ? opt.out_dir : "");
+early_http:
 	http_free(run->http);
 	curl_global_cleanup();
 early:
@@ -559,7 +738,6 @@ early:
 	history_free(&l.hist);
 	tpolicy_free(l.tp);
 	texts_free(&run->texts);
-	free(url);
 	options_release(&opt);
 	if (l.lock >= 0)
 		close(l.lock);

@@ -45,14 +45,25 @@ struct job {
 	char errbuf[CURL_ERROR_SIZE]; /* libcurl's message for this attempt */
 };
 
+/* Where requests go: one per distinct endpoint (the writer's, the
+ * judge's), sharing the multi handle and the request window. */
+struct endpoint {
+	char *url;                    /* full URL requests are POSTed to */
+	char *shown;                  /* url without user:password@ */
+	struct curl_slist *headers;   /* every header, the key's included */
+};
+
 struct http {
 	struct http_config cfg;       /* settings (strings borrowed) */
-	char *shown_url;              /* cfg.url without user:password@ */
+	struct endpoint *eps;         /* endpoints, 0 from cfg */
+	size_t neps;
+	int draining;                 /* no new attempt: stop once the ones in
+				       * flight have ended (a cap was reached) */
+	char drain_why[1024];         /* ... and why */
 	char **secrets;               /* key, URL user and password, marked
 				       * header and body values (owned) */
 	size_t nsecrets;
 	CURLM *multi;                 /* the one multi handle */
-	struct curl_slist *headers;   /* shared by every transfer */
 	struct job *ready, *ready_tail; /* jobs that may start now */
 	struct job *delayed;          /* jobs waiting for their backoff */
 	struct job *flying;           /* jobs in flight */
@@ -262,14 +273,51 @@ static void push_ready(struct http *h, struct job *j)
 
 /* ---------------------------------------------------------------- public */
 
+int http_add_endpoint(struct http *h, const char *url, const char *api_key,
+		      const char *const *headers, size_t nheaders)
+{
+	h->eps = xrealloc(h->eps, (h->neps + 1) * sizeof *h->eps);
+	struct endpoint *ep = &h->eps[h->neps];
+	ep->url = xstrdup(url);
+	ep->shown = aw_public_url(url);
+	if (api_key)
+		add_secret(h, api_key, strlen(api_key));
+	add_url_secrets(h, url);
+	ep->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	ep->headers = curl_slist_append(ep->headers, "Accept: application/json");
+	ep->headers = curl_slist_append(ep->headers, "Expect:");
+	if (api_key) {
+		char *auth = xasprintf("Authorization: Bearer %s", api_key);
+		ep->headers = curl_slist_append(ep->headers, auth);
+		memset(auth, 0, strlen(auth));
+		free(auth);
+	}
+	for (size_t i = 0; i < nheaders; i++) {
+		/* "Name: value": the value is as secret as the key */
+		const char *colon = strchr(headers[i], ':');
+		if (colon) {
+			const char *v = colon + 1 + strspn(colon + 1, " \t");
+			add_secret(h, v, strlen(v));
+		}
+		ep->headers = curl_slist_append(ep->headers, headers[i]);
+	}
+	return (int)h->neps++;
+}
+
+void http_add_secret(struct http *h, const char *secret)
+{
+	add_secret(h, secret, strlen(secret));
+}
+
+const char *http_endpoint_url(const struct http *h, int endpoint)
+{
+	return endpoint >= 0 && (size_t)endpoint < h->neps ? h->eps[endpoint].shown : "";
+}
+
 struct http *http_new(const struct http_config *cfg, char *err, size_t errlen)
 {
 	struct http *h = xcalloc(1, sizeof *h);
 	h->cfg = *cfg;
-	h->shown_url = aw_public_url(cfg->url);
-	if (cfg->api_key)
-		add_secret(h, cfg->api_key, strlen(cfg->api_key));
-	add_url_secrets(h, cfg->url);
 	h->multi = curl_multi_init();
 	if (!h->multi) {
 		http_free(h);
@@ -278,15 +326,7 @@ struct http *http_new(const struct http_config *cfg, char *err, size_t errlen)
 	}
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, cfg->concurrency + 4);
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, cfg->concurrency);
-	h->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	h->headers = curl_slist_append(h->headers, "Accept: application/json");
-	h->headers = curl_slist_append(h->headers, "Expect:");
-	if (cfg->api_key) {
-		char *auth = xasprintf("Authorization: Bearer %s", cfg->api_key);
-		h->headers = curl_slist_append(h->headers, auth);
-		memset(auth, 0, strlen(auth));
-		free(auth);
-	}
+	http_add_endpoint(h, cfg->url, cfg->api_key, cfg->headers, cfg->nheaders);
 	rng_seed(&h->jitter, cfg->jitter_seed);
 	h->last_change = aw_now();
 	return h;
@@ -314,8 +354,9 @@ static int start(struct http *h, struct job *j)
 	j->retry_after = -1;
 	j->should_retry = -1;
 	j->errbuf[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_URL, h->cfg.url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+	const struct endpoint *ep = &h->eps[j->handler.endpoint];
+	curl_easy_setopt(e, CURLOPT_URL, ep->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, ep->headers);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->len);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -390,6 +431,47 @@ static void retry_or_fail(struct http *h, struct job *j, const char *why, int re
 	job_free(h, j);
 }
 
+/* What a transport failure means, in words a person can act on, with
+ * libcurl's own words after them. */
+static void transport_words(CURLcode rc, const char *errbuf, char *out, size_t n)
+{
+	const char *curl = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+	const char *what;
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		what = "connection refused: nothing answers at that address (is the server "
+		       "running, on that port?)";
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		what = "cannot resolve the host name (a typo in the URL, or no network?)";
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		what = strstr(curl, "wrong version number") ?
+			       "TLS failed: the server does not speak https there (try http://)" :
+			       "the TLS handshake failed";
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		what = "the server's TLS certificate is not trusted (a private CA? give it with "
+		       "--cacert FILE)";
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		what = "no complete reply within --timeout";
+		break;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		what = "the connection was dropped";
+		break;
+	default:
+		what = NULL;
+		break;
+	}
+	if (what)
+		snprintf(out, n, "%s (%s)", what, curl);
+	else
+		snprintf(out, n, "%s", curl);
+}
+
 static int transport_fatal(CURLcode rc)
 {
 	return rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL ||
@@ -417,6 +499,8 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	char why[1024];
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	land(h, j);
+	if (j->handler.landed)
+		j->handler.landed(j->handler.ctx);
 	hide_secrets(h, &j->reply);
 
 	if (rc != CURLE_OK) {
@@ -426,14 +510,14 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 			snprintf(why, sizeof why, "reply larger than %zu bytes", h->cfg.max_reply);
 			retry_or_fail(h, j, why, 1);
 		} else if (transport_fatal(rc)) {
-			snprintf(h->error, sizeof h->error, "cannot reach '%s': %s", h->shown_url,
-				 j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
+			char words[800];
+			transport_words(rc, j->errbuf, words, sizeof words);
+			snprintf(h->error, sizeof h->error, "cannot reach '%s': %s",
+				 h->eps[j->handler.endpoint].shown, words);
 			h->fatal = 1;
 			job_free(h, j);
 		} else {
-			snprintf(why, sizeof why, "%s",
-				 rc == CURLE_OPERATION_TIMEDOUT ? "request timed out" :
-				 j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
+			transport_words(rc, j->errbuf, why, sizeof why);
 			retry_or_fail(h, j, why, 1);
 		}
 		return;
@@ -485,10 +569,13 @@ static void finish(struct http *h, struct job *j, CURLcode rc)
 	if (status >= 300 && status < 400)
 		snprintf(h->error, sizeof h->error,
 			 "the endpoint '%s' answered with a redirect (HTTP %ld); give the final URL with --base-url",
-			 h->shown_url, status);
+			 h->eps[j->handler.endpoint].shown, status);
+	else if (j->handler.explain)
+		j->handler.explain(j->handler.ctx, status, detail, h->error, sizeof h->error);
 	else
 		snprintf(h->error, sizeof h->error, "the endpoint refused the request (HTTP %ld)%s%s",
 			 status, detail[0] ? ": " : "", detail);
+	redact_into(h, h->error, sizeof h->error);
 	h->fatal = 1;
 	job_free(h, j);
 }
@@ -513,6 +600,8 @@ static void drop_all(struct http *h)
 	while (h->flying) {
 		struct job *j = h->flying;
 		land(h, j);
+		if (j->handler.landed)
+			j->handler.landed(j->handler.ctx);
 		job_free(h, j);
 	}
 	for (struct job *j = h->ready, *next; j; j = next) {
@@ -549,8 +638,22 @@ enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *ar
 			}
 		}
 		promote_due(h, now);
-		while (!stopping && h->stats.in_flight < h->cfg.concurrency && h->ready) {
+		if (h->draining && h->stats.in_flight == 0) {
+			snprintf(h->error, sizeof h->error, "%s", h->drain_why);
+			res = HTTP_STOPPED;
+			break;
+		}
+		/* The stop flag is read again before each start: a signal that
+		 * lands while the window is being filled stops it there. */
+		while (!stopping && !(h->cfg.stop && *h->cfg.stop) && !h->draining &&
+		       h->stats.in_flight < h->cfg.concurrency && h->ready) {
 			struct job *j = h->ready;
+			const char *no = j->handler.may_start ? j->handler.may_start(j->handler.ctx) : NULL;
+			if (no) { /* a cap: nothing more is sent; what is out comes in */
+				snprintf(h->drain_why, sizeof h->drain_why, "%s", no);
+				h->draining = 1;
+				break;
+			}
 			h->ready = j->next;
 			if (!h->ready)
 				h->ready_tail = NULL;
@@ -646,12 +749,16 @@ void http_free(struct http *h)
 	drop_all(h);
 	if (h->multi)
 		curl_multi_cleanup(h->multi);
-	curl_slist_free_all(h->headers);
+	for (size_t k = 0; k < h->neps; k++) {
+		free(h->eps[k].url);
+		free(h->eps[k].shown);
+		curl_slist_free_all(h->eps[k].headers);
+	}
+	free(h->eps);
 	for (size_t k = 0; k < h->nsecrets; k++) {
 		memset(h->secrets[k], 0, strlen(h->secrets[k]));
 		free(h->secrets[k]);
 	}
 	free(h->secrets);
-	free(h->shown_url);
 	free(h);
 }

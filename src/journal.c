@@ -17,20 +17,7 @@
  * write left), so that a kill leaves at most one torn line. */
 static int append(struct journal *j, char *line)
 {
-	size_t len = strlen(line), off = 0;
-	int rc = 0;
-	while (off < len) {
-		ssize_t w = write(j->fd, line + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			rc = -1;
-			break;
-		}
-		off += (size_t)w;
-	}
+	int rc = aw_write_all(j->fd, line, strlen(line));
 	free(line);
 	if (rc == 0)
 		j->records++;

@@ -290,6 +290,12 @@ static void ask(struct bout *b)
 		.top_logprobs = want_logprobs(run) ? JUDGE_TOP_LOGPROBS : 0,
 		.logprobs_refused = o->logprobs == LOGPROBS_AUTO ? &run->logprobs_refused : NULL,
 		.sent = &b->t->calls,
+		.endpoint = run->judge_endpoint,
+		.role = ROLE_JUDGE,
+		.role_name = "judge",
+		.key_sent = o->judge_api_key != NULL,
+		.extra = o->judge_extra_body,
+		.budget = &run->budget,
 	};
 	if (b->first_reply) {
 		req.msg[1] = (struct llm_message){ "assistant", b->first_reply };
@@ -297,7 +303,7 @@ static void ask(struct bout *b)
 		req.nmsg = 3;
 	}
 	b->m->asks++;
-	llm_ask(run->http, &req, &run->usage, on_text, on_fail, b);
+	llm_ask(run->http, &req, &run->judge_usage, on_text, on_fail, b);
 }
 
 /* Put a match between stories i (shown first) and j on the list. */
@@ -341,16 +347,24 @@ static struct bout *new_match(struct tourney *t, size_t i, size_t j)
 		j = s;
 	}
 	struct bout *b = add_match(t, i, j);
-	char *fa = template_fence(&run->rng, "STORY A", b->a->text);
-	char *fb = template_fence(&run->rng, "STORY B", b->b->text);
+	b->prompt = judge_prompt(tx->judge, tx->prompt, tx->rubric, &run->rng, b->a->text,
+				 b->b->text);
+	return b;
+}
+
+char *judge_prompt(const char *tmpl, const char *prompt, const char *rubric, struct rng *r,
+		   const char *first, const char *second)
+{
+	char *fa = template_fence(r, "STORY A", first);
+	char *fb = template_fence(r, "STORY B", second);
 	struct tmpl_var vars[] = {
-		{ "prompt", tx->prompt }, { "rubric", tx->rubric },
+		{ "prompt", prompt }, { "rubric", rubric },
 		{ "story_a", fa }, { "story_b", fb },
 	};
-	b->prompt = template_render(tx->judge, vars, AW_ARRAY_LEN(vars));
+	char *out = template_render(tmpl, vars, AW_ARRAY_LEN(vars));
 	free(fa);
 	free(fb);
-	return b;
+	return out;
 }
 
 static void fill(struct tourney *t);

@@ -21,33 +21,6 @@
 
 /* ------------------------------------------------------------- words */
 
-/* Length of the punctuation at the start of [p, e): one ASCII punctuation
- * byte, or the UTF-8 of « » ¡ ¿ or of U+2010..U+205E (dashes, quotes,
- * ellipsis, primes, guillemets); 0 if none. */
-static size_t punct_at(const unsigned char *p, const unsigned char *e)
-{
-	if (p < e && *p < 0x80 && ispunct(*p))
-		return 1;
-	if (e - p >= 2 && p[0] == 0xc2 && (p[1] == 0xab || p[1] == 0xbb || p[1] == 0xa1 || p[1] == 0xbf))
-		return 2;
-	if (e - p >= 3 && p[0] == 0xe2 &&
-	    ((p[1] == 0x80 && p[2] >= 0x90) || (p[1] == 0x81 && p[2] >= 0x80 && p[2] < 0x9f)))
-		return 3;
-	return 0;
-}
-
-/* The same, for the punctuation that ends [b, e). */
-static size_t punct_before(const unsigned char *b, const unsigned char *e)
-{
-	if (e > b && e[-1] < 0x80 && ispunct(e[-1]))
-		return 1;
-	if (e - b >= 2 && punct_at(e - 2, e) == 2)
-		return 2;
-	if (e - b >= 3 && punct_at(e - 3, e) == 3)
-		return 3;
-	return 0;
-}
-
 struct word {
 	const char *s; /* first byte, surrounding punctuation stripped */
 	size_t n;      /* bytes */
@@ -57,29 +30,8 @@ struct word {
  * punctuation are skipped. */
 static int next_word(const char **pp, const char *end, struct word *w)
 {
-	const unsigned char *p = (const unsigned char *)*pp, *e = (const unsigned char *)end;
-	for (;;) {
-		while (p < e && isspace(*p))
-			p++;
-		if (p >= e) {
-			*pp = (const char *)p;
-			return 0;
-		}
-		const unsigned char *b = p, *z;
-		while (p < e && !isspace(*p))
-			p++;
-		z = p;
-		for (size_t k; b < z && (k = punct_at(b, z)) > 0;)
-			b += k;
-		for (size_t k; z > b && (k = punct_before(b, z)) > 0;)
-			z -= k;
-		if (b < z) {
-			w->s = (const char *)b;
-			w->n = (size_t)(z - b);
-			*pp = (const char *)p;
-			return 1;
-		}
-	}
+	w->s = text_next_word(pp, end, &w->n);
+	return w->s != NULL;
 }
 
 static int same_word(const struct word *a, const struct word *b)

@@ -9,6 +9,7 @@
 #include "aw/llm.h"
 #include "aw/buf.h"
 #include "aw/data.h"
+#include "aw/story.h"
 #include "aw/util.h"
 
 #include <cjson/cJSON.h>
@@ -37,6 +38,13 @@ char *llm_request_json(const struct llm_request *r)
 		cJSON_AddNumberToObject(root, "top_logprobs", r->top_logprobs);
 	}
 	cJSON_AddFalseToObject(root, "stream");
+	const cJSON *x;
+	cJSON_ArrayForEach(x, r->extra) {
+		if (!x->string || !strcmp(x->string, "model") || !strcmp(x->string, "messages"))
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(root, x->string);
+		cJSON_AddItemToObject(root, x->string, cJSON_Duplicate(x, 1));
+	}
 	char *out = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	if (!out) {
@@ -292,7 +300,81 @@ struct ask {
 	llm_text_fn on_text;      /* the caller's callbacks */
 	llm_fail_fn on_fail;
 	void *ctx;
+	long prompt_est;          /* its prompt's tokens, estimated */
+	int held;                 /* an attempt is reserved in req.budget */
 };
+
+/* A reply's tokens as reported, else estimated from its text. */
+static void spend(struct ask *a, const struct llm_reply *r)
+{
+	if (!a->req.budget)
+		return;
+	long in = r->prompt_tokens ? r->prompt_tokens : a->prompt_est;
+	long out = r->completion_tokens ? r->completion_tokens :
+					  (long)(text_count_words(r->content) * 4 / 3 + 1);
+	budget_spend(a->req.budget, a->req.role, in, out);
+}
+
+static const char *ask_may_start(void *arg)
+{
+	struct ask *a = arg;
+	if (!a->req.budget)
+		return NULL;
+	const char *no = budget_reserve(a->req.budget, a->req.role, a->prompt_est,
+					a->req.max_tokens);
+	a->held = !no;
+	return no;
+}
+
+static void ask_landed(void *arg)
+{
+	struct ask *a = arg;
+	if (a->held)
+		budget_release(a->req.budget, a->req.role, a->prompt_est, a->req.max_tokens);
+	a->held = 0;
+}
+
+void llm_explain_refusal(const char *role, const char *model, const char *url, int key_sent,
+			 long status, const char *detail, char *out, size_t n)
+{
+	const char *hint = "";
+	int says_model = detail && (strstr(detail, "model") || strstr(detail, "Model"));
+	int has_v1 = strstr(url, "/v1") != NULL;
+	if (status == 401)
+		hint = key_sent ? "the key was refused: check it (OPENAI_API_KEY, or "
+				  "ALPHAWRITE_JUDGE_API_KEY for a separate judge endpoint)" :
+				  "no API key was sent: set OPENAI_API_KEY (or "
+				  "ALPHAWRITE_JUDGE_API_KEY for a separate judge endpoint)";
+	else if (status == 403)
+		hint = "the key may not use this model or endpoint";
+	else if (status == 404 && says_model)
+		hint = "that model does not exist there: check --model / --judge-model";
+	else if (status == 404 && !has_v1)
+		hint = "no such route: OpenAI-compatible servers serve /v1/chat/completions; try "
+		       "the base URL with /v1 at its end";
+	else if (status == 404)
+		hint = "no such route or model there: check --base-url and the model name";
+	else if (status == 400 || status == 422)
+		hint = "the endpoint rejected a parameter; --token-param max_completion_tokens "
+		       "suits OpenAI's reasoning models, and --extra-body may help others";
+	else if (status == 429)
+		hint = "rate limited past every retry: lower --concurrency, or wait";
+	size_t dl = detail ? strlen(detail) : 0;
+	while (dl > 0 && (detail[dl - 1] == '.' || detail[dl - 1] == ' '))
+		dl--; /* the hint follows after "; " */
+	snprintf(out, n, "%s, model '%s' at '%s': the endpoint refused the request (HTTP %ld)%s%.*s%s%s",
+		 role, model, url, status, dl ? ": " : "", (int)dl, dl ? detail : "",
+		 *hint ? "; " : "", hint);
+}
+
+/* What a refused request means for the user, and what to do about it. */
+static void ask_explain(void *arg, long status, const char *detail, char *out, size_t n)
+{
+	struct ask *a = arg;
+	llm_explain_refusal(a->req.role_name ? a->req.role_name : "request", a->req.model,
+			    http_endpoint_url(a->http, a->req.endpoint), a->req.key_sent, status,
+			    detail, out, n);
+}
 
 static enum http_outcome ask_reply(void *arg, const char *body, size_t len, char *why,
 				   size_t whylen)
@@ -306,6 +388,7 @@ static enum http_outcome ask_reply(void *arg, const char *body, size_t len, char
 	}
 	a->usage->repaired += r.repaired > 0;
 	r.content = http_redact(a->http, r.content);
+	spend(a, &r);
 	if (r.prompt_tokens || r.completion_tokens) {
 		a->usage->prompt_tokens += r.prompt_tokens;
 		a->usage->completion_tokens += r.completion_tokens;
@@ -339,13 +422,25 @@ static void ask_fail(void *arg, const char *why)
 void llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usage,
 	     llm_text_fn on_text, llm_fail_fn on_fail, void *ctx)
 {
-	struct ask *a = xmalloc(sizeof *a);
+	struct ask *a = xcalloc(1, sizeof *a);
 	a->http = h;
 	a->req = *r;
 	a->usage = usage;
 	a->on_text = on_text;
 	a->on_fail = on_fail;
 	a->ctx = ctx;
-	struct http_handler hd = { ask_reply, ask_fail, ask_refused, free, a, r->sent };
-	http_submit(h, llm_request_json(r), &hd);
+	char *body = llm_request_json(r);
+	a->prompt_est = budget_estimate_tokens(strlen(body));
+	struct http_handler hd = { 0 };
+	hd.reply = ask_reply;
+	hd.fail = ask_fail;
+	hd.refused = ask_refused;
+	hd.release = free;
+	hd.may_start = ask_may_start;
+	hd.landed = ask_landed;
+	hd.explain = ask_explain;
+	hd.ctx = a;
+	hd.sent = r->sent;
+	hd.endpoint = r->endpoint;
+	http_submit(h, body, &hd);
 }

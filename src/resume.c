@@ -23,6 +23,8 @@ struct resume {
 	int from;                    /* generations done when this process began */
 	long stories;                /* stories taken */
 	long matches;                /* verdicts taken */
+	long stories_seen;           /* stories the files and journal hold */
+	long verdicts_seen;          /* decided matches they hold */
 };
 
 /* The number after "gN-" in a story id. */
@@ -89,6 +91,9 @@ struct resume *resume_open(const char *dir, const struct run_report *run,
 			return NULL;
 		}
 		register_born(fit, &gf, g);
+		r->stories_seen += (long)gf.stories.n;
+		for (size_t k = 0; k < gf.matches.n; k++)
+			r->verdicts_seen += gf.matches.v[k]->winner != 0;
 		for (size_t k = 0; k < gf.matches.n; k++) {
 			const struct match *m = gf.matches.v[k];
 			int a = bt_find(fit, m->a), b = bt_find(fit, m->b);
@@ -118,6 +123,9 @@ struct resume *resume_open(const char *dir, const struct run_report *run,
 		resume_free(r);
 		return NULL;
 	}
+	r->stories_seen += (long)r->journal.stories.n;
+	for (size_t k = 0; k < r->journal.matches.n; k++)
+		r->verdicts_seen += r->journal.matches.v[k]->winner != 0;
 	size_t nm = r->journal.matches.n ? r->journal.matches.n : 1;
 	r->used = xcalloc(nm, 1);
 	r->known = xcalloc(nm, 1);
@@ -137,6 +145,16 @@ void resume_free(struct resume *r)
 int resume_from(const struct resume *r)
 {
 	return r->from;
+}
+
+long resume_stories_seen(const struct resume *r)
+{
+	return r->stories_seen;
+}
+
+long resume_verdicts_seen(const struct resume *r)
+{
+	return r->verdicts_seen;
 }
 
 long resume_reused_stories(const struct resume *r)

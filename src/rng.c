@@ -70,3 +70,11 @@ uint64_t rng_mix(uint64_t a, uint64_t b)
 	splitmix64(&x);
 	return splitmix64(&x);
 }
+
+unsigned long rng_request_seed(uint64_t seed, const char *id, long attempt)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a of the id */
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return (unsigned long)(rng_mix(seed, rng_mix(h, (uint64_t)attempt)) & 0x7fffffff);
+}

@@ -13,10 +13,7 @@
 
 unsigned long run_request_seed(const struct run *r, const char *id, long attempt)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a of the id */
-	for (const char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return (unsigned long)(rng_mix(r->opt->seed, rng_mix(h, (uint64_t)attempt)) & 0x7fffffff);
+	return rng_request_seed(r->opt->seed, id, attempt);
 }
 
 static void journal_failed(struct run *r)
@@ -28,15 +25,17 @@ static void journal_failed(struct run *r)
 
 void run_usage_now(const struct run *r, struct run_usage *u)
 {
-	const struct http_stats *hs = http_stats(r->http);
+	static const struct http_stats none;
+	const struct http_stats *hs = r->http ? http_stats(r->http) : &none;
 	memset(u, 0, sizeof *u);
-	u->requests = hs->requests;
+	u->requests = hs->requests + r->preflight_requests;
 	u->retries = hs->retries;
 	u->failed_requests = hs->failed;
 	u->peak_in_flight = hs->peak_in_flight;
-	u->prompt_tokens = r->usage.prompt_tokens;
-	u->completion_tokens = r->usage.completion_tokens;
-	u->replies_without_usage = r->usage.replies_without_usage;
+	const struct llm_usage *w = &r->usage, *j = &r->judge_usage;
+	u->prompt_tokens = w->prompt_tokens + j->prompt_tokens;
+	u->completion_tokens = w->completion_tokens + j->completion_tokens;
+	u->replies_without_usage = w->replies_without_usage + j->replies_without_usage;
 	u->length_rewrites = r->length_retries;
 	u->trimmed_stories = r->trimmed;
 	u->judge_reasks = r->reasks;
@@ -46,11 +45,19 @@ void run_usage_now(const struct run *r, struct run_usage *u)
 	u->discarded_variants = r->discarded_variants;
 	u->soft_verdicts = r->soft_verdicts;
 	u->lost_matches = r->judge_lost;
-	u->repaired_replies = r->usage.repaired;
+	u->repaired_replies = w->repaired + j->repaired;
 	for (int k = 0; k < HF_N; k++)
 		u->faults[k] = hs->faults[k];
 	for (int k = 0; k < LB_N; k++)
-		u->unusable[k] = r->usage.bad[k];
+		u->unusable[k] = w->bad[k] + j->bad[k];
+	for (int k = 0; k < ROLE_N; k++) {
+		const struct llm_usage *lu = k == ROLE_WRITER ? w : j;
+		u->roles[k].requests = r->budget.requests[k];
+		u->roles[k].prompt_tokens = lu->prompt_tokens;
+		u->roles[k].completion_tokens = lu->completion_tokens;
+		u->roles[k].cost = -1;
+	}
+	u->cost = -1;
 	u->window_use = hs->busy_seconds > 0 ?
 				hs->slot_seconds / (hs->busy_seconds * (double)r->opt->concurrency) :
 				0;

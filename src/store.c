@@ -95,8 +95,7 @@ static int inputs_are_ours(const char *dir)
 	struct dirent *e;
 	while (ours && (e = readdir(d))) {
 		int known = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_our_tmp(e->d_name);
-		for (int k = 0; k < CODEC_TEXTS && !known; k++)
-			known = !strcmp(e->d_name, codec_input_name(k));
+		known = known || codec_is_input_file(e->d_name);
 		ours = known;
 	}
 	closedir(d);
@@ -137,10 +136,12 @@ static int clear_inputs(const char *dir)
 }
 
 /* What dir holds: refuse it unless it is empty (a new run) or holds a run
- * (resume); then remove what a kill left. */
-static int take_contents(const char *dir, int resume, char *err, size_t errlen)
+ * (resume).  *stale: it holds only an inputs/ that a run killed before its
+ * run.json left, which a new run clears.  Nothing is changed here. */
+static int inspect(const char *dir, int resume, int *stale, char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
+	*stale = 0;
 	if (!d)
 		return aw_fail(err, errlen, "cannot open output directory '%s':", dir);
 	struct dirent *e;
@@ -151,7 +152,7 @@ static int take_contents(const char *dir, int resume, char *err, size_t errlen)
 		if (!strcmp(e->d_name, CODEC_RUN))
 			has_run = 1;
 		else if (is_our_tmp(e->d_name))
-			; /* left by a kill: removed below, once the directory is taken */
+			; /* left by a kill: removed once the directory is taken */
 		else if (!strcmp(e->d_name, CODEC_INPUTS))
 			has_inputs = 1;
 		else
@@ -164,8 +165,8 @@ static int take_contents(const char *dir, int resume, char *err, size_t errlen)
 	if (has_inputs && !has_run && !other && !resume) {
 		if (!inputs_are_ours(dir))
 			other = 1;
-		else if (clear_inputs(dir) < 0)
-			return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+		else
+			*stale = 1;
 	}
 	other |= has_inputs && !has_run && resume;
 	if (has_run && !resume)
@@ -176,13 +177,64 @@ static int take_contents(const char *dir, int resume, char *err, size_t errlen)
 		return aw_fail(err, errlen,
 			       "%s '%s' is not empty and holds no run; choose a new or empty --out",
 			       resume ? "directory" : "output directory", dir);
-	remove_our_tmp(dir);
 	return 0;
+}
+
+int store_check(const char *dir, int resume, char *err, size_t errlen)
+{
+	struct stat st;
+	int stale;
+	if (path_too_long(dir, err, errlen) < 0)
+		return -1;
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return aw_fail(err, errlen, "output '%s' exists and is not a directory", dir);
+		if (inspect(dir, resume, &stale, err, errlen) < 0)
+			return -1;
+		if (access(dir, W_OK) < 0)
+			return aw_fail(err, errlen, "cannot write to output directory '%s':", dir);
+		return 0;
+	}
+	if (resume)
+		return aw_fail(err, errlen, "cannot resume '%s':", dir);
+	/* It would be made: its nearest existing ancestor must take it. */
+	char *p = xstrdup(dir);
+	int rc = 0;
+	for (;;) {
+		char *slash = strrchr(p, '/');
+		while (slash && slash > p && slash[-1] == '/')
+			slash--;
+		if (!slash) {
+			strcpy(p, ".");
+		} else if (slash == p) {
+			p[1] = '\0';
+		} else {
+			*slash = '\0';
+		}
+		if (stat(p, &st) == 0) {
+			if (!S_ISDIR(st.st_mode))
+				rc = aw_fail(err, errlen, "cannot create output directory '%s': '%s' "
+					     "is not a directory", dir, p);
+			else if (access(p, W_OK | X_OK) < 0)
+				rc = aw_fail(err, errlen, "cannot create output directory '%s' in '%s':",
+					     dir, p);
+			break;
+		}
+		if (errno != ENOENT) {
+			rc = aw_fail(err, errlen, "cannot create output directory '%s':", dir);
+			break;
+		}
+		if (!strcmp(p, ".") || !strcmp(p, "/"))
+			break;
+	}
+	free(p);
+	return rc;
 }
 
 int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 {
 	struct stat st;
+	int stale;
 	if (path_too_long(dir, err, errlen) < 0)
 		return -1;
 	if (stat(dir, &st) < 0) {
@@ -204,10 +256,15 @@ int store_prepare(const char *dir, int resume, char *err, size_t errlen)
 		return aw_fail(err, errlen, "'%s' is in use by another alphawrite run; wait for it to "
 			       "end, or choose another --out", dir);
 	}
-	if (take_contents(dir, resume, err, errlen) < 0) {
+	if (inspect(dir, resume, &stale, err, errlen) < 0) {
 		close(lock);
 		return -1;
 	}
+	if (stale && clear_inputs(dir) < 0) {
+		close(lock);
+		return aw_fail(err, errlen, "cannot clear '%s/inputs':", dir);
+	}
+	remove_our_tmp(dir);
 	if (access(dir, W_OK) < 0) {
 		close(lock);
 		return aw_fail(err, errlen, "cannot write to output directory '%s':", dir);
@@ -294,17 +351,11 @@ int store_write_file(const char *dir, const char *name, const char *data, size_t
 		aw_fail(err, errlen, "cannot create '%s':", tmp);
 		goto out;
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			aw_fail(err, errlen, "cannot write '%s':", path);
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)w;
+	if (aw_write_all(fd, data, len) < 0) {
+		aw_fail(err, errlen, "cannot write '%s':", path);
+		close(fd);
+		unlink(tmp);
+		goto out;
 	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		aw_fail(err, errlen, "cannot write '%s':", path);

@@ -152,3 +152,57 @@ char *text_trim_words(const char *text, long max_words)
 	const char *end = (sentence && sentence_words * 2 >= words) ? sentence : cut;
 	return xstrndup(text, (size_t)(end - text));
 }
+
+/* Length of the punctuation at the start of [p, e): one ASCII punctuation
+ * byte, or the UTF-8 of « » ¡ ¿ or of U+2010..U+205E (dashes, quotes,
+ * ellipsis, primes, guillemets); 0 if none. */
+static size_t punct_at(const unsigned char *p, const unsigned char *e)
+{
+	if (p < e && *p < 0x80 && ispunct(*p))
+		return 1;
+	if (e - p >= 2 && p[0] == 0xc2 && (p[1] == 0xab || p[1] == 0xbb || p[1] == 0xa1 || p[1] == 0xbf))
+		return 2;
+	if (e - p >= 3 && p[0] == 0xe2 &&
+	    ((p[1] == 0x80 && p[2] >= 0x90) || (p[1] == 0x81 && p[2] >= 0x80 && p[2] < 0x9f)))
+		return 3;
+	return 0;
+}
+
+/* The same, for the punctuation that ends [b, e). */
+static size_t punct_before(const unsigned char *b, const unsigned char *e)
+{
+	if (e > b && e[-1] < 0x80 && ispunct(e[-1]))
+		return 1;
+	if (e - b >= 2 && punct_at(e - 2, e) == 2)
+		return 2;
+	if (e - b >= 3 && punct_at(e - 3, e) == 3)
+		return 3;
+	return 0;
+}
+
+const char *text_next_word(const char **pp, const char *end, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)*pp;
+	const unsigned char *e = end ? (const unsigned char *)end : p + strlen(*pp);
+	for (;;) {
+		while (p < e && isspace(*p))
+			p++;
+		if (p >= e) {
+			*pp = (const char *)p;
+			return NULL;
+		}
+		const unsigned char *b = p, *z;
+		while (p < e && !isspace(*p))
+			p++;
+		z = p;
+		for (size_t k; b < z && (k = punct_at(b, z)) > 0;)
+			b += k;
+		for (size_t k; z > b && (k = punct_before(b, z)) > 0;)
+			z -= k;
+		if (b < z) {
+			*len = (size_t)(z - b);
+			*pp = (const char *)p;
+			return (const char *)b;
+		}
+	}
+}

@@ -197,3 +197,21 @@ void aw_random_id(char *out, size_t n)
 	}
 	snprintf(out, n, "%016llx", (unsigned long long)x);
 }
+
+int aw_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}

@@ -50,6 +50,8 @@ struct wset {
 	char **peers;             /* --diversity: texts a variant must not
 				   * nearly copy (owned), or NULL */
 	size_t npeers;
+	const char *sequential;   /* a baseline's step: this template, one
+				   * rewrite per story and no goal; else NULL */
 };
 
 void writer_assign(struct rng *r, size_t nstyles, size_t nthemes, size_t n, size_t *style,
@@ -201,6 +203,12 @@ static void send(struct wjob *j)
 		.seed = run_request_seed(run, j->key, j->rewrites + j->copied * (WRITER_REWRITES + 1)),
 		.msg = { { "user", j->prompt } },
 		.nmsg = 1,
+		.endpoint = 0,
+		.role = ROLE_WRITER,
+		.role_name = "writer",
+		.key_sent = o->api_key != NULL,
+		.extra = o->extra_body,
+		.budget = &run->budget,
 	};
 	llm_ask(run->http, &req, &run->usage, on_text, on_fail, j);
 }
@@ -277,6 +285,14 @@ struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks
 	return new_set(run, gen, hooks);
 }
 
+struct wset *writer_sequential(struct run *run, int gen, const char *tmpl,
+			       const struct writer_hooks *hooks)
+{
+	struct wset *w = new_set(run, gen, hooks);
+	w->sequential = tmpl;
+	return w;
+}
+
 void writer_want(struct wset *w, const struct story *p, size_t slot)
 {
 	struct run *run = w->run;
@@ -289,7 +305,7 @@ void writer_want(struct wset *w, const struct story *p, size_t slot)
 			return;
 	}
 	snprintf(words, sizeof words, "%ld", o->max_words);
-	for (long v = 1; v <= o->variants; v++) {
+	for (long v = 1; v <= (w->sequential ? 1 : o->variants); v++) {
 		struct story *s = story_new();
 		char *key = xasprintf("g%d:%s:%ld", w->gen, p->id, v);
 		struct rng r;
@@ -299,7 +315,7 @@ void writer_want(struct wset *w, const struct story *p, size_t slot)
 		s->variant = (int)v;
 		s->style = xstrdup(p->style);
 		s->theme = xstrdup(p->theme);
-		s->goal = xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
+		s->goal = w->sequential ? NULL : xstrdup(t->goals.v[rng_below(&r, t->goals.n)]);
 		s->temperature = w->hooks.policy ?
 			tpolicy_pick(w->hooks.policy, w->gen, TPOLICY_VARIANT,
 				     slot * (size_t)o->variants + (size_t)v - 1) : o->temperature;
@@ -310,7 +326,8 @@ void writer_want(struct wset *w, const struct story *p, size_t slot)
 				{ "prompt", t->prompt }, { "parent", fenced }, { "goal", s->goal },
 				{ "rubric", t->rubric }, { "max_words", words },
 			};
-			j->prompt = template_render(t->variant, vars, AW_ARRAY_LEN(vars));
+			j->prompt = template_render(w->sequential ? w->sequential : t->variant, vars,
+						    AW_ARRAY_LEN(vars));
 			free(fenced);
 		}
 	}

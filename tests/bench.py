@@ -6,6 +6,7 @@ unless the binary or the simulator breaks (a crash, a failed run, a missing
 file).
 
   python3 tests/bench.py [--quick] [--seeds N] [--jobs J] [--out DIR]
+                         [--eval-only] [--eval-reps N]
 
   --quick    a small version (about a minute) for smoke tests
   --seeds N  seeds per scheme in part 1 [6; 2 with --quick]
@@ -38,7 +39,25 @@ fixed chunks of 60, each waiting for its slowest call; 20 rounds; population
 Part 3, CPU and memory of alphawrite (user+sys CPU per request, peak RSS) at
 population 60 (paper scale) and 1,000 (one generation), latency 0.
 
-Parts 4 and 5 (tests/bench_issue13.py): --temperature auto against fixed
+Part 4, evaluation (`alphawrite compare`): do its intervals cover the truth?
+With the simulator's position bias at 0 and at 0.5, one small evolve run gives
+two pools of stories with known true qualities (generation 1 and generation
+0), and compare is repeated --eval-reps times (120 pairs, each in both
+orders, a new --seed each time).  The truth is the expected preference: the
+mean over pairs of the judge's true P(A's story wins), averaged over the two
+orders (which cancels the bias).  Two designs:
+  fixed    A = the run's final top 5, B = its initial top 5, the same stories
+           every time; the truth is that of the 120 pairs drawn
+  sampled  5 (and, in a third row, 10) stories drawn afresh from each pool
+           every time; the truth is that of the pools (every story of A
+           against every story of B), what "evolved stories are preferred"
+           claims about stories not yet written
+and the share of repetitions whose Wilson interval (ci_lo..ci_hi) and
+bootstrap interval over stories (ci_boot_lo..ci_boot_hi) contain the truth.
+It also runs alone: --eval-only (and --eval-reps N, default 100; 20 with
+--quick).  Written to bench-out/eval.md.
+
+Parts 5 and 6 (tests/bench_issue13.py): --temperature auto against fixed
 temperatures with a hidden best one, and --diversity W against lineage
 collapse, in paper-scale runs (10 seeds; 3 with --quick).
 """
@@ -46,7 +65,6 @@ import argparse
 import concurrent.futures
 import datetime
 import heapq
-import json
 import math
 import os
 import platform
@@ -59,7 +77,8 @@ import tempfile
 import threading
 import time
 
-from harness import BIN, MARKER_RE, REPO, Sim, clean_env, kendall_tau
+from harness import BIN, MARKER_RE, REPO, Sim, TestFail, clean_env, kendall_tau
+from validate import load_generations, load_json
 
 # The simulated judge of part 1: noise 1 (logit = quality difference), a
 # position bias of 0.5 logits for the story shown first, quality sd 1.
@@ -153,13 +172,9 @@ def sim_run(args, seed, sim_seed, latency="0", sim_extra=SIM_JUDGE, log=False):
             raise Broken("alphawrite evolve %s (seed %d) exited %d: %s"
                          % (shown, seed, code, err.strip()[-400:]))
         try:
-            run = json.load(open(os.path.join(out, "run.json")))
-            gens = []
-            g = 0
-            while os.path.exists(os.path.join(out, "gen-%03d.json" % g)):
-                gens.append(json.load(open(os.path.join(out, "gen-%03d.json" % g))))
-                g += 1
-        except (OSError, ValueError) as e:
+            run = load_json(os.path.join(out, "run.json"))
+            gens = load_generations(out)
+        except (OSError, TestFail) as e:
             raise Broken("alphawrite evolve %s (seed %d): unreadable output: %s"
                          % (shown, seed, e))
         if not gens:
@@ -1069,6 +1084,149 @@ def write_md(path, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3
         f.write("\n".join(L) + "\n")
 
 
+# --------------------------------------------------------------------------
+# Part 4: evaluation - coverage of compare's intervals
+# --------------------------------------------------------------------------
+EVAL_NOISE = 1.0
+EVAL_SIM = ["--judge-noise", str(EVAL_NOISE), "--quality-sd", "1.0"]
+EVAL_BIASES = (0.0, 0.5)
+EVAL_PAIRS = 120
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def order_averaged(qa, qb, bias):
+    """The judge's true P(A's story wins), averaged over A shown first and
+    A shown second: E[a pair's score] under the tie rule."""
+    d = (qa - qb) / EVAL_NOISE
+    return (sigmoid(d + bias) + sigmoid(d - bias)) / 2
+
+
+def compare_once(url, a, b, seed, tmp, extra=()):
+    """One `alphawrite compare` with its own verdict file; its JSON."""
+    os.makedirs(tmp, exist_ok=True)
+    out = os.path.join(tmp, "r.json")
+    cmd = [RUN_BIN, "compare", "--base-url", url, "--judge-model", "sim-judge", "--pairs",
+           str(EVAL_PAIRS), "--seed", str(seed), "--judge-logprobs", "off", "--quiet",
+           "--out", out] + list(extra) + [a, b]
+    code, _, _, err, _ = run_binary(cmd)
+    if code != 0:
+        raise Broken("alphawrite compare (seed %d) exited %d: %s" % (seed, code, err.strip()[-400:]))
+    with open(out) as f:
+        return json.load(f)
+
+
+def eval_condition(bias, reps, failures):
+    """Both designs at one position bias: a dict of figures per design."""
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="aw-bench-eval-") as tmp:
+        with Sim(tmp, "--seed", 41, "--position-bias", bias, *EVAL_SIM, max_seconds=3600) as sim:
+            run = os.path.join(tmp, "run")
+            code, _, _, err, _ = run_binary(evolve_cmd(sim.url, run, 3, [
+                "--population", "40", "--generations", "1", "--top", "5", "--variants", "5",
+                "--concurrency", "32"]))
+            if code != 0:
+                raise Broken("alphawrite evolve for part 4 exited %d: %s" % (code, err[-400:]))
+            quality = {k: v["quality"] for k, v in sim.truth()["stories"].items()}
+            pools = []
+            for g in (1, 0):
+                with open(os.path.join(run, "gen-%03d.json" % g)) as f:
+                    pools.append(json.load(f)["stories"])
+            q = lambda story: quality[sim_id(story)]
+            pool_truth = statistics.fmean(order_averaged(q(x), q(y), bias)
+                                          for x in pools[0] for y in pools[1])
+            by_id = [{s["id"]: s for s in pool} for pool in pools]
+            prompt = ["--prompt-file", os.path.join(run, "inputs", "prompt.txt")]
+            for design, size in (("fixed", 5), ("sampled", 5), ("sampled", 10)):
+                cover_w = cover_b = 0
+                widths_w, widths_b, rates, truths, agree, errs = [], [], [], [], [], []
+                t0 = time.monotonic()
+                for r in range(reps):
+                    rep = os.path.join(tmp, "%s%d-%d" % (design, size, r))
+                    if design == "fixed":
+                        d = compare_once(sim.url, run, os.path.join(run, "gen-000.json"),
+                                         r + 1, rep)
+                        truth = statistics.fmean(
+                            order_averaged(q(by_id[0][p["a_id"]]), q(by_id[1][p["b_id"]]), bias)
+                            for p in d["pairs_detail"] if p["score"] is not None)
+                    else:
+                        pick = random.Random(7919 * r + 17)
+                        files = []
+                        for k, pool in enumerate(pools):
+                            path = os.path.join(rep, "set%d.jsonl" % k)
+                            os.makedirs(rep, exist_ok=True)
+                            with open(path, "w") as f:
+                                for s in pick.sample(pool, size):
+                                    f.write(json.dumps({"id": s["id"], "text": s["text"]}) + "\n")
+                            files.append(path)
+                        d = compare_once(sim.url, files[0], files[1], r + 1, rep, prompt)
+                        truth = pool_truth
+                    cover_w += d["ci_lo"] <= truth <= d["ci_hi"]
+                    cover_b += d["ci_boot_lo"] <= truth <= d["ci_boot_hi"]
+                    widths_w.append(d["ci_hi"] - d["ci_lo"])
+                    widths_b.append(d["ci_boot_hi"] - d["ci_boot_lo"])
+                    rates.append(d["win_rate"])
+                    truths.append(truth)
+                    errs.append(d["win_rate"] - truth)
+                    if d["order_agreement"] is not None:
+                        agree.append(d["order_agreement"])
+                rows[(design, size)] = {
+                    "bias": bias, "design": "%s, %d + %d stories" % (design, size, size),
+                    "reps": reps,
+                    "wilson": cover_w / reps, "boot": cover_b / reps,
+                    "wilson_width": statistics.fmean(widths_w),
+                    "boot_width": statistics.fmean(widths_b),
+                    "win_rate": statistics.fmean(rates), "truth": statistics.fmean(truths),
+                    "sd": statistics.pstdev(errs), "agree": statistics.fmean(agree) if agree else None,
+                    "secs": time.monotonic() - t0,
+                }
+    return rows
+
+
+def part4(opts, failures):
+    reps = opts.eval_reps
+    print("part 4: evaluation, %d repetitions of compare per design and bias" % reps,
+          flush=True)
+    out = []
+    for bias in EVAL_BIASES:
+        try:
+            rows = eval_condition(bias, reps, failures)
+        except Broken as e:
+            failures.append(str(e))
+            continue
+        out += list(rows.values())
+    return out
+
+
+def eval_table(p4):
+    lines = ["| bias | design | reps | truth | mean win rate | sd of error | Wilson covers | "
+             "width | bootstrap covers | width | orders agree |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in p4:
+        se_w = math.sqrt(max(r["wilson"] * (1 - r["wilson"]), 1e-12) / r["reps"])
+        se_b = math.sqrt(max(r["boot"] * (1 - r["boot"]), 1e-12) / r["reps"])
+        lines.append("| %.1f | %s | %d | %.3f | %.3f | %.3f | %.0f%% ± %.0f | %.3f | %.0f%% ± %.0f "
+                     "| %.3f | %s |"
+                     % (r["bias"], r["design"], r["reps"], r["truth"], r["win_rate"], r["sd"],
+                        100 * r["wilson"], 100 * se_w, r["wilson_width"], 100 * r["boot"],
+                        100 * se_b, r["boot_width"],
+                        "-" if r["agree"] is None else "%.0f%%" % (100 * r["agree"])))
+    return lines
+
+
+def write_eval_md(path, opts, p4, secs):
+    with open(path, "w") as f:
+        f.write("# Evaluation: do compare's 95% intervals cover the truth?\n\n")
+        f.write("alphawrite %s, %d repetitions per row, %d pairs each judged in both orders, "
+                "judge noise %g, %.0f s.  Truth: the expected preference (order-averaged true "
+                "P(A wins)) over the pairs drawn (fixed) or over the two pools (sampled).  "
+                "± is the Monte Carlo standard error of the coverage.\n\n"
+                % (opts.commit, opts.eval_reps, EVAL_PAIRS, EVAL_NOISE, secs))
+        f.write("\n".join(eval_table(p4)) + "\n")
+
+
 def print_summary(p1, found, wc, p2, p3, big, failures):
     print()
     print("%-28s %-9s %-19s %6s %6s %14s %6s %8s" % ("scheme", "pairing", "budget", "calls",
@@ -1153,7 +1311,15 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=2, help="part 1 runs in parallel [2]")
     ap.add_argument("--out", default=os.path.join(REPO, "bench-out"),
                     help="output directory [bench-out]")
+    ap.add_argument("--eval-only", action="store_true",
+                    help="run only part 4, the evaluation (compare's interval coverage)")
+    ap.add_argument("--eval-reps", type=int,
+                    help="repetitions of compare per row of part 4 [100; 20 with --quick]")
     opts = ap.parse_args(argv)
+    if opts.eval_reps is None:
+        opts.eval_reps = 20 if opts.quick else 100
+    if opts.eval_reps < 1:
+        ap.error("--eval-reps must be at least 1")
     if opts.seeds is None:
         opts.seeds = 2 if opts.quick else 6
     if opts.seeds < 1 or opts.jobs < 1:
@@ -1172,7 +1338,25 @@ def main(argv=None):
         shutil.rmtree(snapdir, ignore_errors=True)
 
 
+def evaluation(opts):
+    """Part 4 alone or after the rest: eval.md and its table on stdout."""
+    failures = []
+    t0 = time.monotonic()
+    p4 = part4(opts, failures)
+    secs = time.monotonic() - t0
+    path = os.path.join(opts.out, "eval.md")
+    write_eval_md(path, opts, p4, secs)
+    print()
+    print("\n".join(eval_table(p4)))
+    for f in failures:
+        print("FAILURE: " + f)
+    print("wrote %s (%.0f s)" % (os.path.relpath(path), secs))
+    return failures
+
+
 def bench(opts, argv):
+    if opts.eval_only:
+        return 1 if evaluation(opts) else 0
     started = datetime.datetime.now().astimezone()
     t0 = time.monotonic()
     failures = []
@@ -1193,6 +1377,7 @@ def bench(opts, argv):
     print_summary(p1, found, wc, p2, p3, big, failures)
     print("\n" + "\n".join(issue13))
     print("\nwrote %s (%.0f s)" % (" and ".join(os.path.relpath(f) for f in wrote), total))
+    failures += evaluation(opts)
     return 1 if failures else 0
 
 

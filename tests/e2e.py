@@ -31,12 +31,13 @@ relaxed then (the test line says so).  AW_E2E_KEEP=1 keeps the temporary
 directories of failed tests.
 
 The harness (the simulator, running the binary, the runner) is
-tests/harness.py, shared with tests/e2e_resume.py and tests/bench.py.  Python 3
-standard library only.
+tests/harness.py, shared with tests/e2e_resume.py and tests/bench.py; the checks
+of what a run wrote (generation files, run.json, best.txt, the journal) are
+tests/validate.py, shared with tests/e2e_resume.py.  Python 3 standard library
+only.
 """
 
 import json
-import math
 import os
 import re
 import secrets
@@ -47,12 +48,13 @@ import sys
 import threading
 import time
 
-from harness import (MARKER_RE, PROMPTS_DIR, REPO, SLOW, VALGRIND, Result, Sim, TestFail,
-                     bin_cmd, check, clean_env, elo_expected, gen_files, is_int, is_num,
-                     kendall_tau, load_json, read_list, run_bin, run_tests, short, test,
-                     vg_check, word_count)
-
-GOALS_FILE = os.path.join(PROMPTS_DIR, "goals.txt")
+from harness import (BIN, MARKER_RE, PROMPTS_DIR, REPO, SLOW, VALGRIND, Result, Sim, TestFail,
+                     bin_cmd, check, clean_env, kendall_tau, run_bin, run_tests, short, test,
+                     vg_check)
+from validate import (Mode, all_files_valid, all_matches, check_best, check_failed_run,
+                      check_settings, clip_p, elo_update, gen_files, is_int, is_num,
+                      journal_records, load_generations, load_json, no_temp_files,
+                      validate_run)
 
 
 # --------------------------------------------------------------------------
@@ -71,479 +73,8 @@ def run_evolve(sim, out, *extra, expect=0, model="sim-writer", **kw):
 
 
 # --------------------------------------------------------------------------
-# Checking an output directory
+# The simulator's stories and request log
 # --------------------------------------------------------------------------
-STORY_FIELDS = ("id", "rank", "rating", "rating_lo", "rating_hi", "elo", "wins", "losses",
-                "matches", "born", "parent_id", "style", "theme", "goal", "temperature",
-                "words", "text")
-STOP_REASONS = ("rounds", "budget", "stable")
-BT_SCALE = 400.0 / math.log(10.0)       # logits -> Elo points
-P_CLIP = 0.02                           # soft outcomes lie in [P_CLIP, 1 - P_CLIP]
-
-
-def bt_lambda():
-    """The ridge prior's precision, as include/aw/bt.h defines it (1.0 if unreadable)."""
-    try:
-        with open(os.path.join(REPO, "include", "aw", "bt.h"), encoding="utf-8") as f:
-            m = re.search(r"#define\s+BT_LAMBDA\s+([0-9.eE+-]+)", f.read())
-        return float(m.group(1)) if m else 1.0
-    except OSError:
-        return 1.0
-
-
-class Mode:
-    """How a run judges: the options it is given and what the files must then show.
-
-    rounds: --rounds R (the paper's scheme), else None; budget: --judge-budget;
-    deterministic: --deterministic; early_stop: False for --no-early-stop;
-    rank_by/pairing/logprobs: the options (None = not given, the default);
-    soft: True when every decided match must carry p_a, False when none may,
-    None when either is fine (by default: True unless --judge-logprobs off)."""
-
-    def __init__(self, rounds=None, budget=None, deterministic=False, early_stop=True,
-                 rank_by=None, pairing=None, logprobs=None, soft="default"):
-        self.rounds, self.budget_opt = rounds, budget
-        self.budget = budget if budget is not None else 8
-        self.det_opt = deterministic
-        self.deterministic = deterministic or rounds is not None
-        self.early_opt = early_stop
-        self.early_stop = early_stop and rounds is None
-        self.rank_by_opt, self.pairing_opt, self.logprobs_opt = rank_by, pairing, logprobs
-        self.rank_by = rank_by or "bt"
-        self.pairing = pairing or "boundary"
-        self.logprobs = logprobs or "auto"
-        self.soft = (self.logprobs != "off") if soft == "default" else soft
-
-    def args(self):
-        a = []
-        if self.rounds is not None:
-            a += ["--rounds", self.rounds]
-        if self.budget_opt is not None:
-            a += ["--judge-budget", self.budget_opt]
-        if self.det_opt:
-            a.append("--deterministic")
-        if not self.early_opt:
-            a.append("--no-early-stop")
-        for flag, v in (("--rank-by", self.rank_by_opt), ("--pairing", self.pairing_opt),
-                        ("--judge-logprobs", self.logprobs_opt)):
-            if v is not None:
-                a += [flag, v]
-        return a
-
-    def target(self, n):
-        """judging.budget: the most matches a generation of n stories may play."""
-        if self.rounds is not None:
-            return self.rounds * (n // 2)
-        return (self.budget * n + 1) // 2
-
-    def settings(self):
-        """What run.json's settings must say."""
-        return {"rounds": self.rounds, "pairing": self.pairing, "rank_by": self.rank_by,
-                "judge_logprobs": self.logprobs, "deterministic": self.det_opt,
-                "no_early_stop": not self.early_opt, "early_stop": self.early_stop}
-
-
-def check_settings(run, mode):
-    settings = run.get("settings") or {}
-    want = mode.settings()
-    if mode.rounds is None:
-        want["judge_budget"] = mode.budget
-    wrong = {k: settings.get(k, "absent") for k, v in want.items()
-             if settings.get(k, "absent") != v or type(settings.get(k)) is not type(v)}
-    check(not wrong, f"run.json settings {wrong}, expected {({k: want[k] for k in wrong})}")
-    check(is_int(settings.get("judge_budget")) and settings["judge_budget"] > 0,
-          f"run.json settings.judge_budget {settings.get('judge_budget')!r}")
-
-
-def sigmoid(z):
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
-
-
-def clip_p(p):
-    return min(max(p, P_CLIP), 1.0 - P_CLIP)
-
-
-def outcome(m):
-    """The score of A in a decided match: the judge's p_a when recorded, else 1 or 0."""
-    if "p_a" in m:
-        return m["p_a"]
-    return 1.0 if m["winner"] == m["a"] else 0.0
-
-
-def cholesky(a):
-    n = len(a)
-    low = [[0.0] * n for _ in range(n)]
-    for j in range(n):
-        row_j = low[j]
-        d = a[j][j] - sum(v * v for v in row_j[:j])
-        if d <= 0:
-            raise TestFail("the Bradley-Terry check's Hessian is not positive definite")
-        row_j[j] = math.sqrt(d)
-        for i in range(j + 1, n):
-            row_i = low[i]
-            row_i[j] = (a[i][j] - sum(row_i[k] * row_j[k] for k in range(j))) / row_j[j]
-    return low
-
-
-def chol_solve(low, b):
-    n = len(low)
-    y = [0.0] * n
-    for i in range(n):
-        y[i] = (b[i] - sum(low[i][k] * y[k] for k in range(i))) / low[i][i]
-    x = [0.0] * n
-    for i in reversed(range(n)):
-        x[i] = (y[i] - sum(low[k][i] * x[k] for k in range(i + 1, n))) / low[i][i]
-    return x
-
-
-class BradleyTerry:
-    """An independent MAP fit of the Bradley-Terry model with position bias, as the
-    README states it: P(a shown first wins) = sigmoid(theta_a - theta_b + h), prior
-    theta, h ~ N(0, 1/lambda), fitted to every verdict of the run so far."""
-
-    def __init__(self):
-        self.index = {}      # story id -> item
-        self.obs = []        # (a, b, y)
-        self.lam = bt_lambda()
-
-    def register(self, sid):
-        self.index.setdefault(sid, len(self.index))
-
-    def add(self, a, b, y):
-        self.obs.append((self.index[a], self.index[b], y))
-
-    def _grad_hess(self, x):
-        n = len(self.index)
-        lam = self.lam
-        g = [-lam * v for v in x]
-        hess = [[0.0] * (n + 1) for _ in range(n + 1)]
-        for i in range(n + 1):
-            hess[i][i] = lam
-        for a, b, y in self.obs:
-            p = sigmoid(x[a] - x[b] + x[n])
-            r, w = y - p, p * (1 - p)
-            g[a] += r
-            g[b] -= r
-            g[n] += r
-            idx, sg = (a, b, n), (1, -1, 1)
-            for u in range(3):
-                for v in range(3):
-                    hess[idx[u]][idx[v]] += w * sg[u] * sg[v]
-        return g, hess
-
-    def fit(self):
-        """Returns (theta by id, h, centred se by id, plain se by id, se of h)."""
-        n = len(self.index)
-        x = [0.0] * (n + 1)
-        for _ in range(100):
-            g, hess = self._grad_hess(x)
-            if max(abs(v) for v in g) < 1e-11:
-                break
-            step = chol_solve(cholesky(hess), g)
-            x = [xi + si for xi, si in zip(x, step)]
-        g, hess = self._grad_hess(x)
-        low = cholesky(hess)
-        dim = n + 1
-        cov = [chol_solve(low, [1.0 if r == c else 0.0 for r in range(dim)]) for c in range(dim)]
-        su = [sum(cov[i][k] for k in range(n)) / n for i in range(dim)]
-        usu = sum(su[i] for i in range(n)) / n
-        theta, se_c, se_p = {}, {}, {}
-        for sid, i in self.index.items():
-            theta[sid] = x[i]
-            se_c[sid] = math.sqrt(max(cov[i][i] - 2 * su[i] + usu, 0.0))
-            se_p[sid] = math.sqrt(cov[i][i])
-        return theta, x[n], se_c, se_p, math.sqrt(cov[n][n])
-
-
-def rank_key(s, rank_by):
-    """Stories are ranked by rating (or elo) descending, then wins, then id."""
-    return (-s["rating" if rank_by == "bt" else "elo"], -s["wins"], s["id"])
-
-
-def validate_generation(d, g, n_expected, mode, max_words, temperature, goals,
-                        prev, prev_top, variants, seen, bt):
-    """Check one generation file.  prev: the previous generation's stories by
-    id; prev_top: the ids of its top K; seen: id -> story of every earlier
-    generation (updated here); bt: the run's BradleyTerry (updated here)."""
-    where = f"gen-{g:03d}"
-    check(isinstance(d, dict), f"{where}: not an object")
-    check(d.get("generation") == g, f"{where}: generation is {d.get('generation')!r}")
-    stories, matches = d.get("stories"), d.get("matches")
-    check(isinstance(stories, list) and isinstance(matches, list),
-          f"{where}: stories/matches missing")
-    failed = d.get("failed") or []
-    check(not failed, f"{where}: {len(failed)} stories failed: "
-          f"{short(str([s.get('error') for s in failed]))}")
-    check(len(stories) == n_expected,
-          f"{where}: {len(stories)} stories, expected {n_expected}")
-
-    ids = []
-    for i, s in enumerate(stories):
-        check(isinstance(s, dict), f"{where}: story {i} is not an object")
-        missing = [k for k in STORY_FIELDS if k not in s]
-        check(not missing, f"{where}: story {s.get('id')} lacks {missing}")
-        sid = s["id"]
-        check(isinstance(sid, str) and sid, f"{where}: bad id {sid!r}")
-        check(s["rank"] == i + 1, f"{where}: story {sid} at position {i + 1} has rank {s['rank']}")
-        for k in ("elo", "rating", "rating_lo", "rating_hi"):
-            check(is_num(s[k]), f"{where}: {sid}: {k} {s[k]!r}")
-        check(s["rating_lo"] < s["rating"] < s["rating_hi"],
-              f"{where}: {sid}: rating {s['rating']} outside its interval "
-              f"[{s['rating_lo']}, {s['rating_hi']}]")
-        for k in ("wins", "losses", "matches", "born", "words"):
-            check(is_int(s[k]) and s[k] >= 0, f"{where}: {sid}: {k} is {s[k]!r}")
-        for k in ("style", "theme", "text"):
-            check(isinstance(s[k], str) and s[k].strip(), f"{where}: {sid}: {k} is {s[k]!r}")
-        check(s["parent_id"] is None or isinstance(s["parent_id"], str),
-              f"{where}: {sid}: parent_id {s['parent_id']!r}")
-        check(s["goal"] is None or isinstance(s["goal"], str), f"{where}: {sid}: goal {s['goal']!r}")
-        check(is_num(s["temperature"]) and abs(s["temperature"] - temperature) < 1e-9,
-              f"{where}: {sid}: temperature {s['temperature']!r}, expected {temperature}")
-        wc = word_count(s["text"])
-        check(s["words"] == wc, f"{where}: {sid}: words {s['words']} but the text has {wc}")
-        check(s["words"] <= max_words, f"{where}: {sid}: {s['words']} words > --max-words {max_words}")
-        if i:
-            p = stories[i - 1]
-            check(rank_key(p, mode.rank_by) <= rank_key(s, mode.rank_by),
-                  f"{where}: not ranked by {'rating' if mode.rank_by == 'bt' else 'elo'} "
-                  f"(then wins, then id): {p['id']} (rating {p['rating']}, elo {p['elo']}, "
-                  f"wins {p['wins']}) above {sid} (rating {s['rating']}, elo {s['elo']}, "
-                  f"wins {s['wins']})")
-        ids.append(sid)
-    check(len(set(ids)) == len(ids), f"{where}: duplicate ids")
-    by_id = {s["id"]: s for s in stories}
-
-    # Provenance, and the Elo each story started this generation with.
-    start = {}
-    if g == 0:
-        for s in stories:
-            check(s["born"] == 0, f"{where}: {s['id']} born {s['born']}")
-            check(s["parent_id"] is None, f"{where}: {s['id']} has parent {s['parent_id']!r}")
-            check(s["goal"] is None, f"{where}: {s['id']} has goal {s['goal']!r}")
-            check(s["id"] not in seen, f"{where}: id {s['id']} reused")
-            start[s["id"]] = 1200.0
-    else:
-        carried = {s["id"] for s in stories if s["born"] < g}
-        check(carried == set(prev_top),
-              f"{where}: carried-over parents {sorted(carried)} are not the previous top "
-              f"{sorted(prev_top)}")
-        kids = {}
-        for s in stories:
-            sid = s["id"]
-            if s["born"] < g:
-                old = seen.get(sid)
-                check(old is not None, f"{where}: {sid} born {s['born']} but never seen before")
-                for k in ("born", "parent_id", "style", "theme", "goal", "text", "words"):
-                    check(s[k] == old[k], f"{where}: carried-over {sid} changed its {k}")
-                start[sid] = prev[sid]["elo"]
-                continue
-            check(s["born"] == g, f"{where}: {sid} born {s['born']}")
-            check(sid not in seen, f"{where}: new story reuses id {sid}")
-            pid = s["parent_id"]
-            check(pid in prev_top, f"{where}: {sid} has parent {pid!r}, not among the previous "
-                  f"top {sorted(prev_top)}")
-            check(s["goal"] is not None and s["goal"] in goals,
-                  f"{where}: {sid}: goal {s['goal']!r} is not from the goals list")
-            check(s["style"] == prev[pid]["style"] and s["theme"] == prev[pid]["theme"],
-                  f"{where}: {sid}: style/theme differ from its parent {pid}")
-            kids[pid] = kids.get(pid, 0) + 1
-            start[sid] = prev[pid]["elo"]   # a variant starts from its parent's rating
-        for pid in prev_top:
-            check(kids.get(pid, 0) == variants,
-                  f"{where}: parent {pid} has {kids.get(pid, 0)} variants, expected {variants}")
-
-    # The tournament's summary.
-    n = len(stories)
-    judging, bias = d.get("judging"), d.get("position_bias")
-    check(isinstance(judging, dict), f"{where}: no \"judging\" object")
-    for k in ("calls", "matches", "budget", "soft_verdicts"):
-        check(is_int(judging.get(k)) and judging[k] >= 0, f"{where}: judging.{k} is "
-              f"{judging.get(k)!r}")
-    stopped = judging.get("stopped")
-    check(stopped in STOP_REASONS, f"{where}: judging.stopped is {stopped!r}")
-    check(judging["matches"] == len(matches),
-          f"{where}: judging.matches {judging['matches']} but {len(matches)} matches listed")
-    check(judging["budget"] == mode.target(n),
-          f"{where}: judging.budget {judging['budget']}, expected {mode.target(n)} for {n} "
-          f"stories")
-    check(len(matches) <= judging["budget"],
-          f"{where}: {len(matches)} matches, more than the budget {judging['budget']}")
-    if mode.rounds is not None:
-        check(stopped == "rounds", f"{where}: stopped {stopped!r} with --rounds")
-    elif not mode.early_stop:
-        check(stopped == "budget", f"{where}: stopped {stopped!r} with --no-early-stop")
-    else:
-        check(stopped in ("budget", "stable"), f"{where}: stopped {stopped!r} without --rounds")
-    check(isinstance(bias, dict), f"{where}: no \"position_bias\" object")
-    for k in ("logit", "logit_lo", "logit_hi", "first_wins"):
-        check(is_num(bias.get(k)), f"{where}: position_bias.{k} is {bias.get(k)!r}")
-    check(bias["logit_lo"] < bias["logit"] < bias["logit_hi"],
-          f"{where}: position bias {bias['logit']} outside [{bias['logit_lo']}, "
-          f"{bias['logit_hi']}]")
-    check(abs(bias["first_wins"] - sigmoid(bias["logit"])) < 1e-9,
-          f"{where}: position_bias.first_wins {bias['first_wins']} is not "
-          f"sigmoid({bias['logit']})")
-
-    # Matches.
-    per_round = {}
-    wins = dict.fromkeys(ids, 0)
-    losses = dict.fromkeys(ids, 0)
-    elo = dict(start)
-    asks = soft = 0
-    last_round = 0
-    for s in stories:
-        bt.register(s["id"])
-    for k, m in enumerate(matches):
-        check(isinstance(m, dict), f"{where}: match {k} is not an object")
-        a, b, w = m.get("a"), m.get("b"), m.get("winner", "absent")
-        check(a in by_id and b in by_id, f"{where}: match {k} names {a!r} and {b!r}")
-        check(a != b, f"{where}: match {k}: a story meets itself ({a})")
-        check(w in (a, b, None), f"{where}: match {k}: winner {w!r}")
-        check(is_int(m.get("asks")) and m["asks"] >= 1, f"{where}: match {k}: asks {m.get('asks')!r}")
-        asks += m["asks"]
-        if w is None:
-            check(isinstance(m.get("error"), str) and m["error"],
-                  f"{where}: match {k} has no winner and no error")
-            check("p_a" not in m, f"{where}: match {k} has p_a but no winner")
-        if "p_a" in m:
-            soft += 1
-            check(is_num(m["p_a"]) and P_CLIP - 1e-12 <= m["p_a"] <= 1 - P_CLIP + 1e-12,
-                  f"{where}: match {k}: p_a {m['p_a']!r} is not a probability in "
-                  f"[{P_CLIP}, {1 - P_CLIP}]")
-        if mode.soft is True and w is not None:
-            check("p_a" in m, f"{where}: match {k} has no p_a although the endpoint sends "
-                  "logprobs")
-        if mode.soft is False:
-            check("p_a" not in m, f"{where}: match {k} has p_a {m.get('p_a')} although no "
-                  "probabilities were used")
-        r = m.get("round")
-        if mode.deterministic:
-            limit = mode.rounds if mode.rounds is not None else mode.budget
-            check(is_int(r) and 1 <= r <= limit, f"{where}: match {k}: round {r!r}, expected "
-                  f"1..{limit}")
-            check(r >= last_round, f"{where}: match {k} of round {r} listed after round "
-                  f"{last_round}")
-            last_round = r
-            met = per_round.setdefault(r, set())
-            check(a not in met and b not in met, f"{where}: round {r}: a story plays twice")
-            met.update((a, b))
-        else:
-            check("round" not in m, f"{where}: match {k} has a round ({r!r}) in the "
-                  "barrier-free mode")
-        if w is not None:
-            loser = b if w == a else a
-            wins[w] += 1
-            losses[loser] += 1
-            # Elo in match order, K=32, base 10, scale 400; the score of A is the
-            # judge's probability when there is one.
-            delta = 32.0 * (outcome(m) - elo_expected(elo[a], elo[b]))
-            elo[a] += delta
-            elo[b] -= delta
-            bt.add(a, b, outcome(m))
-    check(judging["soft_verdicts"] == soft,
-          f"{where}: judging.soft_verdicts {judging['soft_verdicts']} but {soft} matches "
-          "have p_a")
-    check(judging["calls"] >= asks,
-          f"{where}: judging.calls {judging['calls']} but the matches made {asks} asks")
-    if mode.deterministic:
-        played = sorted(per_round)
-        check(played == list(range(1, len(played) + 1)),
-              f"{where}: rounds played {played} are not 1..{len(played)}")
-        for r in played:
-            check(len(per_round[r]) == 2 * (n // 2),
-                  f"{where}: round {r} has {len(per_round[r]) // 2} matches, expected {n // 2}")
-        if mode.rounds is not None:
-            check(len(played) == mode.rounds and len(matches) == mode.rounds * (n // 2),
-                  f"{where}: {len(matches)} matches in {len(played)} rounds, expected exactly "
-                  f"{mode.rounds}*{n // 2} in {mode.rounds}")
-        elif stopped == "budget":
-            check(len(played) == mode.budget,
-                  f"{where}: stopped for the budget after {len(played)} of {mode.budget} rounds")
-    elif stopped == "budget":
-        check(len(matches) == judging["budget"],
-              f"{where}: stopped for the budget after {len(matches)} of {judging['budget']} "
-              "matches")
-    for s in stories:
-        sid = s["id"]
-        check(s["wins"] == wins[sid] and s["losses"] == losses[sid],
-              f"{where}: {sid}: wins/losses {s['wins']}/{s['losses']}, its matches say "
-              f"{wins[sid]}/{losses[sid]}")
-        check(s["matches"] == wins[sid] + losses[sid],
-              f"{where}: {sid}: matches {s['matches']} != {wins[sid] + losses[sid]} decided")
-        check(abs(s["elo"] - elo[sid]) < 1e-6,
-              f"{where}: {sid}: elo {s['elo']} but replaying the matches in order gives {elo[sid]}")
-    total, expect_total = sum(s["elo"] for s in stories), sum(start.values())
-    check(abs(total - expect_total) < 1e-6,
-          f"{where}: elo sums to {total}, expected {expect_total} (zero-sum)")
-    if g == 0:
-        check(abs(total - 1200.0 * n) < 1e-6, f"{where}: elo sums to {total}, not 1200*{n}")
-
-    # Bradley-Terry: an independent fit to every verdict of the run so far.
-    theta, h, se_c, se_p, h_se = bt.fit()
-    for s in stories:
-        sid = s["id"]
-        want = 1200.0 + BT_SCALE * theta[sid]
-        check(abs(s["rating"] - want) < 1e-3,
-              f"{where}: {sid}: rating {s['rating']}, but the MAP Bradley-Terry fit of the "
-              f"run's {len(bt.obs)} verdicts gives {want}")
-        mid = (s["rating_lo"] + s["rating_hi"]) / 2
-        half = (s["rating_hi"] - s["rating_lo"]) / 2 / (1.96 * BT_SCALE)
-        check(abs(mid - s["rating"]) < 1e-6, f"{where}: {sid}: interval [{s['rating_lo']}, "
-              f"{s['rating_hi']}] is not centred on the rating {s['rating']}")
-        check(any(abs(half - se) <= 1e-3 * se + 1e-9 for se in (se_c[sid], se_p[sid])),
-              f"{where}: {sid}: interval half-width {half:.6f} logits/1.96 is neither "
-              f"standard error of the fit ({se_c[sid]:.6f} centred, {se_p[sid]:.6f} plain)")
-    check(abs(bias["logit"] - h) < 1e-5,
-          f"{where}: position_bias.logit {bias['logit']}, the fit gives {h}")
-    half = (bias["logit_hi"] - bias["logit_lo"]) / 2 / 1.96
-    check(abs(half - h_se) <= 1e-3 * h_se, f"{where}: position bias interval half-width "
-          f"{half:.6f}/1.96, the fit's standard error is {h_se:.6f}")
-    for s in stories:
-        seen.setdefault(s["id"], s)
-    return d
-
-
-def validate_run(out, n0, gens, top, variants, mode, max_words, temperature=1.0,
-                 goals=None, complete=True):
-    """Check every generation file of a run; returns the parsed files."""
-    goals = goals if goals is not None else read_list(GOALS_FILE)
-    files = gen_files(out)
-    if complete:
-        check(files == [f"gen-{g:03d}.json" for g in range(gens + 1)],
-              f"generation files are {files}, expected gen-000..gen-{gens:03d}")
-    out_gens, seen, prev, prev_top = [], {}, None, None
-    bt = BradleyTerry()
-    n = n0
-    for g in range(len(files)):
-        check(files[g] == f"gen-{g:03d}.json", f"unexpected generation file {files[g]}")
-        d = validate_generation(load_json(os.path.join(out, files[g])), g, n, mode, max_words,
-                                temperature, goals, prev, prev_top, variants, seen, bt)
-        out_gens.append(d)
-        k = min(top, len(d["stories"]))
-        prev = {s["id"]: s for s in d["stories"]}
-        prev_top = [s["id"] for s in d["stories"][:k]]
-        n = k + k * variants
-    return out_gens
-
-
-def check_best(out, last_gen):
-    path = os.path.join(out, "best.txt")
-    check(os.path.exists(path), "best.txt is missing")
-    with open(path, encoding="utf-8") as f:
-        best = f.read()
-    check(best == last_gen["stories"][0]["text"] + "\n",
-          "best.txt is not the text of rank 1 of the last generation plus a newline")
-
-
-def no_temp_files(out):
-    hidden = [f for f in os.listdir(out) if f.startswith(".")]
-    check(not hidden, f"temporary files left in --out: {hidden}")
-
-
-def all_matches(gens):
-    return [m for d in gens for m in d["matches"]]
-
-
 def marker_of(story):
     ids = MARKER_RE.findall(story["text"])
     check(len(ids) == 1, f"{story['id']}: {len(ids)} simulated-story markers")
@@ -830,6 +361,10 @@ def request_schema(tmp):
                   "hold a 200-word story")
             check("logprobs" not in body and "top_logprobs" not in body,
                   f"{where}: a writer request asks for logprobs")
+        elif kind == "probe":
+            # the preflight: a one-token check of each (endpoint, model)
+            check(body["model"] in ("writer-x", "judge-y"), f"{where}: model {body['model']!r}")
+            check(body["max_tokens"] == 1, f"{where}: a probe of {body['max_tokens']} tokens")
         else:
             raise TestFail(f"{where}: the endpoint could not classify it")
     for k in ("story", "variant", "judge", "reask"):
@@ -840,7 +375,7 @@ def request_schema(tmp):
     for rec in log:
         if rec["kind"] == "judge":
             judge_firsts.append(user_text(rec))
-    gens = [load_json(os.path.join(out, f)) for f in gen_files(out)]
+    gens = load_generations(out)
     check(len(gens) == 2, f"{len(gens)} generation files")
     total = 0
     for d in gens:
@@ -943,7 +478,7 @@ def lost_stories(tmp):
                          "--variants", 4, "--judge-budget", 6, "--retries", 0,
                          "--concurrency", 24, "--seed", 4)
     run = load_json(os.path.join(out, "run.json"))
-    gens = [load_json(os.path.join(out, f)) for f in gen_files(out)]
+    gens = load_generations(out)
     check(run["status"] == "complete" and len(gens) == 4, f"status {run['status']!r}, "
           f"{len(gens)} generation files")
     lost = [s for d in gens for s in d["failed"]]
@@ -990,25 +525,35 @@ def ranking(tmp):
     return f"tau {tau:.2f} by rating, {tau_elo:.2f} by elo"
 
 
-def check_failed_run(out, needles):
-    run = load_json(os.path.join(out, "run.json"))
-    check(run.get("status") == "failed", f"run.json status {run.get('status')!r}")
-    err = run.get("error") or ""
+def check_preflight_refused(tmp, out, r, stats, needles, requests):
+    """A run refused by the preflight: exit 1 naming what is wrong, nothing
+    made, only the tiny check sent."""
+    check(r.rc == 1, f"preflight: {r!r}")
     for n in needles:
-        check(n.lower() in err.lower(), f"run.json error {err!r} lacks {n!r}")
-    check(not gen_files(out), f"generation files written: {gen_files(out)}")
-    check(not os.path.exists(os.path.join(out, "best.txt")), "best.txt written")
-    no_temp_files(out)
-    return run
+        check(n in r.err, f"preflight: stderr does not say {n!r}: {short(r.err)}")
+    check("--no-preflight" in r.err, f"preflight: stderr does not say how to skip it: "
+          f"{short(r.err)}")
+    check(not os.path.exists(out), f"preflight: {out} was made although the check failed")
+    check(stats["requests"] == requests and stats["by_kind"].get("probe", 0) == requests,
+          f"preflight: {stats['requests']} requests ({stats['by_kind']}), expected "
+          f"{requests} probe(s) only")
 
 
 @test
 def fatal_status(tmp):
-    # 401: the endpoint's message, and no retries.
+    # 401: the preflight says so in a second, before anything is made; in
+    # the run (--no-preflight) the endpoint's message, and no retries.
+    out = os.path.join(tmp, "pre401")
+    with Sim(tmp, "--status-all", "401", name="p401") as sim:
+        r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
+                       expect=None, timeout=30)
+        stats = sim.stats()
+    check_preflight_refused(tmp, out, r, stats, ["writer", "HTTP 401", "Incorrect API key",
+                                                 "no API key was sent"], 1)
     out = os.path.join(tmp, "out401")
     with Sim(tmp, "--status-all", "401", name="s401") as sim:
         r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
-                       expect=1, timeout=30)
+                       "--no-preflight", expect=1, timeout=30)
         stats = sim.stats()
     check("HTTP 401" in r.err, f"401: stderr does not name HTTP 401: {short(r.err)}")
     check("Incorrect API key" in r.err, f"401: stderr lacks the endpoint's message: {short(r.err)}")
@@ -1016,21 +561,36 @@ def fatal_status(tmp):
     check(stats["requests"] <= 4, f"401: {stats['requests']} requests for 4 stories (retried?)")
 
     # 404: the message names the model.
-    out = os.path.join(tmp, "out404")
     model = "no-such-model-" + secrets.token_hex(3)
-    with Sim(tmp, "--status-all", "404", name="s404") as sim:
-        r = run_bin(["evolve", "--model", model, "--base-url", sim.url, "--out", out,
-                     "--population", 4, "--generations", 0, "--rounds", 1], timeout=30)
-    check(r.rc == 1, f"404: {r!r}")
-    check(model in r.err, f"404: stderr does not name the model {model}: {short(r.err)}")
-    check("404" in r.err, f"404: stderr does not name HTTP 404: {short(r.err)}")
-    check_failed_run(out, [model])
+    for pre in (True, False):
+        out = os.path.join(tmp, "pre404" if pre else "out404")
+        with Sim(tmp, "--status-all", "404", name="p404" if pre else "s404") as sim:
+            r = run_bin(["evolve", "--model", model, "--base-url", sim.url, "--out", out,
+                         "--population", 4, "--generations", 0, "--rounds", 1] +
+                        ([] if pre else ["--no-preflight"]), timeout=30)
+            stats = sim.stats()
+        if pre:
+            check_preflight_refused(tmp, out, r, stats, [model, "HTTP 404", "writer"], 1)
+            continue
+        check(r.rc == 1, f"404: {r!r}")
+        check(model in r.err, f"404: stderr does not name the model {model}: {short(r.err)}")
+        check("404" in r.err, f"404: stderr does not name HTTP 404: {short(r.err)}")
+        check_failed_run(out, [model])
 
-    # 503 with one retry: too few stories, and why.
+    # 503: the preflight retries once and gives up; in the run, with one
+    # retry, too few stories, and why.
+    out = os.path.join(tmp, "pre503")
+    with Sim(tmp, "--status-all", "503", name="p503") as sim:
+        r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
+                       expect=None, timeout=60)
+        stats = sim.stats()
+    check(r.rc == 1 and "HTTP 503" in r.err and not os.path.exists(out),
+          f"503 preflight: {r!r}")
+    check(stats["requests"] == 2, f"503 preflight: {stats['requests']} requests, expected 2")
     out = os.path.join(tmp, "out503")
     with Sim(tmp, "--status-all", "503", name="s503") as sim:
         r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
-                       "--retries", 1, expect=1, timeout=60)
+                       "--retries", 1, "--no-preflight", expect=1, timeout=60)
         stats = sim.stats()
     check("HTTP 503" in r.err, f"503: stderr does not say HTTP 503: {short(r.err)}")
     check_failed_run(out, ["503"])
@@ -1043,7 +603,7 @@ def timeouts(tmp):
     out = os.path.join(tmp, "out")
     with Sim(tmp, "--fault-rate", "1", "--faults", "slow", "--slow-seconds", "5") as sim:
         r = run_evolve(sim, out, "--population", 4, "--generations", 0, "--rounds", 1,
-                       "--timeout", 1, "--retries", 1, expect=1, timeout=60)
+                       "--timeout", 1, "--retries", 1, "--no-preflight", expect=1, timeout=60)
     limit = 15 * SLOW
     check(r.elapsed < limit, f"took {r.elapsed:.1f}s to give up (limit {limit}s)")
     check(re.search(r"tim(ed|e)[ -]?out", r.err, re.I), f"stderr does not mention the time-out: "
@@ -1174,20 +734,9 @@ def sigint(tmp):
     check(res.rc == 130, f"exit {res.rc} after SIGINT, expected 130; stderr: {short(res.err)}")
     run = load_json(os.path.join(out, "run.json"))
     check(run.get("status") == "interrupted", f"run.json status {run.get('status')!r}")
-    for name in os.listdir(out):
-        path = os.path.join(out, name)
-        if name == "best.txt":
-            continue
-        if name == "inputs":  # the texts the run read, kept for --resume
-            check(os.path.isdir(path), "inputs is not a directory")
-            continue
-        if name == "journal.jsonl":  # one JSON record a line
-            with open(path) as f:
-                for line in f:
-                    json.loads(line)
-            continue
-        check(name.endswith(".json"), f"unexpected file {name}")
-        load_json(path)
+    # Only best.txt, journal.jsonl (whole JSON lines), inputs/ and JSON files.
+    bad = all_files_valid(out, torn_ok=False, known_only=True)
+    check(not bad, "; ".join(bad))
     no_temp_files(out)
     done = gen_files(out)
     check(run.get("generations_done") == len(done),
@@ -1215,8 +764,19 @@ def concurrency(tmp):
 
 @test
 def install(tmp):
+    """make install PREFIX=... and the installed binary, run from /.  The
+    PREFIX is compiled into the binary, so make install relinks ./alphawrite:
+    it runs on a copy of the sources, so that the repository's binary, which
+    tests/e2e_resume.py is running at the same time (tests/run.sh), is never
+    replaced under it (the linker writes the new file before it makes it
+    executable: an exec in that moment fails with EACCES)."""
+    src = os.path.join(tmp, "src")
+    os.mkdir(src)
+    shutil.copy2(os.path.join(REPO, "Makefile"), src)
+    for d in ("src", "include", "prompts", "rubrics"):
+        shutil.copytree(os.path.join(REPO, d), os.path.join(src, d))
     prefix = os.path.join(tmp, "prefix")
-    mk = subprocess.run(["make", "-C", REPO, "install", f"PREFIX={prefix}"],
+    mk = subprocess.run(["make", "-C", src, "install", f"PREFIX={prefix}"],
                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                         stderr=subprocess.STDOUT, env=clean_env(), timeout=300)
     check(mk.returncode == 0, f"make install failed: {short(mk.stdout.decode('utf-8', 'replace'))}")
@@ -1239,15 +799,53 @@ def install(tmp):
 
 
 @test
+def golden_run(tmp):
+    """Every file a run writes is what tests/golden/ holds (tests/golden.py):
+    the formats and the computation do not change unnoticed.  A changed
+    golden file must come with a commit that says why."""
+    import golden
+    notes = []
+    for name in golden.CASES:
+        out = os.path.join(tmp, name)
+        r = golden.run_case(BIN, tmp, name, out)
+        check(r.rc == 0, f"{name}: {r!r}")
+        problems = golden.compare(os.path.join(golden.GOLDEN, name), out)
+        check(not problems, f"{name}: " + "; ".join(problems[:3]))
+        notes.append(f"{name}: {len(golden.normalize(out))} files")
+    # the comparison is not blind: a changed story is seen
+    out = os.path.join(tmp, "deterministic")
+    path = os.path.join(out, "gen-001.json")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace('"rank":\t1,', '"rank":\t2,', 1))
+    check(golden.compare(os.path.join(golden.GOLDEN, "deterministic"), out),
+          "a changed rank was not seen")
+    return ", ".join(notes)
+
+
+@test
 def quiet(tmp):
     args = ["--population", 6, "--generations", 1, "--top", 2, "--variants", 1,
             "--rounds", 1]
     with Sim(tmp) as sim:
         r = run_evolve(sim, os.path.join(tmp, "q"), *args, "--quiet")
-        check(r.out == "" and r.err == "",
-              f"--quiet printed stdout {short(r.out)!r} stderr {short(r.err)!r}")
+        # --quiet silences progress, not the result
+        result = r.out.splitlines()
+        check(r.err == "", f"--quiet printed on stderr {short(r.err)!r}")
+        check(result and all(re.match(r"(alphawrite|best story|evolution|warning): ", line)
+                             for line in result) and "best story: " in r.out,
+              f"--quiet: the result lines are not all there: {short(r.out)!r}")
         r = run_evolve(sim, os.path.join(tmp, "v"), *args)
-    lines = r.err.splitlines()
+    check(all(re.match(r"(alphawrite|best story|evolution|warning): ", line)
+              for line in r.out.splitlines()) and "best story: " in r.out,
+          f"without --quiet, the result lines are not all there: {short(r.out)!r}")
+    # each generation's best and median, after its progress line
+    bests = [line for line in r.err.splitlines() if re.match(r"generation \d+: best ", line)]
+    check(len(bests) == 2 and all(re.search(r"rating \d+ \[\d+, \d+\], median \d+$", b)
+                                  for b in bests),
+          f"the best and median of each generation are not said: {short(r.err)}")
+    lines = [line for line in r.err.splitlines() if line not in bests]
     check("\r" not in r.err and "\033" not in r.err,
           "progress on a non-terminal uses carriage returns or escape codes")
     # One line per generation: its stories written and its matches judged
@@ -1701,7 +1299,7 @@ def early_variants(tmp):
             log = sim.log()
         gens = validate_run(out, N, G, K, V, mode, max_words=500)
         usage = load_json(os.path.join(out, "run.json"))["usage"]
-        recs = [json.loads(x) for x in open(os.path.join(out, "journal.jsonl")) if x.strip()]
+        recs = journal_records(out)
         # A variant is known by its parent and number: one written before it
         # joined its generation is journaled without an id.
         in_files = {(s["born"], s["parent_id"], s["variant"]) for d in gens
@@ -1929,9 +1527,7 @@ def rank_command(tmp):
     decided = [m for m in matches if m["winner"] is not None]
     elo = dict.fromkeys(ids, 1200.0)
     for m in decided:
-        delta = 32.0 * (outcome(m) - elo_expected(elo[m["a"]], elo[m["b"]]))
-        elo[m["a"]] += delta
-        elo[m["b"]] -= delta
+        elo_update(elo, m)
     e = rank_json(["rank", "--matches", jl, "--method", "elo"])
     off = [s["id"] for s in e["stories"] if abs(s["rating"] - elo[s["id"]]) > 1e-6]
     check(not off, f"rank --matches --method elo: the ratings of {off} are not Elo replayed "

@@ -1,13 +1,15 @@
 """tests/harness.py - the test harness that tests/e2e.py, tests/e2e_resume.py
 and tests/bench.py share: the simulated endpoint (tests/simendpoint.py on
 127.0.0.1, port 0), a loopback-only environment, running the alphawrite
-binary (under valgrind with AW_VALGRIND=1), reading what a run wrote, and the
-runner of a suite, which prints a line per test ("ok NAME # figures" or
-"FAIL NAME: reason") and then exactly one line "N passed, N failed".
+binary (under valgrind with AW_VALGRIND=1), and the runner of a suite, which
+prints a line per test ("ok NAME # figures" or "FAIL NAME: reason") and then
+exactly one line "N passed, N failed".
 
 It exists so that the suites cannot drift apart in how they start the
 simulator, keep the binary off the network or count a failure: a fix here is
-a fix in every suite.  What only one suite needs stays in that suite.
+a fix in every suite.  What only one suite needs stays in that suite; what a
+run wrote (its generation files, run.json, best.txt, the journal) is checked
+by tests/validate.py.
 
 Each of them imports it as `harness`: running `python3 tests/NAME.py` puts
 tests/ on sys.path.  Python 3 standard library only.
@@ -18,6 +20,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -224,27 +227,10 @@ def run_bin(args, env=None, cwd=None, timeout=120, binary=BIN, preexec_fn=None, 
 
 
 # --------------------------------------------------------------------------
-# Reading what a run wrote
+# Simulated stories, input lists, rankings
 # --------------------------------------------------------------------------
 # Every simulated story's text carries its number at the simulator.
 MARKER_RE = re.compile(r"\[simulated story #(\d+)\]")
-
-
-def load_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise TestFail(f"{os.path.basename(path)}: cannot read as JSON: {e}") from None
-
-
-def gen_files(out):
-    return sorted(f for f in os.listdir(out) if re.fullmatch(r"gen-\d+\.json", f))
-
-
-def word_count(text):
-    # Runs of non-space characters, spaces as C's isspace() sees them.
-    return len(text.encode("utf-8").split())
 
 
 def read_list(path):
@@ -257,18 +243,6 @@ def read_list(path):
             if line and not line.startswith("#"):
                 items.append(line)
     return items
-
-
-def is_num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def is_int(x):
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def elo_expected(ra, rb):
-    return 1.0 / (1.0 + 10.0 ** ((rb - ra) / 400.0))
 
 
 def kendall_tau(x, y):
@@ -343,6 +317,12 @@ def run_tests(argv, doc, what, tmp_prefix, timed=False):
     --list lists them, -h prints doc.  Each test gets its own temporary
     directory named tmp_prefix + its name; what names the suite in the line
     that says how long it took.  Returns the exit status."""
+    # A suite that a non-interactive shell starts in the background (tests/run.sh
+    # runs the two end-to-end suites at once) inherits SIGINT ignored, and so
+    # would every process it starts: take Python's handler back, so that
+    # Ctrl-C stops a suite (and its simulators) as it does in the foreground.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     names = [t.__name__ for t in TESTS]
     if "--list" in argv:
         print("\n".join(names))

@@ -3,12 +3,16 @@
 # on Debian or Ubuntu, skipping packages that are already there.
 #
 #   build: gcc make pkg-config libcurl4-openssl-dev libcjson-dev zlib1g-dev
-#   tests: libcmocka-dev python3 (standard library only)
+#   tests: libcmocka-dev python3 (standard library only) groff-base (man page)
+#          tmux less (rate and show driven through a real terminal)
 #   examples: jq
 #   `install-deps.sh fuzz` also: clang libclang-rt-14-dev (libFuzzer)
+#   `install-deps.sh report` also: chromium (make report-check)
 set -e
 pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev zlib1g-dev libcmocka-dev python3 jq ca-certificates"
+pkgs="$pkgs groff-base tmux less"
 [ "$1" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
+[ "$1" = report ] && pkgs="$pkgs chromium"
 missing=""
 for p in $pkgs; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -108,6 +108,12 @@ void cli_help(const struct cli_command *c, FILE *out);
 /* The man page of the program: its commands and every option (troff). */
 void cli_man(const struct cli_command *const *cmds, size_t n, FILE *out);
 
+/* A bash completion script for the program: its commands, each command's
+ * long options, the words of choice options, and file or directory names
+ * where an option's metavar ends in FILE or DIR, and for operands as each
+ * command's synopsis names them (RUN_DIR: directories). */
+void cli_completion(const struct cli_command *const *cmds, size_t n, FILE *out);
+
 void cli_list_free(struct cli_list *l);
 
 #endif

@@ -46,12 +46,14 @@ struct cJSON;
 #define CODEC_JOURNAL "journal.jsonl"
 #define CODEC_INPUTS "inputs"
 #define CODEC_TEXTS 9   /* texts a run reads, kept in inputs/ */
+#define CODEC_SEQUENTIAL "sequential.txt" /* a baseline's tenth text, there too */
 
 /* "gen-007.json" for generation 7, into out (room for 24). */
 void codec_generation_name(int gen, char *out, size_t n);
 /* Is name one of the files a run writes through a temporary file (run.json,
- * best.txt, gen-NNN.json, an inputs/ file)? */
+ * best.txt, gen-NNN.json, an inputs/ file)?  One of inputs/? */
 int codec_is_run_file(const char *name);
+int codec_is_input_file(const char *name);
 /* Text k of a run (0 <= k < CODEC_TEXTS): its file name in inputs/ and in
  * --prompts-dir ("writer.txt"), and its key in run.json's "files"
  * ("writer_template").  In the order of struct texts (run.h). */
@@ -173,6 +175,13 @@ struct run_usage {
 				    * "not returned by the endpoint", "none yet" */
 	long faults[7];            /* failed attempts by kind (enum http_fault) */
 	long unusable[6];          /* unusable 2xx replies by kind (enum llm_bad) */
+	struct role_usage {        /* the same by role: 0 writer, 1 judge */
+		long requests;     /* attempts sent */
+		long prompt_tokens;
+		long completion_tokens;
+		double cost;       /* USD at the run's prices, < 0 unknown */
+	} roles[2];
+	double cost;               /* USD in all, < 0 unknown */
 	double window_use;         /* share of request slots busy (this process) */
 	long reused_stories;       /* taken from the journal (this process) */
 	long reused_matches;
@@ -189,6 +198,8 @@ struct run_resume {
 struct run_report {
 	char run_id[40];           /* ties the run's files together ("" in runs
 				    * written before it existed) */
+	char *command;             /* the command that made it: NULL for
+				    * evolve, "baseline" for a baseline */
 	long journal_bytes;        /* journal.jsonl's size when it was written:
 				    * usage counts every record before that
 				    * offset, and none after */

@@ -52,17 +52,30 @@ struct http_handler {
 	/* Called once when the job ends in any way, dropped ones included
 	 * (may be NULL): the place to free ctx. */
 	void (*release)(void *ctx);
+	/* Before each attempt (may be NULL): NULL to start it, or why not (a
+	 * spending cap): then nothing more is sent, the attempts in flight
+	 * end as usual, and the run stops with that reason (HTTP_STOPPED). */
+	const char *(*may_start)(void *ctx);
+	/* After each attempt, before reply() or fail() (may be NULL). */
+	void (*landed)(void *ctx);
+	/* The message for a refused request (non-retryable status; may be
+	 * NULL): the caller knows what was asked and can say what to fix. */
+	void (*explain)(void *ctx, long status, const char *detail, char *out, size_t n);
 	void *ctx;
 	long *sent;   /* if set, incremented on every attempt started */
+	int endpoint; /* where to send it: 0, or an http_add_endpoint() id */
 };
 
 struct http_config {
-	const char *url;        /* full URL requests are POSTed to */
+	const char *url;        /* full URL requests are POSTed to (endpoint 0) */
 	const char *api_key;    /* bearer token, or NULL for none; it and any
 				 * user:password in url are replaced by
 				 * "[redacted]" in every reply before a
 				 * callback sees it, and messages show url
 				 * without them */
+	const char *const *headers; /* more "Name: value" headers; their
+				 * values are secret like the key */
+	size_t nheaders;
 	const char *cacert;     /* CA bundle file, or NULL for the system's */
 	long concurrency;       /* most requests in flight at once */
 	double timeout;         /* seconds allowed per attempt */
@@ -118,6 +131,14 @@ enum http_result {
 struct http;
 
 struct http *http_new(const struct http_config *cfg, char *err, size_t errlen);
+/* Another endpoint (a judge on another server), with its own key and
+ * headers, sharing the window; returns its id for http_handler.endpoint. */
+int http_add_endpoint(struct http *h, const char *url, const char *api_key,
+		      const char *const *headers, size_t nheaders);
+/* One more string to redact everywhere (a value of --extra-body). */
+void http_add_secret(struct http *h, const char *secret);
+/* An endpoint's URL as messages show it (no user:password). */
+const char *http_endpoint_url(const struct http *h, int endpoint);
 void http_submit(struct http *h, char *body, const struct http_handler *handler);
 /* Run until every job has ended (callbacks may submit more). */
 enum http_result http_run(struct http *h);

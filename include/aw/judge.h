@@ -96,6 +96,14 @@ enum http_result judge_run(struct tourney *t);
  * returns how many. */
 size_t judge_likely_top(const struct tourney *t, double max_u, const struct story **out);
 
+/* The judge prompt for two stories, first shown as A: the judge template
+ * tmpl with the writing prompt, the rubric and both texts, each between
+ * its own fence lines (template_fence, drawing the tags from r).  The one
+ * place a judge prompt is made, for the tournament and for `compare`.
+ * Returns a new string. */
+char *judge_prompt(const char *tmpl, const char *prompt, const char *rubric, struct rng *r,
+		   const char *first, const char *second);
+
 /* After judge_run: rate and rank pop (HTTP_DONE only), move the stories
  * that could not be written to failed, fill *sum, and free t. */
 void judge_end(struct tourney *t, enum http_result res, struct population *failed,

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "aw/budget.h"
 #include "aw/http.h"
 
 #define LLM_MAX_MESSAGES 4
@@ -42,6 +43,14 @@ struct llm_request {
 	int *logprobs_refused;    /* if set: on 400/403 drop logprobs, set
 				   * *logprobs_refused and ask again */
 	long *sent;               /* if set: counts the attempts sent */
+	int endpoint;             /* the http endpoint it goes to */
+	int role;                 /* enum budget_role: whose caps and prices */
+	const char *role_name;    /* "writer" or "judge", for messages */
+	int key_sent;             /* an API key goes with it (for messages) */
+	const struct cJSON *extra; /* --extra-body: merged into the body (its
+				   * values win, but for model and messages),
+				   * or NULL */
+	struct budget *budget;    /* spending caps, or NULL */
 };
 
 struct cJSON;
@@ -96,5 +105,11 @@ typedef void (*llm_fail_fn)(void *ctx, const char *why);
 
 void llm_ask(struct http *h, const struct llm_request *r, struct llm_usage *usage,
 	     llm_text_fn on_text, llm_fail_fn on_fail, void *ctx);
+
+/* What a refused request (HTTP status) means, for a person: "writer, model
+ * 'm' at 'url': the endpoint refused the request (HTTP 404): ...; <what to
+ * do>" - no key sent, a wrong key, a missing /v1, an unknown model... */
+void llm_explain_refusal(const char *role, const char *model, const char *url, int key_sent,
+			 long status, const char *detail, char *out, size_t n);
 
 #endif

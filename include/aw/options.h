@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "aw/cli.h"
 #include "aw/pairing.h"
 
 /* Seeds stay below 2^53 so that they are exact as JSON numbers. */
@@ -76,8 +77,32 @@ struct options {
 	int seed_given;             /* --seed was given (else from the clock) */
 	int quiet;                  /* --quiet: errors only */
 	const char *resume_dir;     /* --resume DIR, or NULL */
-	unsigned char given[64];    /* by option row: given on the command line */
-	char *owned[48];            /* strings read back from run.json (owned) */
+	const char *judge_base_url_arg; /* --judge-base-url as given, or NULL */
+	char *judge_base_url;       /* the judge's endpoint (owned): the
+				     * writer's unless given */
+	const char *judge_api_key;  /* the judge endpoint's key, or NULL: never
+				     * the writer's for another host */
+	struct cli_list headers;    /* --header "Name: value" (values secret) */
+	struct cli_list judge_headers; /* --judge-header, for a separate judge */
+	const char *extra_body_arg; /* --extra-body JSON as given */
+	const char *judge_extra_body_arg;
+	struct cJSON *extra_body;   /* parsed (owned), or NULL */
+	struct cJSON *judge_extra_body; /* the judge's: its own, else the
+				     * writer's on the same endpoint */
+	long max_requests;          /* caps: 0 none */
+	long max_tokens;
+	double max_cost;
+	double price_in, price_out; /* writer prices, USD per million tokens,
+				     * < 0 unknown */
+	double judge_price_in, judge_price_out; /* the judge's (the writer's
+				     * unless given) */
+	int dry_run;                /* print the plan, send and write nothing */
+	int no_preflight;           /* skip the check of each (endpoint, model) */
+	unsigned models_changed;    /* a resumed run: 1 the writer model, 2
+				     * the judge model differs from the run's
+				     * (allowed only if that role did no work) */
+	unsigned char given[80];    /* by option row: given on the command line */
+	char *owned[80];            /* strings read back from run.json (owned) */
 	int nowned;
 };
 
@@ -104,11 +129,33 @@ void options_help(FILE *out);
 /* The table (for the man page). */
 extern const struct cli_command options_command;
 
+/* For a command whose settings struct begins with a struct options (the
+ * writer's settings of `baseline`, say): copy the rows of evolve's table
+ * named in names (NULL-terminated) into out (room for n; the same offsets
+ * then fit), returning how many; set every row's default first; after
+ * cli_parse(), tell o which of them were given (misuse is then reported
+ * for cmd); and run evolve's checks of them (endpoint, keys, seed...) with
+ * o->population and o->top set to what fits. */
+size_t options_rows(const char *const *names, struct cli_row *out, size_t n);
+void options_defaults(struct options *o); /* every row's default, before cli_parse() */
+void options_mark_given(struct options *o, const struct cli_command *cmd,
+			const unsigned char *given);
+enum options_result options_complete(struct options *o);
+
 /* The settings of a run as JSON, one key per option (dashes become
  * underscores), for run.json, and what was in effect: api_key_set,
  * early_stop.  Never holds the API key; the base URL is written without
  * any user:password@ part.  Caller frees with cJSON_Delete. */
 struct cJSON *options_to_json(const struct options *o);
+
+/* The endpoint of any command that sends requests: the base URL arg (may
+ * be NULL), else $OPENAI_BASE_URL, else $OPENAI_API_BASE, else OpenAI's,
+ * checked and without trailing slashes, into *base_url (malloc'd, also on
+ * failure, or NULL); the --cacert file checked when given; the key from
+ * $OPENAI_API_KEY into *api_key (or NULL).  Misuse is reported as command
+ * c's (cli_usage): OPTIONS_USAGE. */
+enum options_result options_endpoint(const struct cli_command *c, const char *arg,
+				     const char *cacert, char **base_url, const char **api_key);
 
 /* Was the option with this long name given on the command line? */
 int options_given(const struct options *o, const char *name);

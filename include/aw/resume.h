@@ -51,6 +51,10 @@ void resume_free(struct resume *r);
 
 /* Generations the run had done when this process began. */
 int resume_from(const struct resume *r);
+/* How many stories and verdicts the run had recorded (files and journal):
+ * whether its writer and its judge have done any work. */
+long resume_stories_seen(const struct resume *r);
+long resume_verdicts_seen(const struct resume *r);
 /* Stories and verdicts taken so far by this process. */
 long resume_reused_stories(const struct resume *r);
 long resume_reused_matches(const struct resume *r);

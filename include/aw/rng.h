@@ -24,5 +24,9 @@ uint64_t rng_below(struct rng *r, uint64_t n); /* uniform in [0, n), n > 0 */
 double rng_unit(struct rng *r);                /* uniform in [0, 1) */
 void rng_shuffle(struct rng *r, size_t *v, size_t n);
 uint64_t rng_mix(uint64_t a, uint64_t b);      /* hash two numbers into one */
+/* The seed sent with a request: from the run's seed and the request's
+ * identity (id, and which attempt at a verdict), never from arrival order;
+ * 31 bits, which every server accepts. */
+unsigned long rng_request_seed(uint64_t seed, const char *id, long attempt);
 
 #endif

@@ -13,6 +13,7 @@
 #define AW_RUN_H
 
 #include "aw/bt.h"
+#include "aw/budget.h"
 #include "aw/http.h"
 #include "aw/journal.h"
 #include "aw/llm.h"
@@ -27,7 +28,12 @@ struct run {
 	const struct options *opt;  /* settings */
 	struct texts texts;         /* prompts, rubric and lists */
 	struct http *http;          /* the one HTTP client */
-	struct llm_usage usage;     /* tokens reported by the endpoint */
+	int judge_endpoint;         /* the judge's endpoint in it (0: the
+				     * writer's) */
+	struct llm_usage usage;     /* tokens the endpoint reported: writer */
+	struct llm_usage judge_usage; /* ... and judge requests */
+	struct budget budget;       /* caps, and requests and tokens by role */
+	long preflight_requests;    /* sent to check the endpoints first */
 	struct rng rng;             /* every random choice of the run */
 	struct progress progress;   /* what the user sees */
 	long length_retries;        /* stories written again for length */

@@ -26,6 +26,10 @@
  * left by a kill are removed).  Returns a descriptor that holds the lock
  * until it is closed (at the latest when the process ends). */
 int store_prepare(const char *dir, int resume, char *err, size_t errlen);
+/* Would store_prepare() take dir?  The same checks, without creating,
+ * locking or removing anything (for --dry-run, and to refuse a bad --out
+ * before anything is sent).  0, or -1 with the reason in err. */
+int store_check(const char *dir, int resume, char *err, size_t errlen);
 
 /* Keep a copy of every text the run reads in DIR/inputs/, so that a resumed
  * run uses exactly the same ones. */

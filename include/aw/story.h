@@ -62,6 +62,12 @@ void population_rank(struct population *p, int by_rating);
 
 /* Words are runs of non-space characters. */
 long text_count_words(const char *text);
+/* The next word of [*p, end) (end NULL: up to the NUL) without the
+ * punctuation around it ("\u201cYes,\u201d" gives "Yes"); runs of punctuation
+ * alone ("\u2014", "***") are skipped.  The word, its length in *len and *p
+ * past it; NULL at the end.  (Diversity's n-grams and Self-Lengthen's
+ * repeat filter count words alike.) */
+const char *text_next_word(const char **p, const char *end, size_t *len);
 /* Cut text to at most max_words, at the last sentence end that keeps at
  * least half of them, else at a word boundary.  Returns a new string. */
 char *text_trim_words(const char *text, long max_words);

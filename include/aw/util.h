@@ -43,6 +43,10 @@ void aw_verror(const char *fmt, va_list ap);
  * that callers can write "return aw_fail(err, n, ...)". */
 int aw_fail(char *buf, size_t n, const char *fmt, ...) AW_PRINTF(3, 4);
 
+/* Write all of data to fd (retrying after EINTR and short writes): 0, or
+ * -1 with errno set (ENOSPC when nothing more could be written). */
+int aw_write_all(int fd, const void *data, size_t len);
+
 /* A random id of 16 lowercase hex digits into out (room for 17), from the
  * system's random source (else the clock and the process id). */
 void aw_random_id(char *out, size_t n);

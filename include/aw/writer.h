@@ -67,6 +67,12 @@ struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks);
 /* Generation gen's variants: no jobs until writer_want(). */
 struct wset *writer_variants(struct run *run, int gen, const struct writer_hooks *hooks);
 
+/* A step of the sequential-prompting baseline: like writer_variants(), but
+ * each story gets one rewrite, made from template tmpl (placeholders
+ * prompt, parent, rubric, max_words; borrowed), with no goal. */
+struct wset *writer_sequential(struct run *run, int gen, const char *tmpl,
+			       const struct writer_hooks *hooks);
+
 /* Ask for parent p's --variants variants unless they were asked for
  * already (those a resumed run's journal holds are not requested again).
  * p is read now and not kept; slot is its place among the generation's

@@ -245,6 +245,16 @@ int main(void)
 	failed += run_judge_tests();
 	failed += run_resume_tests();
 	failed += run_cli_tests();
+	failed += run_sets_tests();
+	failed += run_pairs_tests();
+	failed += run_vote_tests();
+	failed += run_tui_tests();
+	failed += run_wdiff_tests();
+	failed += run_html_tests();
+	failed += run_chart_tests();
+	failed += run_runview_tests();
+	failed += run_term_tests();
+	failed += run_completion_tests();
 	failed += run_stats_tests();
 	failed += run_diversity_tests();
 	failed += run_lengthen_tests();
