@@ -23,8 +23,8 @@ import sys
 import time
 
 import harness
-from harness import (MARKER_RE, SLOW, Sim, TestFail, bin_cmd, check, clean_env, gen_files,
-                     load_json, read_list, run_bin, short, test)
+from harness import SLOW, Sim, bin_cmd, check, clean_env, read_list, run_bin, short, test
+from validate import gen_files, load_json
 
 GRID = [0.3, 0.5, 0.7, 0.9, 1.1, 1.3, 1.5]
 
