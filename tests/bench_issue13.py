@@ -215,7 +215,7 @@ DIVERSITY_W = [0, 0.5, 1, 2]
 
 def diversity(opts, failures, extra=()):
     schemes = [("W=%g" % w, ["--diversity", str(w)] + list(extra), SIM_KEEP)
-               for w in DIVERSITY_W]
+               for w in DIVERSITY_W if not ONLY or "W=%g" % w in ONLY]
     seeds = list(range(opts.seeds))
     print("diversity: %d schemes x %d seeds, %d at a time"
           % (len(schemes), len(seeds), opts.jobs), flush=True)
@@ -247,7 +247,7 @@ def diversity(opts, failures, extra=()):
     by = {r["key"]: r for r in rows}
     notes = []
     base = by.get("W=0")
-    for r in rows:
+    for r in rows if base else []:
         if r is base or not base:
             continue
         d, e = paired(base["per"], r["per"], "top1")
@@ -302,9 +302,9 @@ def main(argv=None):
     ap.add_argument("--binary", help="the alphawrite binary to measure [./alphawrite]")
     ap.add_argument("--first-seed", type=int, default=0,
                     help="seed index of the first run (runs use --seed 301+i) [0]")
-    ap.add_argument("--only", help="comma-separated scheme names of the temperature part "
-                    "(auto, \"fixed 0.6\", \"fixed 1\", \"fixed 1.5\", \"flat auto\", "
-                    "\"flat fixed 1\")")
+    ap.add_argument("--only", help="comma-separated scheme names to run (auto, \"fixed "
+                    "0.6\", \"fixed 1\", \"fixed 1.5\", \"flat auto\", \"flat fixed 1\"; "
+                    "W=0, W=0.5, W=1, W=2)")
     opts = ap.parse_args(argv)
     if opts.seeds is None:
         opts.seeds = 3 if opts.quick else 10
