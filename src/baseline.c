@@ -212,7 +212,7 @@ static int write_report(struct chain_run *c, const char *status, const char *err
 static int step(struct chain_run *c, int gen)
 {
 	struct run *run = &c->run;
-	struct writer_hooks wh = { ended, c };
+	struct writer_hooks wh = { ended, c, NULL };
 	struct population pop = { 0 }, failed = { 0 };
 	long left = c->b->stories - c->written;
 	struct wset *w;
@@ -223,7 +223,7 @@ static int step(struct chain_run *c, int gen)
 	} else {
 		w = writer_sequential(run, gen, c->sequential, &wh);
 		for (size_t i = 0; i < c->heads.n && (long)i < left; i++) {
-			writer_want(w, c->heads.v[i]);
+			writer_want(w, c->heads.v[i], i);
 			writer_take(w, c->heads.v[i], &pop);
 		}
 	}

@@ -65,8 +65,8 @@ static const char *choice_list(const char *const *c)
 /* The range of a number row as --help shows it: "0..2", ">0..1". */
 static void range_text(const struct cli_row *r, char *out, size_t n)
 {
-	snprintf(out, n, "%s%.10g..%s%.10g", r->flags & CLI_GT_MIN ? ">" : "", r->min,
-		 r->flags & CLI_LT_MAX ? "<" : "", r->max);
+	snprintf(out, n, "%s%.10g..%s%.10g%s", r->flags & CLI_GT_MIN ? ">" : "", r->min,
+		 r->flags & CLI_LT_MAX ? "<" : "", r->max, r->flags & CLI_AUTO ? " or auto" : "");
 }
 
 static int in_range(const struct cli_row *r, double v)
@@ -104,6 +104,10 @@ int cli_set(const struct cli_row *r, void *dst, const char *arg, char *err, size
 	case CLI_DOUBLE: {
 		errno = 0;
 		char *end;
+		if ((r->flags & CLI_AUTO) && strcmp(arg, "auto") == 0) {
+			*(double *)field = CLI_AUTO_VALUE;
+			return 0;
+		}
 		double v = number_text(arg, 1) ? strtod(arg, &end) : 0;
 		if (!number_text(arg, 1) || errno || !isfinite(v))
 			return aw_fail(err, errlen, "option '--%s': '%s' is not a number", r->name, arg);

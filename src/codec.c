@@ -180,6 +180,8 @@ cJSON *codec_story_json(const struct story *s, enum codec_place where)
 	if (s->text) {
 		cJSON_AddNumberToObject(o, "words", (double)s->words);
 		cJSON_AddBoolToObject(o, "trimmed", s->trimmed);
+		if (s->near_copy)
+			cJSON_AddBoolToObject(o, "near_copy", 1);
 		if (s->extensions)
 			cJSON_AddNumberToObject(o, "extensions", s->extensions);
 		if (s->has_deviation && !jr)
@@ -225,6 +227,7 @@ struct story *codec_story_parse(const cJSON *o, enum codec_place where, int gen,
 	s->text = text ? xstrdup(text) : NULL;
 	s->words = text ? text_count_words(text) : 0;
 	s->trimmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "trimmed"));
+	s->near_copy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "near_copy"));
 	s->extensions = (int)get_long(o, "extensions", 0, 1000, 0);
 	if (!jr) {
 		const cJSON *dev = cJSON_GetObjectItemCaseSensitive(o, "deviation");

@@ -26,14 +26,17 @@
 #include "aw/codec.h"
 #include "aw/endpoint.h"
 #include "aw/extender.h"
+#include "aw/history.h"
 #include "aw/interrupt.h"
 #include "aw/judge.h"
 #include "aw/llm.h"
 #include "aw/options.h"
+#include "aw/parents.h"
 #include "aw/plan.h"
 #include "aw/resume.h"
 #include "aw/run.h"
 #include "aw/store.h"
+#include "aw/tpolicy.h"
 #include "aw/util.h"
 #include "aw/version.h"
 #include "aw/writer.h"
@@ -64,6 +67,8 @@ struct loop {
 	struct run_report previous; /* a resumed run's run.json as it found it */
 	int resumed;              /* previous is set */
 	int logprobs_noted;       /* said why there are no soft verdicts */
+	struct history hist;      /* every story judged so far */
+	struct tpolicy *tp;       /* --temperature auto: the policy, else NULL */
 	int lock;                 /* holds the output directory, or -1 */
 	char err[1024];           /* the last error */
 };
@@ -123,16 +128,20 @@ static void settling(void *ctx)
 {
 	struct loop *l = ctx;
 	struct run *run = &l->run;
-	if (l->gen >= run->opt->generations || run->opt->early_variants <= 0)
+	/* With --temperature auto a variant's temperature waits for the
+	 * policy fitted from this tournament's verdicts (tpolicy.h); with
+	 * --diversity the parents are not the likely top K (parents.h). */
+	if (l->gen >= run->opt->generations || run->opt->early_variants <= 0 || l->tp ||
+	    run->opt->diversity > 0)
 		return;
 	if (!l->next) {
-		struct writer_hooks wh = { story_ended, l };
+		struct writer_hooks wh = { story_ended, l, NULL };
 		l->next = keep(l, writer_variants(run, l->gen + 1, &wh));
 	}
 	const struct story **likely = xmalloc((size_t)run->opt->top * sizeof *likely);
 	size_t k = judge_likely_top(l->t, run->opt->early_variants, likely);
 	for (size_t i = 0; i < k; i++)
-		writer_want(l->next, likely[i]);
+		writer_want(l->next, likely[i], i);
 	free(likely);
 	writer_send(l->next);
 }
@@ -219,6 +228,54 @@ static int write_run(const struct loop *l, const char *status, const char *error
 	return rc;
 }
 
+/* Generation gen has been judged: keep its stories in the history,
+ * measure its diversity (every story's deviation too), and with
+ * --temperature auto fit the policy of the next generation from every
+ * verdict so far; all recorded in gf. */
+static void learn(struct loop *l, int gen, struct generation *gf)
+{
+	size_t added = history_add(&l->hist, &gf->stories, gen);
+	parents_measure(&gf->stories, &l->hist, l->run.opt->seed, gen, &gf->diversity);
+	if (!l->tp)
+		return;
+	for (size_t i = l->hist.n - added; i < l->hist.n; i++) {
+		const struct history_entry *e = &l->hist.v[i];
+		tpolicy_observe(l->tp, e->id, e->parent, e->temperature);
+	}
+	/* The tournament ended with this very fit; made again here so that
+	 * the policy depends on the verdicts alone, as after a resume. */
+	bt_refit_cold(&l->run.ratings, NULL, 0, NULL);
+	tpolicy_fit(l->tp, gen + 1, &l->run.ratings);
+	tpolicy_export(l->tp, &gf->policy);
+}
+
+/* Before the first generation: the policy of --temperature auto, and for
+ * a resumed run the history and the policy as the finished generations
+ * left them.  0, or -1 with l->err set. */
+static int learn_start(struct loop *l)
+{
+	const struct options *o = l->run.opt;
+	if (OPTIONS_AUTO_TEMPERATURE(o)) {
+		double grid[CODEC_MAX_ARMS];
+		size_t n;
+		if (tpolicy_parse_grid(o->temperature_grid, grid, &n, l->err, sizeof l->err) < 0)
+			return -1;
+		l->tp = tpolicy_new(grid, n, o->seed);
+	}
+	if (l->done == 0)
+		return 0;
+	if (history_load(&l->hist, o->out_dir, l->done, l->err, sizeof l->err) < 0)
+		return -1;
+	if (l->tp) {
+		for (size_t i = 0; i < l->hist.n; i++)
+			tpolicy_observe(l->tp, l->hist.v[i].id, l->hist.v[i].parent,
+					l->hist.v[i].temperature);
+		bt_refit_cold(&l->run.ratings, NULL, 0, NULL); /* as learn() */
+		tpolicy_fit(l->tp, l->done, &l->run.ratings);
+	}
+	return 0;
+}
+
 /* Why the last lost match of ml was lost. */
 static const char *last_lost(const struct match_list *ml)
 {
@@ -235,7 +292,7 @@ static int generation(struct loop *l, int gen)
 	struct population pop = { 0 }, failed = { 0 };
 	struct match_list ml = { 0 };
 	struct judging sum;
-	struct writer_hooks wh = { story_ended, l };
+	struct writer_hooks wh = { story_ended, l, l->tp };
 	struct judge_hooks jh = { settling, l };
 	struct wset *w;
 	char label[64];
@@ -246,17 +303,27 @@ static int generation(struct loop *l, int gen)
 		w = keep(l, writer_initial(run, &wh));
 		writer_take(w, NULL, &pop);
 	} else {
-		/* The parents: the top K, carried over; then their variants. */
+		/* The parents: the top K (--diversity: parents.h), carried
+		 * over; then their variants. */
 		w = l->next ? l->next : keep(l, writer_variants(run, gen, &wh));
 		l->next = NULL;
 		size_t k = (size_t)run->opt->top < l->pop.n ? (size_t)run->opt->top : l->pop.n;
-		for (size_t i = 0; i < k; i++)
-			population_add(&pop, story_copy(l->pop.v[i]));
-		parents = k;
+		size_t *pick = xmalloc(k * sizeof *pick);
+		const char **texts = xmalloc(k * sizeof *texts);
+		parents_choose(&l->pop, &l->hist, k, run->opt->diversity, run->opt->rank_by == RANK_BT, pick);
 		for (size_t i = 0; i < k; i++) {
-			writer_want(w, l->pop.v[i]);
-			writer_take(w, l->pop.v[i], &pop);
+			population_add(&pop, story_copy(l->pop.v[pick[i]]));
+			texts[i] = l->pop.v[pick[i]]->text;
 		}
+		parents = k;
+		if (run->opt->diversity > 0)
+			writer_avoid(w, texts, k);
+		for (size_t i = 0; i < k; i++) {
+			writer_want(w, l->pop.v[pick[i]], i);
+			writer_take(w, l->pop.v[pick[i]], &pop);
+		}
+		free(pick);
+		free(texts);
 		run->discarded_variants += writer_drop_untaken(w);
 	}
 	/* The generation's new stories; those that ended before its phase (early
@@ -312,6 +379,7 @@ static int generation(struct loop *l, int gen)
 		struct generation gf = { .gen = gen, .has_judging = 1, .judging = sum,
 					 .stories = pop, .matches = ml, .failed = failed };
 		snprintf(gf.run_id, sizeof gf.run_id, "%s", run->run_id);
+		learn(l, gen, &gf);
 		if (store_write_generation(run->opt->out_dir, &gf, l->err, sizeof l->err) < 0)
 			st = AW_EXIT_FAILED;
 	}
@@ -558,6 +626,10 @@ int evolve_main(int argc, char **argv)
 	}
 
 	status = AW_EXIT_FAILED;
+	if (learn_start(&l) < 0) {
+		aw_error("%s", l.err);
+		goto early;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct http_config hc;
 	endpoint_config(&hc, &opt, &run->progress);
@@ -653,6 +725,8 @@ early:
 		writer_free(l.sets[i]);
 	free(l.sets);
 	bt_ratings_free(&run->ratings);
+	history_free(&l.hist);
+	tpolicy_free(l.tp);
 	texts_free(&run->texts);
 	options_release(&opt);
 	if (l.lock >= 0)

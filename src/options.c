@@ -11,6 +11,7 @@
 #include "aw/options.h"
 #include "aw/cli.h"
 #include "aw/data.h"
+#include "aw/tpolicy.h"
 #include "aw/util.h"
 
 #include <cjson/cJSON.h>
@@ -40,8 +41,8 @@ enum {
 			       * JSON keys, which a resumed run asks for */
 	ROW_UNSET = 1 << 14, /* saved as null when not set (a cap of 0, a
 			      * price below 0) */
-	ROW_LATER = 1 << 15 /* added after runs were made: a run.json without
-			     * it was made with its default */
+	ROW_ADDED = 1 << 15 /* newer than some runs: a run.json without it
+			     * had the default (which a resume may not change) */
 };
 
 #define F(field) offsetof(struct options, field)
@@ -72,14 +73,16 @@ static const struct cli_row rows[] = {
 	{ "deterministic", CLI_FLAG, F(deterministic), 0, 0, NULL, "judge in rounds with barriers: reproducible from seed and verdicts", NULL, NULL, NULL, ROW_KEEP },
 	{ "no-early-stop", CLI_FLAG, F(no_early_stop), 0, 0, NULL, "spend the whole judge budget even when the top K is settled", NULL, NULL, NULL, ROW_KEEP },
 	{ "early-variants", CLI_DOUBLE, F(early_variants), 0, 1, "P", "start variants early of stories whose P(missing the top K) < P", "0.5", NULL, NULL, ROW_FREE },
+	{ "diversity", CLI_DOUBLE, F(diversity), 0, 10, "W", "in choosing parents, the rating (in sd) each parent already chosen from a story's lineage costs it", "0", NULL, NULL, ROW_KEEP | ROW_ADDED },
 	{ "max-words", CLI_LONG, F(max_words), 20, 100000, "W", "story length limit, enforced", "500", NULL, NULL, ROW_KEEP },
-	{ "min-words", CLI_LONG, F(min_words), 0, 100000, "N", "lengthen every story under N words (Self-Lengthen); 0: never", "0", NULL, NULL, ROW_KEEP | ROW_LATER },
+	{ "min-words", CLI_LONG, F(min_words), 0, 100000, "N", "lengthen every story under N words (Self-Lengthen); 0: never", "0", NULL, NULL, ROW_KEEP | ROW_ADDED },
 	{ "styles", CLI_STR, F(styles_file), 0, 0, "FILE", "author styles, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "themes", CLI_STR, F(themes_file), 0, 0, "FILE", "themes, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "goals", CLI_STR, F(goals_file), 0, 0, "FILE", "improvement goals, one per line", NULL, "bundled", NULL, ROW_TEXT },
 	{ "rubric", CLI_STR, F(rubric_file), 0, 0, "FILE", "judging rubric", NULL, "bundled rubrics/story.txt", NULL, ROW_TEXT },
 	{ "prompts-dir", CLI_STR, F(prompts_dir), 0, 0, "DIR", "directory with writer/variant/judge templates", NULL, "bundled", NULL, ROW_TEXT },
-	{ "temperature", CLI_DOUBLE, F(temperature), 0, 2, "T", "writer sampling temperature", "1.0", NULL, NULL, ROW_KEEP },
+	{ "temperature", CLI_DOUBLE, F(temperature), 0, 2, "T", "writer sampling temperature (auto: learned from the judge)", "1.0", NULL, NULL, ROW_KEEP | CLI_AUTO },
+	{ "temperature-grid", CLI_STR, F(temperature_grid), 0, 0, "LIST", "the temperatures --temperature auto chooses among", TPOLICY_GRID_DEFAULT, NULL, NULL, ROW_KEEP | ROW_ADDED },
 	{ "judge-temperature", CLI_DOUBLE, F(judge_temperature), 0, 2, "T", "judge sampling temperature", "0", NULL, NULL, ROW_KEEP },
 	{ "top-p", CLI_DOUBLE, F(top_p), 0, 1, "P", "nucleus sampling, sent with every request", "1.0", NULL, NULL, ROW_KEEP | CLI_GT_MIN },
 	{ "judge-max-tokens", CLI_LONG, F(judge_max_tokens), 16, 1000000, "N", "token cap of a judge reply", "1024", NULL, NULL, ROW_KEEP },
@@ -331,6 +334,8 @@ static cJSON *row_json(const struct options *o, const struct cli_row *r)
 			return cJSON_CreateNull();
 		return cJSON_CreateNumber((double)*(const long *)field);
 	case CLI_DOUBLE:
+		if ((r->flags & CLI_AUTO) && *(const double *)field == CLI_AUTO_VALUE)
+			return cJSON_CreateString("auto");
 		return cJSON_CreateNumber(*(const double *)field);
 	case CLI_U64: /* exact: a double would round some 53-bit seeds */
 		snprintf(buf, sizeof buf, "%llu", (unsigned long long)*(const uint64_t *)field);
@@ -430,6 +435,10 @@ static int row_from_json(struct options *o, const struct cli_row *r, const cJSON
 		*(long *)field = (long)v->valuedouble;
 		return 0;
 	case CLI_DOUBLE:
+		if ((r->flags & CLI_AUTO) && cJSON_IsString(v) && !strcmp(v->valuestring, "auto")) {
+			*(double *)field = CLI_AUTO_VALUE;
+			return 0;
+		}
 		if (!cJSON_IsNumber(v) || v->valuedouble < r->min || v->valuedouble > r->max)
 			return -1;
 		*(double *)field = v->valuedouble;
@@ -489,13 +498,19 @@ static enum options_result apply_saved(struct options *o, const cJSON *set)
 		}
 		if (!v) {
 			/* A setting newer than the run: the default, if it may. */
-			if (!(r->flags & (ROW_FREE | ROW_LATER)))
+			if (!(r->flags & (ROW_FREE | ROW_ADDED)))
 				return usage_error("'%s/run.json': setting '%s' is missing", dir, key);
-			if ((r->flags & ROW_LATER) && o->given[i]) {
-				cJSON *mine = row_json(o, r);
-				int same = cJSON_IsNumber(mine) && r->value &&
-					   mine->valuedouble == strtod(r->value, NULL);
+			if ((r->flags & ROW_ADDED) && o->given[i] && !(r->flags & ROW_FREE)) {
+				/* given as it was then (the default) is no change */
+				cJSON *mine = row_json(o, r), *then = NULL;
+				struct options d;
+				memset(&d, 0, sizeof d);
+				char e[256];
+				if (r->value && cli_set(r, &d, r->value, e, sizeof e) == 0)
+					then = row_json(&d, r);
+				int same = mine && then && cJSON_Compare(mine, then, 1);
 				cJSON_Delete(mine);
+				cJSON_Delete(then);
 				if (!same)
 					return usage_error("option '--%s': the run in '%s' was made before "
 							   "it existed, without it; a resumed run cannot "
@@ -673,6 +688,11 @@ static enum options_result finish(struct options *o, int top_given)
 	if (o->top > o->population)
 		return usage_error("option '--top': %ld is more than the population (%ld)",
 				   o->top, o->population);
+	char why[200];
+	if (tpolicy_parse_grid(o->temperature_grid, NULL, NULL, why, sizeof why) < 0)
+		return usage_error("option '--temperature-grid': %s", why);
+	if (options_given(o, "temperature-grid") && !OPTIONS_AUTO_TEMPERATURE(o))
+		return usage_error("option '--temperature-grid' needs '--temperature auto'");
 	if (strcmp(o->token_param, "max_tokens") != 0 &&
 	    strcmp(o->token_param, "max_completion_tokens") != 0)
 		return usage_error("option '--token-param': '%s' is not max_tokens or max_completion_tokens",
@@ -733,8 +753,15 @@ size_t options_rows(const char *const *names, struct cli_row *out, size_t n)
 	size_t k = 0;
 	for (size_t i = 0; names[i] && k < n; i++)
 		for (size_t r = 0; r < AW_ARRAY_LEN(rows); r++)
-			if (!strcmp(rows[r].name, names[i]))
-				out[k++] = rows[r];
+			if (!strcmp(rows[r].name, names[i])) {
+				out[k] = rows[r];
+				/* "auto" is a policy only evolve learns (tpolicy.h) */
+				if (out[k].flags & CLI_AUTO) {
+					out[k].flags &= ~(unsigned)CLI_AUTO;
+					out[k].help = "writer sampling temperature";
+				}
+				k++;
+			}
 	return k;
 }
 

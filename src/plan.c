@@ -54,8 +54,9 @@ void plan_make(const struct options *o, const struct texts *t, int from, struct 
 		judged += matches(o, n);
 	}
 	/* Variants started early for a story that then misses the top K: about
-	 * 4P^3 of those started (0.5 at the default P = 0.5, as measured). */
-	double early = o->early_variants > 0 ?
+	 * 4P^3 of those started (0.5 at the default P = 0.5, as measured);
+	 * none with --temperature auto or --diversity, which start none. */
+	double early = o->early_variants > 0 && !OPTIONS_AUTO_TEMPERATURE(o) && !(o->diversity > 0) ?
 			       fmin(1, 4 * pow(o->early_variants, 3)) * (double)(K * V) :
 			       0;
 	long late = G - from > 0 ? G - from : 0;

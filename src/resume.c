@@ -208,6 +208,7 @@ int resume_take_story(struct resume *r, struct story *s, char **journal_id)
 		s->words = text_count_words(s->text);
 		s->trimmed = j->trimmed;
 		s->extensions = j->extensions;
+		s->near_copy = j->near_copy;
 		story_free(j);
 		p->v[i] = NULL;
 		return 1;

@@ -12,8 +12,10 @@
 #include "aw/writer.h"
 #include "aw/extender.h"
 #include "aw/llm.h"
+#include "aw/parents.h"
 #include "aw/resume.h"
 #include "aw/template.h"
+#include "aw/tpolicy.h"
 #include "aw/util.h"
 
 #include <stdint.h>
@@ -30,6 +32,7 @@ struct wjob {
 	char *prompt;             /* rendered prompt, NULL until sent for
 				   * stories of generation 0 */
 	int rewrites;             /* times written again for length */
+	int copied;               /* written again once as a near-copy */
 	int state;                /* J_* */
 	int taken;                /* the story belongs to a population */
 	int reused;               /* it came from the journal */
@@ -45,6 +48,9 @@ struct wset {
 	size_t n, cap;
 	size_t next;              /* no queued job before this one */
 	long last_id;             /* variants numbered so far */
+	char **peers;             /* --diversity: texts a variant must not
+				   * nearly copy (owned), or NULL */
+	size_t npeers;
 	const char *sequential;   /* a baseline's step: this template, one
 				   * rewrite per story and no goal; else NULL */
 };
@@ -147,6 +153,14 @@ static enum http_outcome on_text(void *ctx, const struct llm_reply *reply, char 
 		return HTTP_OK;
 	}
 	struct story *s = j->story;
+	struct wset *w = j->set;
+	if (w->npeers && s->parent_id && !j->copied &&
+	    parents_near_copy(reply->content, (const char *const *)w->peers, w->npeers)) {
+		j->copied = 1; /* once: the next text is taken whatever it is */
+		s->near_copy = 1;
+		send(j);
+		return HTTP_OK;
+	}
 	if (words > max) {
 		s->text = text_trim_words(reply->content, max);
 		s->trimmed = 1;
@@ -235,12 +249,12 @@ static void send(struct wjob *j)
 		j->prompt = writer_prompt_draft(&run->texts, o, j->story);
 	struct llm_request req = {
 		.model = o->model,
-		.temperature = o->temperature,
+		.temperature = j->story->temperature,
 		.top_p = o->top_p,
 		.max_tokens = story_token_cap(o),
 		.token_param = o->token_param,
 		.has_seed = 1,
-		.seed = run_request_seed(run, j->key, j->rewrites),
+		.seed = run_request_seed(run, j->key, j->rewrites + j->copied * (WRITER_REWRITES + 1)),
 		.msg = { { "user", j->prompt } },
 		.nmsg = 1,
 		.endpoint = 0,
@@ -313,7 +327,8 @@ struct wset *writer_initial(struct run *run, const struct writer_hooks *hooks)
 		s->born = 0;
 		s->style = xstrdup(t->styles.v[style[i]]);
 		s->theme = xstrdup(t->themes.v[theme[i]]);
-		s->temperature = o->temperature;
+		s->temperature = w->hooks.policy ?
+			tpolicy_pick(w->hooks.policy, 0, TPOLICY_DRAFT, i) : o->temperature;
 		add_job(w, s, xstrdup(s->id));
 	}
 	free(style);
@@ -334,7 +349,7 @@ struct wset *writer_sequential(struct run *run, int gen, const char *tmpl,
 	return w;
 }
 
-void writer_want(struct wset *w, const struct story *p)
+void writer_want(struct wset *w, const struct story *p, size_t slot)
 {
 	struct run *run = w->run;
 	const struct options *o = run->opt;
@@ -354,7 +369,9 @@ void writer_want(struct wset *w, const struct story *p)
 		s->style = xstrdup(p->style);
 		s->theme = xstrdup(p->theme);
 		s->goal = w->sequential ? NULL : xstrdup(t->goals.v[goal]);
-		s->temperature = o->temperature;
+		s->temperature = w->hooks.policy ?
+			tpolicy_pick(w->hooks.policy, w->gen, TPOLICY_VARIANT,
+				     slot * (size_t)o->variants + (size_t)v - 1) : o->temperature;
 		struct wjob *j = add_job(w, s, variant_key(w->gen, p->id, v));
 		if (j->state == J_QUEUED)
 			j->prompt = prompt;
@@ -418,6 +435,16 @@ void writer_free(struct wset *w)
 		free(j->journal_id);
 		free(j);
 	}
+	for (size_t i = 0; i < w->npeers; i++)
+		free(w->peers[i]);
+	free(w->peers);
 	free(w->jobs);
 	free(w);
+}
+
+void writer_avoid(struct wset *w, const char *const *texts, size_t n)
+{
+	w->peers = xrealloc(w->peers, (w->npeers + n) * sizeof *w->peers);
+	for (size_t i = 0; i < n; i++)
+		w->peers[w->npeers++] = xstrdup(texts[i] ? texts[i] : "");
 }

@@ -67,6 +67,9 @@ how often a pair's chosen story has the higher hidden quality (by the marker
 "[simulated story #N]" and /sim/truth), against how often a single raw
 verdict does, and the true quality of the SFT export against the run's mean.
 It also runs alone: --long-only.  Written to bench-out/longdata.md.
+Parts 5 and 6 (tests/bench_issue13.py): --temperature auto against fixed
+temperatures with a hidden best one, and --diversity W against lineage
+collapse, in paper-scale runs (10 seeds; 3 with --quick).
 """
 import argparse
 import concurrent.futures
@@ -1599,12 +1602,17 @@ def bench(opts, argv):
     findings, found = part1_findings(p1, wc)
     p2 = part2(opts, failures)
     p3, big = part3(opts, failures)
+    import bench_issue13  # the temperature and diversity sections (issue 13)
+    issue13 = bench_issue13.sections(opts, failures, sys.modules[__name__])
     total = time.monotonic() - t0
     md = os.path.join(opts.out, "bench.md")
     svg = os.path.join(opts.out, "regret.svg")
     write_md(md, opts, argv, started, total, p1, p1_secs, findings, wc, p2, p3, big, failures)
+    with open(md, "a") as f:
+        f.write("\n".join(issue13) + "\n")
     wrote = [md] + ([svg] if write_svg(svg, p1, found) else [])
     print_summary(p1, found, wc, p2, p3, big, failures)
+    print("\n" + "\n".join(issue13))
     print("\nwrote %s (%.0f s)" % (" and ".join(os.path.relpath(f) for f in wrote), total))
     failures += evaluation(opts)
     failures += long_stories_and_data(opts)

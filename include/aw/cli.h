@@ -42,8 +42,12 @@ enum cli_kind {
 enum {
 	CLI_GT_MIN = 1,  /* the value must be above min, not at it */
 	CLI_LT_MAX = 2,  /* the value must be below max, not at it */
-	CLI_HIDDEN = 4   /* not shown in --help or the man page */
+	CLI_HIDDEN = 4,  /* not shown in --help or the man page */
+	CLI_AUTO = 8     /* CLI_DOUBLE: also takes the word "auto", stored as
+			  * CLI_AUTO_VALUE (below any range) */
 };
+
+#define CLI_AUTO_VALUE (-1.0)
 
 struct cli_row {
 	const char *name;      /* long option name */

@@ -27,6 +27,9 @@
 #define AW_SEED_MAX ((1ULL << 53) - 1)
 
 enum rank_by { RANK_BT, RANK_ELO };
+
+/* --temperature auto: the writing temperature is learned (tpolicy.h). */
+#define OPTIONS_AUTO_TEMPERATURE(o) ((o)->temperature < 0)
 enum logprobs { LOGPROBS_AUTO, LOGPROBS_ON, LOGPROBS_OFF };
 
 struct options {
@@ -65,7 +68,11 @@ struct options {
 	long concurrency;           /* requests in flight at once */
 	long retries;               /* retries per request */
 	double timeout;             /* seconds per request */
-	double temperature;         /* writer sampling temperature */
+	double temperature;         /* writer sampling temperature, or below 0
+				     * for --temperature auto (cli.h) */
+	const char *temperature_grid; /* what auto chooses among (tpolicy.h) */
+	double diversity;           /* rating (sd) a lineage's parents cost its
+				     * next (parents.h); 0: the top K by rating */
 	double judge_temperature;   /* judge sampling temperature */
 	double top_p;               /* nucleus sampling, sent explicitly */
 	uint64_t seed;              /* seed of every random choice */

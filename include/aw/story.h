@@ -39,6 +39,9 @@ struct story {
 	double deviation;   /* mean text distance to the other stories of its
 			     * generation (diversity.h), when has_deviation */
 	int has_deviation;
+	int near_copy;      /* its first text nearly copied its parent or
+			     * another parent, so it was written again once
+			     * (--diversity, parents.h) */
 };
 
 struct population {

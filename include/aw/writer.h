@@ -45,10 +45,18 @@
 
 #define WRITER_REWRITES 2
 
+struct tpolicy;
+
 struct writer_hooks {
 	/* s has ended: written (s->text set) or failed (s->error set). */
 	void (*ended)(void *ctx, struct story *s);
 	void *ctx;
+	/* --temperature auto: the policy each new story's temperature comes
+	 * from (tpolicy.h), fitted for the set's generation; NULL: every
+	 * story is written at --temperature.  A draft is the i-th of its
+	 * generation; variant v of the parent in slot k (writer_want) is the
+	 * (k V + v-1)-th. */
+	const struct tpolicy *policy;
 };
 
 struct wset;
@@ -72,9 +80,17 @@ struct wset *writer_sequential(struct run *run, int gen, const char *tmpl,
 
 /* Ask for parent p's --variants variants unless they were asked for
  * already (those a resumed run's journal holds are not requested again).
- * p is read now and not kept.  A variant sent before it is taken counts in
+ * p is read now and not kept; slot is its place among the generation's
+ * parents (0 for the first), which places its variants in the policy's
+ * sequence (hooks.policy).  A variant sent before it is taken counts in
  * run->early_variants. */
-void writer_want(struct wset *w, const struct story *p);
+void writer_want(struct wset *w, const struct story *p, size_t slot);
+
+/* --diversity: a variant whose text is a near-copy of one of texts[0..n)
+ * (parents.h; copied now) is written again once with a new seed, and
+ * marked near_copy; the second text is taken whatever it is.  Call before
+ * the variants are sent. */
+void writer_avoid(struct wset *w, const char *const *texts, size_t n);
 
 /* Send jobs while the request window (--concurrency) has room. */
 void writer_send(struct wset *w);

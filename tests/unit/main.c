@@ -260,5 +260,8 @@ int main(void)
 	failed += run_lengthen_tests();
 	failed += run_extender_tests();
 	failed += run_export_tests();
+	failed += run_tpolicy_tests();
+	failed += run_history_tests();
+	failed += run_parents_tests();
 	return failed != 0 ? 1 : 0;
 }

@@ -55,6 +55,9 @@ int run_diversity_tests(void);
 int run_lengthen_tests(void);
 int run_extender_tests(void);
 int run_export_tests(void);
+int run_tpolicy_tests(void);
+int run_history_tests(void);
+int run_parents_tests(void);
 
 /* cmocka setup and teardown: *state is a new empty directory (malloc'd
  * path), removed with everything in it afterwards, even when the test
