@@ -257,6 +257,7 @@ class Chain:
         self.torn = 0
         self.epoch = 0           # index of the first process after the last wipe
         self.reused = (0, 0)
+        self.gap = None          # the endpoint's count of requests less usage.requests
 
     def common_args(self):
         args = ["--population", KR["N"], "--generations", KR["G"], "--top", KR["K"],
@@ -326,7 +327,8 @@ class Chain:
             resumes_before = len(load_json(run_path).get("resumes") or [])
         _recs, jn, _tail = read_journal(os.path.join(out, "journal.jsonl"))
         rec = {"i": i, "how": how, "gens": len(gens), "log0": sim.log_count(), "jn0": jn,
-               "resumes_before": resumes_before, "kind": None, "sig": None, "killed": False}
+               "resumes_before": resumes_before, "kind": None, "sig": None, "killed": False,
+               "served0": sim.stats()["requests"]}
         p = Proc(self.tmp, f"{self.label}-p{i}", args)
         if plan_item is not None:
             kind, sig, u = plan_item
@@ -490,6 +492,24 @@ class Chain:
                        sum(r.get("reused_matches", 0) for r in resumes))
         self.check_resumes(procs, resumes)
         self.check_no_repeats(sim, procs, gens)
+        self.check_usage_counts(sim, procs, run)
+
+    def check_usage_counts(self, sim, procs, run):
+        """run.json's usage.requests against the endpoint's own count of the
+        requests it received from this run's processes (issue 17): never
+        more, and short of it by no more than could be in flight when the
+        processes were killed (concurrency x kills)."""
+        served = sim.stats()["requests"] - procs[0]["served0"]
+        counted = (run.get("usage") or {}).get("requests", 0)
+        kills = sum(1 for rec in procs if rec["killed"])
+        self.gap = served - counted
+        if counted > served:
+            self.problems.append(f"usage.requests {counted}, but the endpoint received only "
+                                 f"{served} requests from this run")
+        elif served - counted > KR["C"] * kills:
+            self.problems.append(f"usage.requests {counted}, the endpoint received {served}: "
+                                 f"{served - counted} requests uncounted, more than could be in "
+                                 f"flight at {kills} kills ({KR['C']} x {kills})")
 
     def check_resumes(self, procs, resumes):
         P = self.problems
@@ -692,7 +712,8 @@ def kill_resume(tmp):
     done, in each tournament mode; then: exit 0, every generation file
     complete and valid, best.txt, run.json complete with one entry per
     resume, no temporary files, every journaled story and verdict in the
-    files exactly once, and no finished call made again (Chain's checks)."""
+    files exactly once, no finished call made again, and usage.requests
+    within concurrency x kills below the endpoint's count (Chain's checks)."""
     themes, goals = lists_files(tmp)
     seeds = [101, 202, 303, 404] if not VALGRIND else [101]
     nkills = 8 if not VALGRIND else 3
@@ -733,7 +754,10 @@ def kill_resume(tmp):
                f"{sum(1 for c in chains for p in c.procs if p['how'] == 'resume')} resumes, "
                f"reused {sum(c.reused[0] for c in chains)} stories and "
                f"{sum(c.reused[1] for c in chains)} verdicts, "
-               f"{sum(c.torn for c in chains)} torn journal tails seen")
+               f"{sum(c.torn for c in chains)} torn journal tails seen; usage.requests from "
+               f"{min((c.gap for c in chains if c.gap is not None), default=0)} to "
+               f"{max((c.gap for c in chains if c.gap is not None), default=0)} short of the "
+               "endpoint's count")
     # Each kind of finding once, with how often it was seen.
     found = {}
     for label, text in ([("test", e) for e in errors]

@@ -29,7 +29,8 @@ import traceback
 import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(REPO, "alphawrite")
+# AW_BIN: another build of alphawrite to test (e.g. an older commit's), else this tree's.
+BIN = os.environ.get("AW_BIN") or os.path.join(REPO, "alphawrite")
 SIM = os.path.join(REPO, "tests", "simendpoint.py")
 PROMPTS_DIR = os.path.join(REPO, "prompts")
 
