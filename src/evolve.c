@@ -218,13 +218,17 @@ static void report(const struct loop *l, const char *status, const char *error,
 	}
 }
 
-static int write_run(const struct loop *l, const char *status, const char *error, char *err,
+static int write_run(struct loop *l, const char *status, const char *error, char *err,
 		     size_t errlen)
 {
 	struct run_report r;
 	report(l, status, error, &r);
 	int rc = store_write_run(l->run.opt->out_dir, &r, err, errlen);
 	run_report_release(&r);
+	/* run.json holds every count up to now, and a resume adds only the
+	 * journal lines after it: those must carry only what is new since */
+	if (rc == 0)
+		run_usage_now(&l->run, &l->run.journaled);
 	return rc;
 }
 
@@ -368,6 +372,8 @@ static int generation(struct loop *l, int gen)
 	}
 	if (st == 0) { /* counted as the generation file lists them */
 		run->failed_stories += (long)failed.n;
+		for (size_t k = 0; k < ml.n; k++)
+			run->lost_matches += !ml.v[k]->winner;
 		for (size_t i = 0; i < pop.n; i++) {
 			const struct story *s = pop.v[i];
 			run->trimmed += s->born == gen && s->trimmed;
@@ -456,6 +462,8 @@ static int load_previous(struct loop *l)
 	run->before = l->previous.usage;
 	run->before.reused_stories = run->before.reused_matches = 0;
 	run_usage_add(&run->before, resume_spent_after(run->resume));
+	/* as the finished generation files hold them, whatever was counted */
+	run->before.matches_without_winner = resume_undecided_in_files(run->resume);
 	run->process = (int)l->previous.nresumes + 1;
 	snprintf(run->run_id, sizeof run->run_id, "%s", l->previous.run_id);
 	struct generation g0;

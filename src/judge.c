@@ -230,6 +230,16 @@ static void retry_lost(struct tourney *t)
 	}
 }
 
+/* b is to be asked again when the window has room. */
+static void queue_lost(struct tourney *t, struct bout *b)
+{
+	if (t->nlost == t->caplost) {
+		t->caplost = t->caplost ? t->caplost * 2 : 16;
+		t->lost = xrealloc(t->lost, t->caplost * sizeof *t->lost);
+	}
+	t->lost[t->nlost++] = b;
+}
+
 /* The request failed for good (the HTTP client retried it): that is not a
  * verdict.  The match is asked again later, JUDGE_LOST_ASKS times; then it
  * is recorded as lost. */
@@ -241,11 +251,7 @@ static void on_fail(void *ctx, const char *why)
 	b->m->error = xasprintf("judge request failed: %s", why);
 	if (b->lost_tries < JUDGE_LOST_ASKS) {
 		b->lost_tries++;
-		if (t->nlost == t->caplost) {
-			t->caplost = t->caplost ? t->caplost * 2 : 16;
-			t->lost = xrealloc(t->lost, t->caplost * sizeof *t->lost);
-		}
-		t->lost[t->nlost++] = b;
+		queue_lost(t, b);
 		if (t->async && t->running)
 			fill(t);
 		else
@@ -386,8 +392,6 @@ static void book(struct bout *b, int replayed)
 	t->finished++;
 	if (b->m->winner)
 		bt_add(&run->ratings, t->gi[i], t->gi[j], match_outcome(b->m));
-	else if (!replayed)
-		run->lost_matches++;
 	if (b->m->lost && !replayed)
 		run->judge_lost++;
 	progress_match(&run->progress, !b->m->winner);
@@ -398,8 +402,8 @@ static void book(struct bout *b, int replayed)
 static void finished(struct bout *b)
 {
 	struct tourney *t = b->t;
+	book(b, 0); /* first: the journaled usage then counts this match */
 	run_journal_match(t->run, b->m);
-	book(b, 0);
 	if (t->async) {
 		if (++t->since_fit >= t->refit_every)
 			refit_and_check(t);
@@ -442,7 +446,8 @@ static void reused(struct bout *b)
 }
 
 /* A resumed run, barrier-free: put the matches the interrupted run had
- * decided back in, in their order, without asking again.  (The rounds
+ * decided back in, in their order, without asking again, and ask those it
+ * lost again.  (The rounds
  * modes instead draw their rounds again and take each verdict when its
  * match comes up: see start().) */
 static void replay(struct tourney *t)
@@ -464,6 +469,21 @@ static void replay(struct tourney *t)
 		b->m->error = got.error;
 		b->m->asks = got.asks;
 		reused(b);
+	}
+	/* A match it lost to failed requests is no verdict: each is asked
+	 * again, its stories in the same order, while the budget allows. */
+	k = -1;
+	while (res && (k = resume_find_lost(res, t->gen, (size_t)(k + 1))) >= 0) {
+		const struct match *jm = resume_verdict(res, (size_t)k);
+		int ia = find_story(t, jm->a), ib = find_story(t, jm->b);
+		if (ia < 0 || ib < 0 || t->ml->n >= budget_for(t, t->ready + t->pending) ||
+		    !resume_take_lost(res, (size_t)k, unsure(t, (size_t)ia, (size_t)ib)))
+			continue;
+		struct bout *b = add_match(t, (size_t)ia, (size_t)ib);
+		const struct texts *tx = &t->run->texts;
+		b->prompt = judge_prompt(tx->judge, tx->prompt, tx->rubric, &t->run->rng,
+					 b->a->text, b->b->text);
+		queue_lost(t, b);
 	}
 }
 

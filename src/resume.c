@@ -26,6 +26,7 @@ struct resume {
 	long parts;                  /* replies of self-lengthening taken */
 	long stories_seen;           /* stories the files and journal hold */
 	long verdicts_seen;          /* decided matches they hold */
+	long undecided;              /* matches without a winner in the files */
 };
 
 /* The number after "gN-" in a story id. */
@@ -93,8 +94,10 @@ struct resume *resume_open(const char *dir, const struct run_report *run,
 		}
 		register_born(fit, &gf, g);
 		r->stories_seen += (long)gf.stories.n;
-		for (size_t k = 0; k < gf.matches.n; k++)
+		for (size_t k = 0; k < gf.matches.n; k++) {
 			r->verdicts_seen += gf.matches.v[k]->winner != 0;
+			r->undecided += gf.matches.v[k]->winner == 0;
+		}
 		for (size_t k = 0; k < gf.matches.n; k++) {
 			const struct match *m = gf.matches.v[k];
 			int a = bt_find(fit, m->a), b = bt_find(fit, m->b);
@@ -151,6 +154,11 @@ int resume_from(const struct resume *r)
 long resume_stories_seen(const struct resume *r)
 {
 	return r->stories_seen;
+}
+
+long resume_undecided_in_files(const struct resume *r)
+{
+	return r->undecided;
 }
 
 long resume_verdicts_seen(const struct resume *r)
@@ -319,5 +327,23 @@ int resume_take_verdict(struct resume *r, size_t k, unsigned unsure, struct matc
 	jm->reason = jm->error = NULL;
 	r->used[k] = 1;
 	r->matches++;
+	return 1;
+}
+
+long resume_find_lost(const struct resume *r, int gen, size_t from)
+{
+	for (size_t k = from; k < r->journal.matches.n; k++) {
+		const struct match *m = r->journal.matches.v[k];
+		if (!r->used[k] && m->gen == gen && m->lost)
+			return (long)k;
+	}
+	return -1;
+}
+
+int resume_take_lost(struct resume *r, size_t k, unsigned unsure)
+{
+	if (r->used[k] || ((unsure & ~r->known[k]) & 3))
+		return 0;
+	r->used[k] = 1;
 	return 1;
 }

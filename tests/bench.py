@@ -6,7 +6,7 @@ unless the binary or the simulator breaks (a crash, a failed run, a missing
 file).
 
   python3 tests/bench.py [--quick] [--seeds N] [--jobs J] [--out DIR]
-                         [--eval-only] [--eval-reps N]
+                         [--eval-only] [--eval-reps N] [--long-only]
 
   --quick    a small version (about a minute) for smoke tests
   --seeds N  seeds per scheme in part 1 [6; 2 with --quick]
@@ -67,9 +67,10 @@ how often a pair's chosen story has the higher hidden quality (by the marker
 "[simulated story #N]" and /sim/truth), against how often a single raw
 verdict does, and the true quality of the SFT export against the run's mean.
 It also runs alone: --long-only.  Written to bench-out/longdata.md.
-Parts 5 and 6 (tests/bench_issue13.py): --temperature auto against fixed
-temperatures with a hidden best one, and --diversity W against lineage
-collapse, in paper-scale runs (10 seeds; 3 with --quick).
+Parts 6 and 7 (tests/bench_issue13.py, run after part 3 and appended to
+bench.md): --temperature auto against fixed temperatures with a hidden best
+one, and --diversity W against lineage collapse, in paper-scale runs (10
+seeds; 3 with --quick).  python3 tests/bench_issue13.py runs them alone.
 """
 import argparse
 import concurrent.futures

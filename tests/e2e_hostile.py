@@ -647,57 +647,61 @@ def lost_asked_again(tmp):
     run is interrupted once a match was recorded as lost; the judge comes
     back and the run is resumed.  Every match the journal held as lost
     ("lost": true) is asked again (the simulator sees that pair judged after
-    the resume began) and the generation file holds a verdict for it.
-    --deterministic, so that the resume draws the same matches again: in the
-    default mode a resume pairs afresh from the ratings, and a lost match's
-    place in the budget may go to another pair."""
-    out = os.path.join(tmp, "run")
-    state = {"judge": "down"}
-    with Sim(tmp, "--latency", "0.02:0.08", log=True) as sim, \
-            Gate(sim.url, lambda pair: state["judge"]) as gate:
-        p = Proc(tmp, "first", run_cmd(gate.url, out, *SMALL, "--retries", 1, "--seed", 52,
-                                       "--deterministic"))
-        ok = wait_for(lambda: any(r.get("t") == "match" and r.get("winner") is None
-                                  for r in journal_recs(out)), 60, p)
-        p.signal(signal.SIGINT)
-        res = p.finish(30)
-        check(ok, f"no match without a winner was journaled (exit {res.rc}: "
-              f"{short(res.err, 120)})")
-        check(res.rc in (130, 1, 0), f"the first run: exit {res.rc}: {short(res.err, 120)}")
-        before = journal_recs(out)
-        lost = [(r["a"], r["b"]) for r in before if r.get("t") == "match" and
-                r.get("winner") is None]
-        flagged = [r for r in before if r.get("t") == "match" and r.get("lost") is True]
-        state["judge"] = "pass"
-        log0 = sim.log_count()
-        r = run_bin(["evolve", "--resume", out, "--quiet"])
-        ids = id_markers(out)
-        asked = set(judge_log_pairs(sim, log0))
-    probs = []
-    if not flagged:
-        probs.append(f"none of the {len(lost)} matches lost to 503s is journaled with "
-                     "\"lost\": true")
-    if r.rc != 0:
-        probs.append(f"the resume: exit {r.rc}: {short(r.err, 150)}")
-    final = {}
-    if os.path.exists(os.path.join(out, "gen-000.json")):
-        for m in load_json(os.path.join(out, "gen-000.json"))["matches"]:
-            final.setdefault((m["a"], m["b"]), []).append(m["winner"])
-    not_asked, undecided = [], []
-    for a, b in lost:
-        if (ids.get(a), ids.get(b)) not in asked:
-            not_asked.append(f"{a}-{b}")
-        if not any(final.get((a, b), [])):
-            undecided.append(f"{a}-{b}")
-    if not_asked:
-        probs.append(f"{len(not_asked)} of {len(lost)} lost matches never asked again "
-                     f"({', '.join(not_asked[:4])})")
-    if undecided:
-        probs.append(f"{len(undecided)} of {len(lost)} lost matches without a verdict in "
-                     f"gen-000.json ({', '.join(undecided[:4])})")
-    check(not probs, f"first run exit {res.rc}; " + "; ".join(probs))
-    return (f"{len(lost)} lost matches ({len(flagged)} flagged lost) journaled by a run that "
-            f"exited {res.rc}; each asked again on resume and decided")
+    the resume began) and the generation file holds a verdict for it: under
+    --deterministic, which draws the same matches again, and in the default
+    mode, which pairs afresh from the ratings but asks the lost ones first."""
+    notes = []
+    for mode in (["--deterministic"], []):
+        name = mode[0][2:] if mode else "default"
+        out = os.path.join(tmp, name)
+        state = {"judge": "down"}
+        with Sim(tmp, "--latency", "0.02:0.08", log=True, name=name) as sim, \
+                Gate(sim.url, lambda pair: state["judge"]) as gate:
+            p = Proc(tmp, name, run_cmd(gate.url, out, *SMALL, "--retries", 1, "--seed", 52,
+                                        *mode))
+            ok = wait_for(lambda: any(r.get("t") == "match" and r.get("winner") is None
+                                      for r in journal_recs(out)), 60, p)
+            p.signal(signal.SIGINT)
+            res = p.finish(30)
+            check(ok, f"{name}: no match without a winner was journaled (exit {res.rc}: "
+                  f"{short(res.err, 120)})")
+            check(res.rc in (130, 1, 0), f"{name}: the first run: exit {res.rc}: "
+                  f"{short(res.err, 120)}")
+            before = journal_recs(out)
+            lost = [(r["a"], r["b"]) for r in before if r.get("t") == "match" and
+                    r.get("winner") is None]
+            flagged = [r for r in before if r.get("t") == "match" and r.get("lost") is True]
+            state["judge"] = "pass"
+            log0 = sim.log_count()
+            r = run_bin(["evolve", "--resume", out, "--quiet"])
+            ids = id_markers(out)
+            asked = set(judge_log_pairs(sim, log0))
+        probs = []
+        if not flagged:
+            probs.append(f"none of the {len(lost)} matches lost to 503s is journaled with "
+                         "\"lost\": true")
+        if r.rc != 0:
+            probs.append(f"the resume: exit {r.rc}: {short(r.err, 150)}")
+        final = {}
+        if os.path.exists(os.path.join(out, "gen-000.json")):
+            for m in load_json(os.path.join(out, "gen-000.json"))["matches"]:
+                final.setdefault((m["a"], m["b"]), []).append(m["winner"])
+        not_asked, undecided = [], []
+        for a, b in lost:
+            if (ids.get(a), ids.get(b)) not in asked:
+                not_asked.append(f"{a}-{b}")
+            if not any(final.get((a, b), [])):
+                undecided.append(f"{a}-{b}")
+        if not_asked:
+            probs.append(f"{len(not_asked)} of {len(lost)} lost matches never asked again "
+                         f"({', '.join(not_asked[:4])})")
+        if undecided:
+            probs.append(f"{len(undecided)} of {len(lost)} lost matches without a verdict in "
+                         f"gen-000.json ({', '.join(undecided[:4])})")
+        check(not probs, f"{name}: first run exit {res.rc}; " + "; ".join(probs))
+        notes.append(f"{name}: {len(lost)} lost matches ({len(flagged)} flagged lost), run "
+                     f"exited {res.rc}")
+    return "; ".join(notes) + "; each asked again on resume and decided"
 
 
 @test

@@ -178,14 +178,35 @@ def request_seed(seed, key, attempt):
     return rng_mix(seed, rng_mix(h, attempt & M64)) & 0x7fffffff
 
 
-TOKEN_RE = re.compile(r"\{\{(!.*?\}\}\n?| *([a-z_][a-z0-9_]*) *\}\})", re.S)
+TOKEN_RE = re.compile(r"\{\{(!.*?\}\}\n?|([#^/]?) *([a-z_][a-z0-9_]*) *\}\})", re.S)
 
 
 def render(template, values):
     """src/template.c: {{name}} replaced, {{! comments }} (and the newline
-    after one) removed."""
-    return TOKEN_RE.sub(lambda m: "" if m.group(1).startswith("!") else values[m.group(2)],
-                        template)
+    after one) removed, {{#name}}...{{/name}} shown only when name has a
+    value and {{^name}}...{{/name}} only when it has none (a section tag
+    alone on its line takes its newline with it)."""
+    out, shown, pos = [], [True], 0
+    for m in TOKEN_RE.finditer(template):
+        if shown[-1]:
+            out.append(template[pos:m.start()])
+        pos = m.end()
+        if m.group(1).startswith("!"):
+            continue
+        kind, name = m.group(2), m.group(3)
+        if kind and (m.start() == 0 or template[m.start() - 1] == "\n") and \
+                template[pos:pos + 1] == "\n":
+            pos += 1
+        if kind == "#":
+            shown.append(shown[-1] and bool(values.get(name)))
+        elif kind == "^":
+            shown.append(shown[-1] and not values.get(name))
+        elif kind == "/":
+            shown.pop()
+        elif shown[-1]:
+            out.append(values[name])
+    out.append(template[pos:])
+    return "".join(out)
 
 
 def fence(rng, name, text):

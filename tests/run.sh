@@ -49,7 +49,7 @@ fi
 
 # Two lanes (the machines this runs on have two cores): each runs its suites
 # one after the other.  A lane's pid is listed once per suite it runs.
-lane1="tests/e2e_resume.py tests/e2e_report.py tests/e2e_safety.py"
+lane1="tests/e2e_resume.py tests/e2e_report.py tests/e2e_safety.py tests/e2e_hostile.py"
 lane2="tests/e2e.py tests/e2e_compare.py tests/e2e_issue13.py tests/e2e_issue14.py"
 i=0
 for lane in "$lane1" "$lane2"; do

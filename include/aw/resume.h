@@ -59,6 +59,8 @@ int resume_from(const struct resume *r);
  * whether its writer and its judge have done any work. */
 long resume_stories_seen(const struct resume *r);
 long resume_verdicts_seen(const struct resume *r);
+/* Matches without a winner in the finished generation files. */
+long resume_undecided_in_files(const struct resume *r);
 /* Stories and verdicts taken so far by this process. */
 long resume_reused_stories(const struct resume *r);
 long resume_reused_matches(const struct resume *r);
@@ -105,5 +107,11 @@ const struct match *resume_verdict(const struct resume *r, size_t k);
  * already, or a side that `unsure` marks (bit 0: a, bit 1: b is a variant
  * of its generation) was never mapped: then 0 and nothing changes. */
 int resume_take_verdict(struct resume *r, size_t k, unsigned unsure, struct match *m);
+/* The index of the next journaled match of generation gen lost to failed
+ * requests (no verdict: to be asked again), at or after `from`, or -1. */
+long resume_find_lost(const struct resume *r, int gen, size_t from);
+/* Take lost match k to ask it again (1), unless it was taken already or a
+ * side `unsure` marks was never mapped (0). */
+int resume_take_lost(struct resume *r, size_t k, unsigned unsure);
 
 #endif

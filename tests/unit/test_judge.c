@@ -254,7 +254,9 @@ static void test_reasks(void **state)
 		assert_int_equal(ml.v[k]->winner, 0);
 		assert_string_equal(ml.v[k]->error, "no verdict in 3 judge replies");
 	}
-	assert_int_equal((int)f->run.lost_matches, (int)ml.n);
+	/* counted when the generation file is written (evolve), not here: a
+	 * match asked again after a resume may still be decided */
+	assert_int_equal((int)f->run.lost_matches, 0);
 	assert_int_equal((int)f->run.ratings.m, 0); /* no verdict reached the fit */
 	match_list_free(&ml);
 	population_free(&failed);
