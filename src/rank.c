@@ -4,7 +4,8 @@
  *
  * Input is a run directory (every gen-NNN.json, in order) or a JSON Lines
  * file of matches, one {"a": id, "b": id, "winner": id|null, "p_a": p?} a
- * line with a shown first.  The ranking is Bradley-Terry (the same fit as
+ * line with a shown first (the generation files' and the journal's
+ * vocabulary), or of compare's and rate's verdicts (vote.h).  The ranking is Bradley-Terry (the same fit as
  * `evolve`, with its position bias and intervals) or online Elo replayed in
  * file order; for a run directory Elo follows evolve's rule that a variant
  * starts from its parent's rating.  --holdout F fits on the rest and scores
@@ -21,6 +22,7 @@
 #include "aw/rng.h"
 #include "aw/store.h"
 #include "aw/util.h"
+#include "aw/vote.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -156,6 +158,27 @@ static int read_match(struct data *d, const cJSON *o, int gen, char *err, size_t
 	return 0;
 }
 
+/* One verdict of compare's or rate's verdict files (vote.h): a_id is set
+ * A's story and `first` says which was shown first; a person's tie counts
+ * as no verdict here, as it does not say who is better. */
+static int read_vote(struct data *d, const char *line, char *err, size_t errlen)
+{
+	struct vote v;
+	if (vote_parse(line, strlen(line), &v, err, errlen) < 0)
+		return -1;
+	int a_first = v.first != 'b';
+	struct rmatch rm = { 0 };
+	rm.a = item_of(d, a_first ? v.a_id : v.b_id);
+	rm.b = item_of(d, a_first ? v.b_id : v.a_id);
+	if (v.winner == 'a' || v.winner == 'b')
+		rm.winner = (v.winner == 'a') == a_first ? 'A' : 'B';
+	rm.has_p = v.has_p;
+	rm.p_a = a_first ? v.p_a : 1 - v.p_a;
+	add_match(d, rm);
+	vote_release(&v);
+	return 0;
+}
+
 static int read_jsonl(struct data *d, const char *path, char *err, size_t errlen)
 {
 	char *text;
@@ -183,7 +206,9 @@ static int read_jsonl(struct data *d, const char *path, char *err, size_t errlen
 			}
 			if (!o)
 				rc = aw_fail(err, errlen, "'%s' line %zu: not one JSON value", path, lineno);
-			else if (read_match(d, o, 0, why, sizeof why) < 0)
+			else if ((cJSON_GetObjectItemCaseSensitive(o, "a_id") ?
+				  read_vote(d, s, why, sizeof why) :
+				  read_match(d, o, 0, why, sizeof why)) < 0)
 				rc = aw_fail(err, errlen, "'%s' line %zu: %s", path, lineno, why);
 			cJSON_Delete(o);
 		}

@@ -39,6 +39,7 @@ only.
 
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -1555,6 +1556,36 @@ def rank_command(tmp):
         res = run_bin(["rank", "--matches", "-"], stdin=r.read())
     check(res.rc == 0 and json.loads(res.out) == d,
           f"rank --matches - (standard input) differs from rank --matches FILE: {res!r}")
+
+    # Every file that holds verdicts is read alike: compare's and rate's
+    # verdict files (set A's story, which was shown first, "a"/"b") and the
+    # journal's match lines give the same fit.
+    vf = os.path.join(tmp, "verdicts.jsonl")
+    pick = random.Random(5)
+    with open(vf, "w", encoding="utf-8") as f:
+        for k, m in enumerate(matches):
+            first = pick.choice("ab")
+            a_id, b_id = (m["a"], m["b"]) if first == "a" else (m["b"], m["a"])
+            row = {"judge": "j", "pair": k, "a_id": a_id, "b_id": b_id, "first": first,
+                   "winner": None if m["winner"] is None else
+                   "a" if m["winner"] == a_id else "b"}
+            if "p_a" in m:
+                row["p_a"] = m["p_a"] if first == "a" else 1 - m["p_a"]
+            f.write(json.dumps(row) + "\n")
+    v = rank_json(["rank", "--matches", vf])
+    off = [s["id"] for s in v["stories"]
+           if s["id"] in by_dir and abs(s["rating"] - by_dir[s["id"]]) > 1e-6]
+    check(v["matches"] == len(matches) and not off,
+          f"rank --matches on a verdict file: {v['matches']} matches of {len(matches)}, the "
+          f"ratings of {off} differ from rank DIR's")
+    with open(os.path.join(out, "journal.jsonl"), encoding="utf-8") as f:
+        lines = [line for line in f if json.loads(line).get("t") == "match"]
+    res = run_bin(["rank", "--matches", "-"], stdin="".join(lines).encode())
+    j = json.loads(res.out) if res.rc == 0 else {"stories": [], "matches": 0}
+    off = [s["id"] for s in j["stories"]
+           if s["id"] in by_dir and abs(s["rating"] - by_dir[s["id"]]) > 1e-3]
+    check(res.rc == 0 and j["matches"] == len(matches) and not off,
+          f"rank --matches on the journal's match lines: {res!r}; the ratings of {off} differ")
 
     h = rank_json(["rank", "--matches", jl, "--holdout", "0.3", "--seed", "1"])
     ho = h.get("holdout") or {}
