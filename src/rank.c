@@ -73,7 +73,7 @@ static const char *const methods[] = { "bt", "elo", NULL };
 
 static const struct cli_row rank_rows[] = {
 	{ "method", CLI_CHOICE, F(method), 0, 0, "HOW", "bt (Bradley-Terry) or elo", "bt", NULL, methods, 0 },
-	{ "matches", CLI_STR, F(matches), 0, 0, "FILE", "read matches from a JSON Lines file (- for stdin), not a run directory", NULL, NULL, NULL, 0 },
+	{ "matches", CLI_STR, F(matches), 0, 0, "FILE", "read verdicts from a JSON Lines file (- for stdin): a run's matches, its journal's, or compare's and rate's", NULL, NULL, NULL, 0 },
 	{ "holdout", CLI_DOUBLE, F(holdout), 0, 1, "F", "score predictions on a random fraction F of the matches", NULL, NULL, NULL, CLI_GT_MIN | CLI_LT_MAX },
 	{ "seed", CLI_U64, F(seed), 0, 18446744073709551615.0, "S", "seed of the --holdout split", "1", NULL, NULL, 0 },
 	{ "help", CLI_HELP, 0, 0, 0, NULL, "show this help and exit", NULL, NULL, NULL, 0 },
