@@ -42,3 +42,7 @@ jq -r '.stories[:5][] | "  \(.rank). \(.id)  rating \(.rating | round) [\(.ratin
 echo
 echo "the start of the best story ($out/best.txt):"
 head -n 7 "$out/best.txt" | fold -s -w 100
+echo
+./alphawrite report "$out" >/dev/null
+echo "the whole run on one page: $out/report.html (open it in a browser);"
+echo "in the terminal: ./alphawrite show $out"

@@ -353,9 +353,12 @@ int compare_report(const struct vote_list *votes, const struct compare_input *in
 	cJSON_free(json);
 
 	if (!in->quiet) {
-		fprintf(stderr, "%s vs %s: A preferred %.1f%% (%.1f\xe2\x80\x93%.1f%%) over %ld pair%s",
+		/* both intervals: Wilson's for these stories, the bootstrap's
+		 * for stories made the same way (the one to quote) */
+		fprintf(stderr, "%s vs %s: A preferred %.1f%% (%.1f\xe2\x80\x93%.1f%%; over stories "
+				"%.1f\xe2\x80\x93%.1f%%) over %ld pair%s",
 			in->a_label, in->b_label, 100 * all.win_rate, 100 * all.ci_lo, 100 * all.ci_hi,
-			all.pairs, all.pairs == 1 ? "" : "s");
+			100 * all.ci_boot_lo, 100 * all.ci_boot_hi, all.pairs, all.pairs == 1 ? "" : "s");
 		if (both)
 			fprintf(stderr, ", orders agree %.0f%%", 100.0 * (double)agree / (double)both);
 		if ((size_t)s.complete < s.n)

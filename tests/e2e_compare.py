@@ -169,7 +169,8 @@ def check_report(d, n_pairs=None, judges=None, two_orders=True):
     return scores
 
 
-SUMMARY_RE = re.compile(r"^(.+) vs (.+): A preferred (\d+\.\d)% \((\d+\.\d)\u2013(\d+\.\d)%\) "
+SUMMARY_RE = re.compile(r"^(.+) vs (.+): A preferred (\d+\.\d)% \((\d+\.\d)\u2013(\d+\.\d)%; "
+                        r"over stories (\d+\.\d)\u2013(\d+\.\d)%\) "
                         r"over (\d+) pairs?(, orders agree (\d+)%)?", re.M)
 
 
@@ -181,7 +182,10 @@ def check_summary(err, d, la, lb):
     check(m.group(3) == f"{100 * d['win_rate']:.1f}" and
           m.group(4) == f"{100 * d['ci_lo']:.1f}" and m.group(5) == f"{100 * d['ci_hi']:.1f}",
           f"summary line {m.group(0)!r} does not match the JSON")
-    check(int(m.group(6)) == d["pairs"], "summary pair count")
+    check(m.group(6) == f"{100 * d['ci_boot_lo']:.1f}" and
+          m.group(7) == f"{100 * d['ci_boot_hi']:.1f}",
+          f"summary line {m.group(0)!r}: the bootstrap interval does not match the JSON")
+    check(int(m.group(8)) == d["pairs"], "summary pair count")
 
 
 def markers(run_dir):
