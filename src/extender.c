@@ -461,23 +461,9 @@ static void send(struct xjob *j)
 	rng_seed(&r, rng_mix(o->seed, run_request_seed(run, id, -1)));
 	free(j->prompt);
 	j->prompt = render(j, &r);
-	struct llm_request req = {
-		.model = o->model,
-		.temperature = j->s->temperature,
-		.top_p = o->top_p,
-		.max_tokens = j->asked * 2 + 256,
-		.token_param = o->token_param,
-		.has_seed = 1,
-		.seed = run_request_seed(run, id, j->ask),
-		.msg = { { "user", j->prompt } },
-		.nmsg = 1,
-		.endpoint = 0,
-		.role = ROLE_WRITER,
-		.role_name = "writer",
-		.key_sent = o->api_key != NULL,
-		.extra = o->extra_body,
-		.budget = &run->budget,
-	};
+	struct llm_request req = run_writer_request(run, j->prompt, j->s->temperature,
+						     j->asked * 2 + 256,
+						     run_request_seed(run, id, j->ask));
 	free(id);
 	run->ext.requests++;
 	llm_ask(run->http, &req, &run->usage, on_text, on_fail, j);

@@ -96,6 +96,29 @@ static void journal(struct run *r, struct journal_record *rec)
 		r->journaled = now;
 }
 
+struct llm_request run_writer_request(struct run *run, const char *prompt, double temperature,
+				      long max_tokens, uint64_t seed)
+{
+	const struct options *o = run->opt;
+	return (struct llm_request){
+		.model = o->model,
+		.temperature = temperature,
+		.top_p = o->top_p,
+		.max_tokens = max_tokens,
+		.token_param = o->token_param,
+		.has_seed = 1,
+		.seed = seed,
+		.msg = { { "user", prompt } },
+		.nmsg = 1,
+		.endpoint = 0,
+		.role = ROLE_WRITER,
+		.role_name = "writer",
+		.key_sent = o->api_key != NULL,
+		.extra = o->extra_body,
+		.budget = &run->budget,
+	};
+}
+
 void run_setup_budget(struct run *run)
 {
 	const struct options *o = run->opt;

@@ -247,23 +247,9 @@ static void send(struct wjob *j)
 	const struct options *o = run->opt;
 	if (!j->prompt)
 		j->prompt = writer_prompt_draft(&run->texts, o, j->story);
-	struct llm_request req = {
-		.model = o->model,
-		.temperature = j->story->temperature,
-		.top_p = o->top_p,
-		.max_tokens = story_token_cap(o),
-		.token_param = o->token_param,
-		.has_seed = 1,
-		.seed = run_request_seed(run, j->key, j->rewrites + j->copied * (WRITER_REWRITES + 1)),
-		.msg = { { "user", j->prompt } },
-		.nmsg = 1,
-		.endpoint = 0,
-		.role = ROLE_WRITER,
-		.role_name = "writer",
-		.key_sent = o->api_key != NULL,
-		.extra = o->extra_body,
-		.budget = &run->budget,
-	};
+	struct llm_request req = run_writer_request(
+		run, j->prompt, j->story->temperature, story_token_cap(o),
+		run_request_seed(run, j->key, j->rewrites + j->copied * (WRITER_REWRITES + 1)));
 	llm_ask(run->http, &req, &run->usage, on_text, on_fail, j);
 }
 

@@ -95,6 +95,12 @@ void run_journal_match(struct run *r, const struct match *m);
 void run_journal_part(struct run *r, const struct ext_part *p);
 void run_journal_usage(struct run *r);
 
+/* A writer request of the run (its model, endpoint, key, extra body and
+ * caps) for this prompt (borrowed), at this temperature, token cap and
+ * seed. */
+struct llm_request run_writer_request(struct run *run, const char *prompt, double temperature,
+				      long max_tokens, uint64_t seed);
+
 /* The caps and prices of run->opt, and what the run's earlier processes
  * spent (run->before), into run->budget. */
 void run_setup_budget(struct run *run);
