@@ -12,16 +12,31 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 	echo "fuzz: $cc not found (apt-get install clang libclang-rt-14-dev)" >&2
 	exit 1
 fi
-flags="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
--Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(pkg-config --cflags libcurl libcjson zlib)"
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+flags="-std=c11 -g -O1 $san -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+$(pkg-config --cflags libcurl libcjson zlib)"
 libs="$(pkg-config --libs libcurl libcjson zlib) -lm"
-lib=$(ls src/*.c | grep -v '/main\.c$')
-mkdir -p build/fuzz
+mkdir -p build/fuzz/obj
+# The library is compiled once, with coverage for the fuzzer, and linked
+# into every harness.
+objs=""
+for src in src/*.c; do
+	[ "$src" = src/main.c ] && continue
+	obj=build/fuzz/obj/$(basename "$src" .c).o
+	# shellcheck disable=SC2086
+	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find include -newer "$obj" -name '*.h')" ]; then
+		$cc $flags -fsanitize=fuzzer-no-link -c -o "$obj" "$src" || {
+			echo "fuzz: cannot compile $src" >&2
+			exit 1
+		}
+	fi
+	objs="$objs $obj"
+done
 status=0
-for h in reply verdict list template journal; do
+for h in reply verdict list template journal vote run; do
 	bin=build/fuzz/fuzz_$h
 	# shellcheck disable=SC2086
-	if ! $cc $flags -o "$bin" "tests/fuzz/fuzz_$h.c" $lib $libs; then
+	if ! $cc $flags -fsanitize=fuzzer -o "$bin" "tests/fuzz/fuzz_$h.c" $objs $libs; then
 		echo "fuzz: cannot build $bin" >&2
 		exit 1
 	fi
