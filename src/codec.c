@@ -753,6 +753,18 @@ char *codec_run_json(const struct run_report *r)
 		cJSON_AddNumberToObject(o, "reused_matches", (double)e->reused_matches);
 		cJSON_AddItemToArray(list, o);
 	}
+	if (r->evolution.set) {
+		const struct run_evolution *e = &r->evolution;
+		cJSON *o = cJSON_AddObjectToObject(root, "evolution");
+		cJSON_AddStringToObject(o, "best", e->best);
+		cJSON_AddNumberToObject(o, "best_rating", e->best_rating);
+		cJSON_AddNumberToObject(o, "best_rating_lo", e->best_lo);
+		cJSON_AddNumberToObject(o, "best_rating_hi", e->best_hi);
+		cJSON_AddStringToObject(o, "first_best", e->first);
+		cJSON_AddNumberToObject(o, "first_rating", e->first_rating);
+		cJSON_AddNumberToObject(o, "first_rating_lo", e->first_lo);
+		cJSON_AddNumberToObject(o, "first_rating_hi", e->first_hi);
+	}
 	if (r->run_id[0])
 		cJSON_AddNumberToObject(root, "journal_bytes", (double)r->journal_bytes);
 	return print(root);
@@ -801,6 +813,19 @@ int codec_run_parse(const char *text, const char *path, struct run_report *r, ch
 		e->generations_done = (int)get_long(o, "generations_done", 0, 1000000, 0);
 		e->reused_stories = get_long(o, "reused_stories", 0, 1L << 52, 0);
 		e->reused_matches = get_long(o, "reused_matches", 0, 1L << 52, 0);
+	}
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "evolution");
+	if (cJSON_IsObject(ev) && get_str(ev, "best") && get_str(ev, "first_best")) {
+		struct run_evolution *e = &r->evolution;
+		e->set = 1;
+		snprintf(e->best, sizeof e->best, "%s", get_str(ev, "best"));
+		snprintf(e->first, sizeof e->first, "%s", get_str(ev, "first_best"));
+		e->best_rating = get_num(ev, "best_rating", 0);
+		e->best_lo = get_num(ev, "best_rating_lo", 0);
+		e->best_hi = get_num(ev, "best_rating_hi", 0);
+		e->first_rating = get_num(ev, "first_rating", 0);
+		e->first_lo = get_num(ev, "first_rating_lo", 0);
+		e->first_hi = get_num(ev, "first_rating_hi", 0);
 	}
 	cJSON_Delete(root);
 	return 0;

@@ -62,8 +62,9 @@ struct loop {
 				   * freed at the end */
 	size_t nsets;
 	int done;                 /* generations written */
-	char first_best[40];      /* generation 0's best story, when this
-				   * process ranked it */
+	char first_best[40];      /* generation 0's best story */
+	struct run_evolution evo; /* what evolution did, once the run is
+				   * complete */
 	struct run_report previous; /* a resumed run's run.json as it found it */
 	int resumed;              /* previous is set */
 	int logprobs_noted;       /* said why there are no soft verdicts */
@@ -159,6 +160,7 @@ static void report(const struct loop *l, const char *status, const char *error,
 
 	memset(r, 0, sizeof *r);
 	snprintf(r->run_id, sizeof r->run_id, "%s", run->run_id);
+	r->evolution = l->evo;
 	r->journal_bytes = journal_bytes(&run->journal);
 	r->status = xstrdup(status);
 	r->version = xstrdup(AW_VERSION);
@@ -410,6 +412,32 @@ static int generation(struct loop *l, int gen)
 	return 0;
 }
 
+/* What evolution did: the final best story against generation 0's best,
+ * both rated by a cold refit over every verdict of the run, so that they
+ * are on one scale (the files rate generation 0's best as of the last
+ * generation it was in). */
+static void evolution(struct loop *l)
+{
+	struct bt_ratings *r = &l->run.ratings;
+	struct run_evolution *e = &l->evo;
+	const struct story *best = l->pop.v[0];
+	int a = bt_find(r, best->id), b = l->first_best[0] ? bt_find(r, l->first_best) : -1;
+	if (l->done < 2 || a < 0 || b < 0)
+		return;
+	double *se = xmalloc((r->n ? r->n : 1) * sizeof *se);
+	bt_refit_cold(r, se, 1, NULL);
+	e->set = 1;
+	snprintf(e->best, sizeof e->best, "%s", best->id);
+	snprintf(e->first, sizeof e->first, "%s", l->first_best);
+	e->best_rating = bt_to_rating(r->theta[a]);
+	e->best_lo = bt_to_rating(r->theta[a] - 1.96 * se[a]);
+	e->best_hi = bt_to_rating(r->theta[a] + 1.96 * se[a]);
+	e->first_rating = bt_to_rating(r->theta[b]);
+	e->first_lo = bt_to_rating(r->theta[b] - 1.96 * se[b]);
+	e->first_hi = bt_to_rating(r->theta[b] + 1.96 * se[b]);
+	free(se);
+}
+
 /* The result, on stdout even with --quiet: where the run is, its best
  * story, and what evolution did - the final best against generation 0's
  * best, both rated by the final fit with their 95% intervals - with a
@@ -425,20 +453,13 @@ static void summary(struct loop *l)
 	printf("best story: %s (generation %d, rating %.0f [%.0f, %.0f], elo %.0f, %ld words) in %s/best.txt\n",
 	       best->id, best->born, best->rating, best->rating_lo, best->rating_hi, best->elo,
 	       best->words, run->opt->out_dir);
-	struct bt_ratings *r = &run->ratings;
-	int a = bt_find(r, best->id), b = l->first_best[0] ? bt_find(r, l->first_best) : -1;
-	if (l->done > 1 && a >= 0 && b >= 0 && a != b) {
-		double *se = xmalloc((r->n ? r->n : 1) * sizeof *se);
-		bt_refit_cold(r, se, 1, NULL);
+	const struct run_evolution *e = &l->evo;
+	if (e->set && strcmp(e->best, e->first) != 0) {
 		printf("evolution: the best story now, %s, is rated %.0f [%.0f, %.0f]; generation 0's "
 		       "best, %s, %.0f [%.0f, %.0f] (%+.0f)\n",
-		       best->id, bt_to_rating(r->theta[a]), bt_to_rating(r->theta[a] - 1.96 * se[a]),
-		       bt_to_rating(r->theta[a] + 1.96 * se[a]), l->first_best,
-		       bt_to_rating(r->theta[b]), bt_to_rating(r->theta[b] - 1.96 * se[b]),
-		       bt_to_rating(r->theta[b] + 1.96 * se[b]),
-		       bt_to_rating(r->theta[a]) - bt_to_rating(r->theta[b]));
-		free(se);
-	} else if (l->done > 1 && a == b) {
+		       e->best, e->best_rating, e->best_lo, e->best_hi, e->first, e->first_rating,
+		       e->first_lo, e->first_hi, e->best_rating - e->first_rating);
+	} else if (e->set) {
 		printf("evolution: generation 0's best story, %s, is still the best\n", best->id);
 	}
 	size_t k = (size_t)run->opt->top < l->pop.n ? (size_t)run->opt->top : l->pop.n;
@@ -703,6 +724,8 @@ int evolve_main(int argc, char **argv)
 			    status == AW_EXIT_INTERRUPTED ? "interrupted" : "failed";
 	if (status == 0 && store_write_best(opt.out_dir, l.pop.v[0], l.err, sizeof l.err) < 0)
 		status = AW_EXIT_FAILED, state = "failed";
+	if (status == 0)
+		evolution(&l);
 	char err2[1024];
 	if (write_run(&l, state, status && status != AW_EXIT_INTERRUPTED ? l.err : NULL, err2,
 		      sizeof err2) < 0 && status == 0) {

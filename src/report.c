@@ -340,15 +340,26 @@ static void section_summary(struct page *p)
 	buf_printf(b, ", %ld words</div></div>\n", best->words);
 
 	/* How far evolution moved the best rating, against generation 0's
-	 * best as the run last rated it. */
+	 * best: both by the final fit over every verdict, as run.json has
+	 * them (the result line's figures), else as the files last rated
+	 * them. */
 	const struct runview_story *g0r = g0 ? runview_find(p->v, g0->id) : NULL;
 	const struct story *g0s = g0r ? g0r->s : NULL;
 	int evolved = p->v->ngen > 1 && g0s && best->rated && g0s->rated;
+	const struct run_evolution *ev = p->v->has_run ? &p->v->run.evolution : NULL;
+	int final_fit = evolved && ev && ev->set && !strcmp(ev->best, best->id) &&
+			!strcmp(ev->first, g0s->id);
+	struct story now = *best, then = g0s ? *g0s : *best; /* ratings only */
+	if (final_fit) {
+		now.rating = ev->best_rating, now.rating_lo = ev->best_lo, now.rating_hi = ev->best_hi;
+		then.rating = ev->first_rating, then.rating_lo = ev->first_lo;
+		then.rating_hi = ev->first_hi;
+	}
 	double gain = 0, glo = 0, ghi = 0;
 	if (evolved) {
-		double se1 = (best->rating_hi - best->rating_lo) / 3.92;
-		double se0 = (g0s->rating_hi - g0s->rating_lo) / 3.92;
-		gain = best->rating - g0s->rating;
+		double se1 = (now.rating_hi - now.rating_lo) / 3.92;
+		double se0 = (then.rating_hi - then.rating_lo) / 3.92;
+		gain = now.rating - then.rating;
 		glo = gain - 1.96 * sqrt(se1 * se1 + se0 * se0);
 		ghi = gain + 1.96 * sqrt(se1 * se1 + se0 * se0);
 		buf_printf(b, "<div class=\"card\"><div class=\"k\">Gain over generation 0's best</div>"
@@ -388,9 +399,14 @@ static void section_summary(struct page *p)
 		buf_puts(b, " Generation 0's best, ");
 		story_link(p, g0s->id, shown(p, g0s->id));
 		buf_puts(b, ", is rated ");
-		rating_text(b, g0s);
-		if (g0r->gen != p->v->ngen - 1)
+		rating_text(b, &then);
+		if (final_fit && strcmp(g0s->id, best->id) != 0) {
+			buf_puts(b, " and the best ");
+			rating_text(b, &now);
+			buf_puts(b, " by the final fit over every verdict of the run");
+		} else if (g0r->gen != p->v->ngen - 1) {
 			buf_printf(b, " (as last rated, in generation %d)", g0r->gen);
+		}
 		if (!strcmp(g0s->id, best->id))
 			buf_puts(b, ": no variant overtook it.");
 		else

@@ -790,6 +790,14 @@ def check_result(res, out, top):
         check(int(alo) <= int(ra) <= int(ahi) and int(blo) <= int(rb) <= int(bhi),
               f"a rating outside its interval: {evo[0]}")
         check(abs(int(d) - (int(ra) - int(rb))) <= 1, f"the difference is not {ra}-{rb}: {evo[0]}")
+        # run.json keeps the same figures, for scripts and the report
+        e = load_json(os.path.join(out, "run.json")).get("evolution") or {}
+        shown = [e.get(k) for k in ("best_rating", "best_rating_lo", "best_rating_hi",
+                                    "first_rating", "first_rating_lo", "first_rating_hi")]
+        check(e.get("best") == a and e.get("first_best") == b and
+              all(isinstance(x, (int, float)) for x in shown) and
+              [round(x) for x in shown] == [int(x) for x in (ra, alo, ahi, rb, blo, bhi)],
+              f"run.json's evolution {e} is not the line's {evo[0]!r}")
     k = min(top, len(last["stories"]))
     overlap = k >= 2 and last["stories"][0]["rating_lo"] <= last["stories"][k - 1]["rating_hi"]
     warned = any(x.startswith(f"warning: the top {k} cannot be told apart") for x in lines)

@@ -208,6 +208,17 @@ struct run_resume {
 	long reused_matches;
 };
 
+/* What evolution did, by the final fit over every verdict of the run (one
+ * scale for all generations): the final best story and generation 0's
+ * best, each with its rating and 95% interval. */
+struct run_evolution {
+	int set;                   /* 0: not known (a run not finished, or
+				    * written before it existed) */
+	char best[40], first[40];  /* the two ids */
+	double best_rating, best_lo, best_hi;
+	double first_rating, first_lo, first_hi;
+};
+
 struct run_report {
 	char run_id[40];           /* ties the run's files together ("" in runs
 				    * written before it existed) */
@@ -231,6 +242,7 @@ struct run_report {
 	struct run_usage usage;    /* what it cost */
 	struct run_resume *resumes; /* one per --resume, oldest first */
 	size_t nresumes;
+	struct run_evolution evolution; /* when the run is complete */
 };
 
 /* run.json's text (malloc'd). */
