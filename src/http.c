@@ -719,7 +719,8 @@ enum http_result http_run_until(struct http *h, int (*done)(void *arg), void *ar
 			continue; /* stop, start what was queued, or finish */
 
 		long wait = 1000;
-		if (!stopping && h->ready && h->stats.in_flight < h->cfg.concurrency)
+		if (!stopping && !h->fatal && !h->draining && h->ready &&
+		    h->stats.in_flight < h->cfg.concurrency)
 			wait = 0;
 		if (stopping) /* wake up when the grace period ends */
 			wait = (long)fmin((double)wait, ceil((stop_at + h->cfg.grace - now) * 1000));
