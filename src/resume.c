@@ -330,11 +330,24 @@ int resume_take_verdict(struct resume *r, size_t k, unsigned unsure, struct matc
 	return 1;
 }
 
+/* Was lost match k asked again and answered later in the journal (by an
+ * earlier resume)?  Then it is no longer lost. */
+static int answered_later(const struct resume *r, size_t k)
+{
+	const struct match *m = r->journal.matches.v[k];
+	for (size_t j = k + 1; j < r->journal.matches.n; j++) {
+		const struct match *x = r->journal.matches.v[j];
+		if (x->gen == m->gen && !x->lost && !strcmp(x->a, m->a) && !strcmp(x->b, m->b))
+			return 1;
+	}
+	return 0;
+}
+
 long resume_find_lost(const struct resume *r, int gen, size_t from)
 {
 	for (size_t k = from; k < r->journal.matches.n; k++) {
 		const struct match *m = r->journal.matches.v[k];
-		if (!r->used[k] && m->gen == gen && m->lost)
+		if (!r->used[k] && m->gen == gen && m->lost && !answered_later(r, k))
 			return (long)k;
 	}
 	return -1;

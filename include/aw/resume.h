@@ -108,7 +108,9 @@ const struct match *resume_verdict(const struct resume *r, size_t k);
  * of its generation) was never mapped: then 0 and nothing changes. */
 int resume_take_verdict(struct resume *r, size_t k, unsigned unsure, struct match *m);
 /* The index of the next journaled match of generation gen lost to failed
- * requests (no verdict: to be asked again), at or after `from`, or -1. */
+ * requests (no verdict: to be asked again), at or after `from`, or -1; a
+ * lost match that an earlier resume asked again and got answered is not
+ * lost any more. */
 long resume_find_lost(const struct resume *r, int gen, size_t from);
 /* Take lost match k to ask it again (1), unless it was taken already or a
  * side `unsure` marks was never mapped (0). */

@@ -236,6 +236,53 @@ static void test_take_verdict(void **state)
 	bt_ratings_free(&fit);
 }
 
+/* A match lost to failed requests is no verdict: it is found to be asked
+ * again, once; one an earlier resume asked again and got answered is not
+ * lost any more; a decided verdict never comes back as lost. */
+static void test_lost(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+	struct bt_ratings fit = { 0 };
+	struct population last = { 0 };
+	int done;
+	make_run(dir);
+	struct journal j;
+	assert_int_equal(journal_open(&j, dir, NULL, err, sizeof err), 0);
+	struct match *lost1 = tu_match(1, "g0-003", "g0-002", 0);
+	struct match *lost2 = tu_match(1, "g0-001", "g0-003", 0);
+	struct match *again = tu_match(1, "g0-001", "g0-003", 'B');
+	lost1->lost = lost2->lost = 1;
+	lost1->error = strdup("judge request failed: HTTP 503");
+	lost2->error = strdup("judge request failed: HTTP 503");
+	assert_int_equal(tu_journal_match(&j, lost1), 0);
+	assert_int_equal(tu_journal_match(&j, lost2), 0);
+	assert_int_equal(tu_journal_match(&j, again), 0); /* lost2, answered by a resume */
+	journal_close(&j);
+	match_free(lost1);
+	match_free(lost2);
+	match_free(again);
+
+	struct resume *r = resume_open(dir, &old_run, &fit, &last, &done, err, sizeof err);
+	assert_non_null(r);
+	long k = resume_find_lost(r, 1, 0);
+	assert_true(k >= 0);
+	assert_string_equal(resume_verdict(r, (size_t)k)->a, "g0-003");
+	assert_string_equal(resume_verdict(r, (size_t)k)->b, "g0-002");
+	assert_int_equal(resume_take_lost(r, (size_t)k, 0), 1);
+	assert_int_equal(resume_take_lost(r, (size_t)k, 0), 0); /* once */
+	assert_int_equal((int)resume_find_lost(r, 1, 0), -1);    /* lost2 was answered */
+	assert_int_equal((int)resume_find_lost(r, 0, 0), -1);
+	/* the answer itself is a verdict to reuse, not a lost match */
+	k = resume_find_verdict(r, 1, 0, "g0-001", "g0-003", 0);
+	assert_true(k >= 0);
+	assert_false(resume_verdict(r, (size_t)k)->lost);
+	assert_int_equal((int)resume_reused_matches(r), 0); /* a lost match is not reused */
+	resume_free(r);
+	population_free(&last);
+	bt_ratings_free(&fit);
+}
+
 /* A directory with a generation file and a journal, each naming a run (or
  * none: ""), the journal with the given seed. */
 static void make_tied(const char *dir, const char *gen_id, const char *journal_id,
@@ -437,6 +484,7 @@ int run_resume_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_take_story, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_lost, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_take_verdict, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_foreign_files, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_spent_after, tu_setup_dir, tu_teardown_dir),
