@@ -2,10 +2,10 @@
 # tests/run.sh - run every test and end with one line "N passed, N failed".
 #
 # The unit tests (cmocka, tests/unit/) and the end-to-end suites
-# (tests/e2e.py and tests/e2e_resume.py: the real binary against
-# tests/simendpoint.py on loopback) each report their counts; this script
-# adds them up.  Exit 0 only when
-# nothing failed.  AW_VALGRIND=1 runs the binaries under valgrind.
+# (tests/e2e*.py: the real binary against tests/simendpoint.py on
+# loopback) each report their counts; this script adds them up.  Exit 0
+# only when nothing failed.  AW_VALGRIND=1 runs the binaries under
+# valgrind.
 #
 # The end-to-end suites run in two lanes at the same time, each suite into
 # its own file, while the unit tests run; each suite's output is printed
@@ -49,8 +49,8 @@ fi
 
 # Two lanes (the machines this runs on have two cores): each runs its suites
 # one after the other.  A lane's pid is listed once per suite it runs.
-lane1="tests/e2e_resume.py tests/e2e_report.py tests/e2e_safety.py tests/e2e_hostile.py"
-lane2="tests/e2e.py tests/e2e_compare.py tests/e2e_issue13.py tests/e2e_issue14.py"
+lane1="tests/e2e_resume.py tests/e2e_report.py tests/e2e_hostile.py"
+lane2="tests/e2e.py tests/e2e_compare.py tests/e2e_safety.py tests/e2e_issue13.py tests/e2e_issue14.py"
 i=0
 for lane in "$lane1" "$lane2"; do
 	list=""
