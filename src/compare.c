@@ -581,12 +581,34 @@ static void ask(struct job *j)
 /* ------------------------------------------------------ taking from file */
 
 /* A verdict list per question (judge, context, text shown first, text
- * shown second), in file order, and how many of them are taken. */
+ * shown second), in file order, and which of them are taken. */
 struct bucket {
 	size_t *idx;                /* indices into the file's votes */
+	unsigned char *used;        /* per entry: taken */
 	size_t n;
-	size_t taken;               /* the first `taken` are used */
 };
+
+/* The verdict of bucket b for a job of pair `pair`: the one recorded for
+ * that pair when there is one (a pair drawn twice then gets its own two
+ * verdicts back, whatever order they arrived in), else the first not
+ * taken; -1 when all are taken. */
+static long bucket_take(struct bucket *b, const struct vote_list *file, long pair)
+{
+	long any = -1;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->used[i])
+			continue;
+		if (file->v[b->idx[i]].pair == pair) {
+			any = (long)i;
+			break;
+		}
+		if (any < 0)
+			any = (long)i;
+	}
+	if (any >= 0)
+		b->used[any] = 1;
+	return any < 0 ? -1 : (long)b->idx[any];
+}
 
 static char *question(const char *judge, const char *context, const char *h1, const char *h2)
 {
@@ -642,11 +664,13 @@ static size_t reuse(struct cmp *c)
 			free(key);
 		}
 		b[k].idx = xrealloc(b[k].idx, (b[k].n + 1) * sizeof *b[k].idx);
+		b[k].used = xrealloc(b[k].used, b[k].n + 1);
+		b[k].used[b[k].n] = 0;
 		b[k].idx[b[k].n++] = i;
 	}
-	/* The jobs ask questions in a fixed order; the n-th job asking one
-	 * takes its n-th verdict, and the identity of the request it would
-	 * send says which time it is asked (for its seed). */
+	/* The jobs ask questions in a fixed order; a job takes a verdict of
+	 * its question (its own pair's first), and the identity of the
+	 * request it would send says which time it is asked (for its seed). */
 	struct idmap jmap = IDMAP_INIT;
 	char **jkeys = xmalloc((c->njobs ? c->njobs : 1) * sizeof *jkeys);
 	long *times = xcalloc(c->njobs ? c->njobs : 1, sizeof *times);
@@ -667,9 +691,10 @@ static size_t reuse(struct cmp *c)
 		}
 		j->id = xasprintf("compare\x1f%s\x1f%ld", jkeys[q], times[q]++);
 		int k = idmap_get(&qmap, jkeys[q]);
-		if (k >= 0 && b[k].taken < b[k].n) {
+		long f = k >= 0 ? bucket_take(&b[k], &c->file, (long)j->pair) : -1;
+		if (f >= 0) {
 			struct vote v;
-			take_vote(j, &c->file.v[b[k].idx[b[k].taken++]], &v);
+			take_vote(j, &c->file.v[f], &v);
 			vote_list_add(&c->votes, &v);
 			c->reused++;
 		} else {
@@ -684,6 +709,7 @@ static size_t reuse(struct cmp *c)
 	idmap_free(&jmap);
 	for (size_t i = 0; i < nb; i++) {
 		free(b[i].idx);
+		free(b[i].used);
 		free(keys[i]);
 	}
 	free(b);

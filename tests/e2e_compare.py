@@ -317,6 +317,36 @@ def compare_mirror(tmp):
         res = compare(sim, "--judge-model", "sim-judge", "--pairs", 60, "--out", r2, g0, run)
         check(sim.stats()["requests"] == before,
               f"B vs A sent {sim.stats()['requests'] - before} requests; A vs B had them all")
+        # A pair drawn twice asks each question twice; the verdicts may
+        # differ and arrive in any order.  Made to differ here (the run's
+        # story wins both orders of one draw, loses both of the other) and
+        # written with one question's answers out of order, each draw must
+        # still get its own two verdicts back: no tie.
+        votes = read_jsonl(r1 + ".verdicts.jsonl")
+        by_pair = {}
+        for v in votes:
+            by_pair.setdefault(v["pair"], {})[v["first"]] = v
+        draws = {}
+        for k, vs in sorted(by_pair.items()):
+            if len(vs) == 2:
+                draws.setdefault((vs["a"]["a_id"], vs["a"]["b_id"]), []).append(k)
+        twice = next((ks[:2] for ks in draws.values() if len(ks) >= 2), None)
+        check(twice is not None, "no pair was drawn twice: nothing to test")
+        k1, k2 = twice
+        for first in "ab":
+            by_pair[k1][first]["winner"], by_pair[k2][first]["winner"] = "a", "b"
+        rest = [v for v in votes if v["pair"] not in (k1, k2)]
+        edited = rest + [by_pair[k1]["a"], by_pair[k2]["a"], by_pair[k2]["b"], by_pair[k1]["b"]]
+        r3 = os.path.join(tmp, "ba-edited.json")
+        with open(r3 + ".verdicts.jsonl", "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(v) + "\n" for v in edited)
+        compare(sim, "--judge-model", "sim-judge", "--pairs", 60, "--out", r3, g0, run)
+        check(sim.stats()["requests"] == before, "B vs A with edited verdicts sent requests")
+        score = {d["pair"]: d["score"] for d in load_json(r3)["pairs_detail"]}
+        check((score.get(k1), score.get(k2)) == (0, 1),
+              f"pairs {k1} and {k2} (the same stories, drawn twice) scored "
+              f"{score.get(k1)} and {score.get(k2)} for set A, not 0 and 1: a draw took "
+              "the other draw's verdict")
     ab, ba = load_json(r1), load_json(r2)
     check_report(ba, n_pairs=60)
     check_summary(res.err, ba, "initial", "final")
