@@ -1624,6 +1624,10 @@ def rank_command(tmp):
     rank_fails(["rank", "--matches", path], [path, "line 2"], "two matches on one line")
     path = jsonl("nowinner.jsonl", [good, '{"a": "s1", "b": "s2", "Winner": "s1"}'])
     rank_fails(["rank", "--matches", path], [path, "line 2", "winner"], "no winner key")
+    path = jsonl("vote.jsonl", [good, '{"judge": "j", "a_id": "s1", "b_id": "s2", '
+                                      '"first": "c", "winner": "a"}'])
+    rank_fails(["rank", "--matches", path], [path, "line 2", "first"],
+               "a verdict line whose first is neither a nor b")
     path = jsonl("nul.jsonl", [good, good + "\0", good])
     rank_fails(["rank", "--matches", path], [path, "line 2"], "a NUL byte on line 2")
     path = jsonl("empty.jsonl", [])

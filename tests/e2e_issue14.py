@@ -427,6 +427,36 @@ def extend_command(tmp):
         res = run_bin(["extend", src, "--out", os.path.join(tmp, "c.jsonl"), "--target-words",
                        500, "--base-url", sim.url])
         check(res.rc == 2 and "--model" in res.err, f"a file without --model: {res!r}")
+        # the endpoint options are evolve's, checked alike: refused before
+        # anything is sent or written, the value never shown
+        for opt, val, needle in (("--header", "no-colon-secretvalue", "--header"),
+                                 ("--extra-body", "[1]", "--extra-body")):
+            out3 = os.path.join(tmp, "d.jsonl")
+            res = run_bin(["extend", src, "--out", out3, "--target-words", 500, "--model", "m",
+                           "--base-url", sim.url, opt, val])
+            check(res.rc == 2 and needle in res.err and "extend --help" in res.err and
+                  "secretvalue" not in res.err and not os.path.exists(out3 + ".work"),
+                  f"extend {opt} {val}: {res!r}")
+    # --header and --extra-body reach every extension request, and their
+    # values reach no file
+    with Sim(tmp, *SIM_LONG, "--latency", "0", "--log-headers", log=True, name="hdr") as sim:
+        out4 = os.path.join(tmp, "h.jsonl")
+        res = run_bin(["extend", src, "--out", out4, "--target-words", 1200, "--max-words",
+                       1600, "--model", "sim-writer", "--base-url", sim.url, "--seed", 3,
+                       "--header", "X-Extend-Test: hdr-secret-1234",
+                       "--extra-body", '{"metadata": {"k": "body-secret-5678"}}'])
+        check(res.rc == 0, f"extend with --header and --extra-body: {res!r}")
+        log = [r for r in sim.log() if r["kind"] in ("expand", "continue")]
+        check(log and all("x-extend-test" in r.get("headers", []) for r in log),
+              f"{len(log)} extension requests, not all with the header")
+        check(all(r["body"].get("metadata") == {"k": "body-secret-5678"} for r in log),
+              "an extension request without --extra-body's fields")
+        for root, _dirs, names in os.walk(tmp):
+            for n in names:
+                if n.endswith((".jsonl", ".json")) and not n.startswith("sim"):
+                    with open(os.path.join(root, n), "rb") as f:
+                        data = f.read()
+                    check(b"hdr-secret-1234" not in data, f"the header value is in {n}")
     return (f"a run's top 3 lengthened to {[r['words'] for r in recs]} words, a rerun sent "
             f"nothing; a file of 6 killed and rerun: {len(after)} requests after the kill, none "
             "answered before")
