@@ -118,11 +118,20 @@ static const char *duration(double s, char *out, size_t n)
 }
 
 /* "1423 [1170, 1675]", or the Elo alone for an unrated story. */
+/* A rating and its 95% interval. */
+struct rated {
+	double r, lo, hi;
+};
+
+static void rated_text(struct buf *b, struct rated x)
+{
+	buf_printf(b, "%.0f <span class=\"ci-t\">[%.0f, %.0f]</span>", x.r, x.lo, x.hi);
+}
+
 static void rating_text(struct buf *b, const struct story *s)
 {
 	if (s->rated)
-		buf_printf(b, "%.0f <span class=\"ci-t\">[%.0f, %.0f]</span>", s->rating, s->rating_lo,
-			   s->rating_hi);
+		rated_text(b, (struct rated){ s->rating, s->rating_lo, s->rating_hi });
 	else
 		buf_printf(b, "%.0f <span class=\"ci-t\">(Elo)</span>", s->elo);
 }
@@ -349,17 +358,18 @@ static void section_summary(struct page *p)
 	const struct run_evolution *ev = p->v->has_run ? &p->v->run.evolution : NULL;
 	int final_fit = evolved && ev && ev->set && !strcmp(ev->best, best->id) &&
 			!strcmp(ev->first, g0s->id);
-	struct story now = *best, then = g0s ? *g0s : *best; /* ratings only */
+	struct rated now = { best->rating, best->rating_lo, best->rating_hi }, then = now;
 	if (final_fit) {
-		now.rating = ev->best_rating, now.rating_lo = ev->best_lo, now.rating_hi = ev->best_hi;
-		then.rating = ev->first_rating, then.rating_lo = ev->first_lo;
-		then.rating_hi = ev->first_hi;
+		now = (struct rated){ ev->best_rating, ev->best_lo, ev->best_hi };
+		then = (struct rated){ ev->first_rating, ev->first_lo, ev->first_hi };
+	} else if (g0s) {
+		then = (struct rated){ g0s->rating, g0s->rating_lo, g0s->rating_hi };
 	}
 	double gain = 0, glo = 0, ghi = 0;
 	if (evolved) {
-		double se1 = (now.rating_hi - now.rating_lo) / 3.92;
-		double se0 = (then.rating_hi - then.rating_lo) / 3.92;
-		gain = now.rating - then.rating;
+		double se1 = (now.hi - now.lo) / 3.92;
+		double se0 = (then.hi - then.lo) / 3.92;
+		gain = now.r - then.r;
 		glo = gain - 1.96 * sqrt(se1 * se1 + se0 * se0);
 		ghi = gain + 1.96 * sqrt(se1 * se1 + se0 * se0);
 		buf_printf(b, "<div class=\"card\"><div class=\"k\">Gain over generation 0's best</div>"
@@ -399,10 +409,10 @@ static void section_summary(struct page *p)
 		buf_puts(b, " Generation 0's best, ");
 		story_link(p, g0s->id, shown(p, g0s->id));
 		buf_puts(b, ", is rated ");
-		rating_text(b, &then);
+		rated_text(b, then);
 		if (final_fit && strcmp(g0s->id, best->id) != 0) {
 			buf_puts(b, " and the best ");
-			rating_text(b, &now);
+			rated_text(b, now);
 			buf_puts(b, " by the final fit over every verdict of the run");
 		} else if (g0r->gen != p->v->ngen - 1) {
 			buf_printf(b, " (as last rated, in generation %d)", g0r->gen);
