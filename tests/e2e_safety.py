@@ -204,7 +204,8 @@ def preflight_auth(tmp):
 @test
 def preflight_route_and_html(tmp):
     """A base URL without /v1 on a server that serves /v1 suggests /v1; a
-    server that answers a web page says so."""
+    server that answers a web page says so; one that rate-limits every
+    request says what to do."""
     with Sim(tmp, "--require-prefix", "/v1", name="prefix") as sim:
         base = f"http://127.0.0.1:{sim.port}"
         out = os.path.join(tmp, "p")
@@ -217,6 +218,12 @@ def preflight_route_and_html(tmp):
         r = evolve(sim.url, out, *SMALL)
         check_refused(r, sim, out, ["writer", "'sim-writer'", "a web page",
                                     "check the base URL"], 1, "HTML")
+    # 429 past every retry (the preflight retries once): what to do
+    with Sim(tmp, "--status-all", "429", "--retry-after", "0.1", name="busy") as sim:
+        out = os.path.join(tmp, "r")
+        r = evolve(sim.url, out, *SMALL)
+        check_refused(r, sim, out, ["writer", "HTTP 429", "rate limited past every retry",
+                                    "lower --concurrency"], 2, "429 past every retry")
 
 
 @test
