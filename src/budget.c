@@ -17,7 +17,8 @@ double budget_price(const struct budget *b, int role, double prompt, double comp
 	return (prompt * b->price_in[role] + completion * b->price_out[role]) / 1e6;
 }
 
-double budget_cost(const struct budget *b, int role)
+/* Cost of role so far in USD, or -1 when its prices are unknown. */
+static double budget_cost(const struct budget *b, int role)
 {
 	return budget_price(b, role, (double)b->tokens_in[role], (double)b->tokens_out[role]);
 }

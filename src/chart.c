@@ -336,15 +336,6 @@ void chart_xy_vwhisker(struct chart *c, double x, double ylo, double yhi, const 
 		   cls, px, y0, y1, px - 3, y0, px + 3, px - 3, y1, px + 3);
 }
 
-void chart_xy_rect(struct chart *c, double x0, double x1, double y0, double y1,
-		   const char *cls, const char *t)
-{
-	double a = chart_x(c, x0), b = chart_x(c, x1), p = chart_y(c, y0), q = chart_y(c, y1);
-	buf_printf(c->out, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"",
-		   cls, fmin(a, b), fmin(p, q), fabs(b - a), fabs(q - p));
-	close_mark(c->out, "rect", t);
-}
-
 void chart_xy_hline(struct chart *c, double y, const char *cls)
 {
 	double py = chart_y(c, y);

@@ -37,11 +37,6 @@ const char *codec_input_name(int k)
 	return texts[k].name;
 }
 
-const char *codec_file_key(int k)
-{
-	return texts[k].key;
-}
-
 void codec_generation_name(int gen, char *out, size_t n)
 {
 	snprintf(out, n, "gen-%03d.json", gen);

@@ -60,8 +60,6 @@ void budget_release(struct budget *b, int role, long prompt_est, long completion
 /* A reply used these tokens (as the endpoint reported them, or estimated
  * when it did not). */
 void budget_spend(struct budget *b, int role, long prompt, long completion);
-/* Cost of role so far in USD, or -1 when its prices are unknown. */
-double budget_cost(const struct budget *b, int role);
 /* Prompt and completion tokens of role, at its prices (-1 unknown). */
 double budget_price(const struct budget *b, int role, double prompt, double completion);
 

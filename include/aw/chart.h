@@ -101,8 +101,6 @@ double chart_y(const struct chart *c, double v);
 void chart_xy_dot(struct chart *c, double x, double y, double r, const char *cls,
 		  const char *tip);
 void chart_xy_vwhisker(struct chart *c, double x, double ylo, double yhi, const char *cls);
-void chart_xy_rect(struct chart *c, double x0, double x1, double y0, double y1,
-		   const char *cls, const char *tip);
 void chart_xy_hline(struct chart *c, double y, const char *cls);
 
 void chart_end(struct chart *c);

@@ -55,10 +55,8 @@ void codec_generation_name(int gen, char *out, size_t n);
 int codec_is_run_file(const char *name);
 int codec_is_input_file(const char *name);
 /* Text k of a run (0 <= k < CODEC_TEXTS): its file name in inputs/ and in
- * --prompts-dir ("writer.txt"), and its key in run.json's "files"
- * ("writer_template").  In the order of struct texts (run.h). */
+ * --prompts-dir ("writer.txt").  In the order of struct texts (run.h). */
 const char *codec_input_name(int k);
-const char *codec_file_key(int k);
 
 /* --------------------------------------------------------------- records */
 
